@@ -1,0 +1,289 @@
+"""Frozen dataclasses for the inputs and results of matching.
+
+Inputs describe a cohort (startups, mentors, the programme's rules); results carry an assignment
+and what a person needs to trust it (objective, bound, gap, status, the solver used, timings).
+Numbers travel as numpy arrays indexed by position, with the ids beside them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Startup",
+    "Mentor",
+    "Rules",
+    "Cohort",
+    "Assignment",
+    "MatchResult",
+    "STATUSES",
+    "MENTOR_KINDS",
+]
+
+#: The statuses an :class:`Assignment` can carry.
+STATUSES = ("optimal", "feasible", "infeasible", "time_limit")
+
+#: Mentor kinds the sample programme uses; other kinds are accepted as given.
+MENTOR_KINDS = ("professor", "scientist", "engineer", "entrepreneur", "investor")
+
+
+@dataclass(frozen=True)
+class Startup:
+    """One startup of a cohort. ``domains[0]`` is its primary domain."""
+
+    id: str
+    name: str
+    domains: tuple[str, ...]
+    description: str
+    needs: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def primary_domain(self) -> str:
+        return self.domains[0]
+
+
+@dataclass(frozen=True)
+class Mentor:
+    """One mentor: kind, capacity (startups at once), domains, expertise, languages, conflicts.
+
+    ``conflicts`` holds the ids of startups the mentor must not mentor.
+    """
+
+    id: str
+    name: str
+    kind: str
+    domains: tuple[str, ...]
+    expertise: str
+    capacity: int
+    offers: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    organisation: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {"text": 0.35, "domain": 0.35, "needs": 0.2, "language": 0.1}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules a programme sets for matching.
+
+    Parameters
+    ----------
+    k : int or (int, int)
+        Mentors per startup: exactly ``k``, or between ``k[0]`` and ``k[1]``.
+    weights : mapping of str to float
+        Weight of each affinity component (``text``, ``domain``, ``needs``, ``language``).
+    require_common_language : bool
+        Forbid pairs that share no mentoring language.
+    forbidden, pinned : tuple of (startup_id, mentor_id)
+        Pairs that must never / must always be made.
+    solver : str
+        Backend name for :func:`matcher.assign` (``"auto"`` picks the fastest that fits).
+    time_limit : float or None
+        Seconds a solver may take.
+    seed : int
+        Seed for every randomised step.
+    """
+
+    k: int | tuple[int, int] = 3
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    require_common_language: bool = True
+    forbidden: tuple[tuple[str, str], ...] = ()
+    pinned: tuple[tuple[str, str], ...] = ()
+    solver: str = "auto"
+    time_limit: float | None = None
+    seed: int = 0
+
+    def replace(self, **changes: Any) -> Rules:
+        """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Startups, mentors and rules of one cohort, as loaded by :func:`matcher.load_cohort`."""
+
+    startups: tuple[Startup, ...]
+    mentors: tuple[Mentor, ...]
+    rules: Rules = field(default_factory=Rules)
+    name: str = "cohort"
+    history: tuple[tuple[str, str, str], ...] = ()  # (cohort, startup_id, mentor_id)
+    meta: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def startup_ids(self) -> np.ndarray:
+        return np.array([s.id for s in self.startups], dtype=object)
+
+    @property
+    def mentor_ids(self) -> np.ndarray:
+        return np.array([m.id for m in self.mentors], dtype=object)
+
+    def startups_frame(self) -> pd.DataFrame:
+        """One row per startup, indexed by id; list fields joined with ``;``."""
+        return _frame(self.startups)
+
+    def mentors_frame(self) -> pd.DataFrame:
+        """One row per mentor, indexed by id; list fields joined with ``;``."""
+        return _frame(self.mentors)
+
+
+def _frame(items: tuple) -> pd.DataFrame:
+    rows = []
+    for item in items:
+        row = {}
+        for name, value in vars(item).items():
+            if name == "attributes":
+                row.update(value)
+            elif isinstance(value, tuple):
+                row[name] = ";".join(value)
+            else:
+                row[name] = value
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    """The result of :func:`matcher.assign`: which mentor goes to which startup, and its proof.
+
+    Attributes
+    ----------
+    rows, cols : int arrays of shape (n_pairs,)
+        Positions of the assigned pairs in the score matrix, sorted by row then column.
+    startup_ids, mentor_ids : arrays of shape (n_startups,) and (n_mentors,)
+        Ids of the score matrix's rows and columns.
+    scores : float array of shape (n_pairs,)
+        The score of each assigned pair.
+    objective : float
+        The value of the objective (for ``total``: the sum of the scores of the assigned pairs).
+    bound : float
+        An upper bound on the best possible objective; equal to ``objective`` when optimal.
+    status : str
+        One of ``optimal``, ``feasible``, ``time_limit``.
+    solver : str
+        The backend that produced this assignment.
+    timings : mapping of str to float
+        Seconds spent in each stage.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    startup_ids: np.ndarray
+    mentor_ids: np.ndarray
+    scores: np.ndarray
+    objective: float
+    bound: float
+    status: str
+    solver: str
+    timings: Mapping[str, float] = field(default_factory=dict)
+    objective_name: str = "total"
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative distance between objective and bound: 0.0 means proven optimal."""
+        if not np.isfinite(self.bound):
+            return float("inf")
+        return abs(self.bound - self.objective) / max(abs(self.objective), 1e-9)
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """The assigned pairs: columns ``startup_id``, ``mentor_id``, ``score``."""
+        return pd.DataFrame(
+            {
+                "startup_id": self.startup_ids[self.rows],
+                "mentor_id": self.mentor_ids[self.cols],
+                "score": self.scores,
+            }
+        )
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """Boolean array of shape (n_startups, n_mentors), True where a pair is assigned."""
+        out = np.zeros((len(self.startup_ids), len(self.mentor_ids)), dtype=bool)
+        out[self.rows, self.cols] = True
+        return out
+
+    def startup_totals(self) -> pd.Series:
+        """Total score of each startup's mentors, indexed by startup id."""
+        totals = np.bincount(self.rows, weights=self.scores, minlength=len(self.startup_ids))
+        return pd.Series(totals, index=pd.Index(self.startup_ids, name="startup_id"), name="total")
+
+    def mentor_loads(self) -> pd.Series:
+        """Number of startups each mentor takes, indexed by mentor id."""
+        loads = np.bincount(self.cols, minlength=len(self.mentor_ids))
+        return pd.Series(loads, index=pd.Index(self.mentor_ids, name="mentor_id"), name="load")
+
+    def summary(self) -> str:
+        """One line: status, objective, bound, gap, solver and time."""
+        seconds = sum(self.timings.values())
+        return (
+            f"{self.status}: {self.objective_name} {self.objective:.4f}, bound {self.bound:.4f}, "
+            f"gap {self.gap:.2%}, {len(self.rows)} pairs, solver {self.solver}, {seconds:.3f} s"
+        )
+
+    def __repr__(self) -> str:
+        return f"Assignment({self.summary()})"
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """A cohort's matching: the assignment, the scores it came from, and readable tables.
+
+    Attributes
+    ----------
+    assignments : DataFrame
+        One row per pair: ids, names, mentor kind, score and its weighted components.
+    startups, mentors : DataFrame
+        Per-startup summary (mentors, total, mean, weakest score) and per-mentor load vs capacity.
+    """
+
+    cohort: Cohort
+    scores: Any  # matcher.scoring.Scores
+    assignment: Assignment
+    assignments: pd.DataFrame
+    startups: pd.DataFrame
+    mentors: pd.DataFrame
+    rules: Rules
+
+    def to_csv(self, directory: str) -> list[str]:
+        """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
+        from matcher.io import write_result_csv
+
+        return write_result_csv(self, directory)
+
+    def to_json(self, path: str) -> str:
+        """Write the whole result as one JSON document (atomically) and return its path."""
+        from matcher.io import write_result_json
+
+        return write_result_json(self, path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary: cohort name, rules, assignment proof and the tables."""
+        a = self.assignment
+        return {
+            "cohort": self.cohort.name,
+            "status": a.status,
+            "objective": a.objective,
+            "bound": a.bound,
+            "gap": a.gap,
+            "solver": a.solver,
+            "timings": dict(a.timings),
+            "rules": {
+                "k": self.rules.k,
+                "weights": dict(self.rules.weights),
+                "require_common_language": self.rules.require_common_language,
+            },
+            "assignments": self.assignments.to_dict(orient="records"),
+            "startups": self.startups.reset_index().to_dict(orient="records"),
+            "mentors": self.mentors.reset_index().to_dict(orient="records"),
+        }
