@@ -1,0 +1,192 @@
+"""Affinity scores: every startup–mentor pair, from named components that add up exactly.
+
+A pair's score is ``sum(weights[c] * components[c])`` over the components
+
+* ``text``: cosine similarity of the startup's description and the mentor's expertise (TF-IDF),
+  divided by the cohort's largest one (short texts share few words, so raw cosines stay small and
+  would leave the text weight with little effect);
+* ``domain``: cosine similarity of their AI-domain taxonomy vectors;
+* ``needs``: the share of the startup's needs (weighted, most important first) the mentor offers;
+* ``language``: the share of the startup's languages the mentor speaks.
+
+Every component lies in [0, 1]. Conflicts of interest, pairs the programme forbids, and (when the
+programme requires it) pairs without a common language are hard rules: :attr:`Scores.forbidden`,
+not small penalties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matcher.errors import InputError, InputProblem
+from matcher.features import ProfileVectorizer, ProfileVectors
+from matcher.models import DEFAULT_WEIGHTS, Cohort
+
+__all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS"]
+
+#: Component names, in the order they are summed.
+COMPONENTS = ("text", "domain", "needs", "language")
+
+
+@dataclass(frozen=True, eq=False)
+class Scores:
+    """Scores of every pair with ids beside them and the components kept for explanations.
+
+    Attributes
+    ----------
+    values : array of shape (n_startups, n_mentors)
+        ``sum(weights[c] * components[c])``, summed in the order of ``components``.
+    startup_ids, mentor_ids : arrays of shape (n_startups,) and (n_mentors,)
+    components : mapping of str to array of shape (n_startups, n_mentors)
+        Unweighted components, each in [0, 1].
+    weights : mapping of str to float
+    forbidden : bool array of shape (n_startups, n_mentors)
+        Pairs that must not be made, for any of the ``reasons``.
+    reasons : mapping of str to bool array of shape (n_startups, n_mentors)
+        Why pairs are forbidden (``conflict``, ``language``, ``rules``).
+    """
+
+    values: np.ndarray
+    startup_ids: np.ndarray
+    mentor_ids: np.ndarray
+    components: Mapping[str, np.ndarray]
+    weights: Mapping[str, float]
+    forbidden: np.ndarray
+    reasons: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape
+
+    def weighted(self, name: str) -> np.ndarray:
+        """A component times its weight: its share of ``values``."""
+        return self.weights[name] * self.components[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The score matrix as a DataFrame (index = startup ids, columns = mentor ids)."""
+        return pd.DataFrame(self.values, index=pd.Index(self.startup_ids, name="startup_id"),
+                            columns=pd.Index(self.mentor_ids, name="mentor_id"))
+
+    def pair_table(self, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
+        """One row per given pair: ids, score and each weighted component (they add up to the score)."""
+        table = {"startup_id": self.startup_ids[rows], "mentor_id": self.mentor_ids[cols],
+                 "score": self.values[rows, cols]}
+        for name in self.components:
+            table[name] = self.weighted(name)[rows, cols]
+        return pd.DataFrame(table)
+
+
+def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    merged = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    problems = []
+    for name, value in merged.items():
+        if name not in COMPONENTS:
+            problems.append(InputProblem("programme.yaml", None, "weights", f"unknown component '{name}'",
+                                         f"use {', '.join(COMPONENTS)}"))
+        elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            problems.append(InputProblem("programme.yaml", None, "weights",
+                                         f"weight of '{name}' is {value!r}", "use a number of 0 or more"))
+    if problems:
+        raise InputError(problems)
+    return {name: float(merged.get(name, 0.0)) for name in COMPONENTS}
+
+
+class AffinityModel:
+    """Scores a cohort's startup–mentor pairs from profile vectors.
+
+    Parameters
+    ----------
+    weights : mapping of str to float, optional
+        Weight of each component; defaults to ``text 0.35, domain 0.35, needs 0.2, language 0.1``.
+        A component left out weighs 0.
+    require_common_language : bool, default True
+        Forbid pairs that share no language.
+    vectorizer : ProfileVectorizer, optional
+        Fitted on the cohort by :meth:`fit` unless already fitted.
+
+    Attributes
+    ----------
+    vectorizer_ : ProfileVectorizer
+        The fitted vectoriser.
+
+    Examples
+    --------
+    >>> from matcher.io import load_cohort
+    >>> cohort = load_cohort("data/spring-2026")
+    >>> scores = AffinityModel().fit(cohort).score(cohort)
+    >>> scores.shape
+    (11, 36)
+    >>> parts = sum(scores.weighted(c) for c in scores.components)
+    >>> bool((parts == scores.values).all())
+    True
+    """
+
+    def __init__(self, *, weights: Mapping[str, float] | None = None, require_common_language: bool = True,
+                 vectorizer: ProfileVectorizer | None = None):
+        self.weights = weights
+        self.require_common_language = require_common_language
+        self.vectorizer = vectorizer
+
+    def fit(self, cohort: Cohort) -> AffinityModel:
+        """Fit the vectoriser on the cohort's texts."""
+        self.weights_ = _weights(self.weights)
+        if self.vectorizer is not None and hasattr(self.vectorizer, "text_vectorizer_"):
+            self.vectorizer_ = self.vectorizer
+        else:
+            self.vectorizer_ = (self.vectorizer or ProfileVectorizer()).fit(cohort)
+        return self
+
+    def score(self, cohort: Cohort) -> Scores:
+        """Scores of every pair of the cohort."""
+        if not hasattr(self, "vectorizer_"):
+            raise ValueError("AffinityModel is not fitted yet: call fit(cohort) first")
+        s = self.vectorizer_.transform(cohort.startups)
+        m = self.vectorizer_.transform(cohort.mentors)
+        components = component_matrices(s, m)
+        values = np.zeros(components["text"].shape)
+        for name in COMPONENTS:
+            values = values + self.weights_[name] * components[name]
+        reasons = {"conflict": conflict_mask(cohort)}
+        if self.require_common_language:
+            reasons["language"] = components["language"] == 0
+        forbidden = np.logical_or.reduce(list(reasons.values()))
+        return Scores(values, s.ids, m.ids, components, dict(self.weights_), forbidden, reasons)
+
+
+def component_matrices(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:
+    """The unweighted component matrices, each of shape (n_startups, n_mentors) in [0, 1]."""
+    text = np.asarray((s.text @ m.text.T).todense())
+    peak = text.max(initial=0.0)
+    if peak > 0:
+        text = text / peak
+    domain = s.domain @ m.domain.T
+    needs = s.support @ m.support.T
+    spoken = s.languages.sum(axis=1, keepdims=True)
+    language = np.divide(s.languages @ m.languages.T, spoken, out=np.zeros((len(s), len(m))),
+                         where=spoken > 0)
+    return {
+        "text": np.clip(text, 0.0, 1.0),
+        "domain": np.clip(domain, 0.0, 1.0),
+        "needs": np.clip(needs, 0.0, 1.0),
+        "language": language,
+    }
+
+
+def conflict_mask(cohort: Cohort) -> np.ndarray:
+    """True where a mentor declared a conflict with a startup."""
+    row = {s.id: i for i, s in enumerate(cohort.startups)}
+    mask = np.zeros((len(cohort.startups), len(cohort.mentors)), dtype=bool)
+    for j, mentor in enumerate(cohort.mentors):
+        mask[[row[s] for s in mentor.conflicts if s in row], j] = True
+    return mask
+
+
+def score_cohort(cohort: Cohort) -> Scores:
+    """Scores of a cohort under its own rules' weights and language requirement."""
+    model = AffinityModel(weights=cohort.rules.weights,
+                          require_common_language=cohort.rules.require_common_language)
+    return model.fit(cohort).score(cohort)
