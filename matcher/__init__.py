@@ -8,12 +8,22 @@ assignment is solved as a constrained optimisation with OR-Tools, with a proof o
 >>> result = matcher.match_cohort(cohort)                       # doctest: +SKIP
 """
 
+from matcher.api import match_cohort
 from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError
+from matcher.features import ProfileVectorizer
+from matcher.io import load_cohort
 from matcher.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup
+from matcher.scoring import AffinityModel, Scores, score_cohort
 from matcher.solve import SOLVERS, Solver, assign, register_solver
 
 __all__ = [
     "assign",
+    "match_cohort",
+    "load_cohort",
+    "score_cohort",
+    "AffinityModel",
+    "ProfileVectorizer",
+    "Scores",
     "Solver",
     "SOLVERS",
     "register_solver",

@@ -148,11 +148,11 @@ def assign(
     >>> import matcher
     >>> scores = np.array([[0.9, 0.8, 0.1],
     ...                    [0.7, 0.2, 0.6]])
-    >>> result = matcher.assign(scores, k=2, capacity=1)
-    Traceback (most recent call last):
-    ...
-    matcher.errors.InfeasibleError: The rules cannot all hold:
-      - [total capacity] The 2 startups need 4 mentor places (k=2 each); the 3 mentors offer 3 in all: 1 short. To fix: raise mentor capacity by 1 in all; or add mentors; or lower k.
+    >>> try:
+    ...     matcher.assign(scores, k=2, capacity=1)
+    ... except matcher.InfeasibleError as err:
+    ...     print(err.diagnoses[0].message)
+    The 2 startups need 4 mentor places (k=2 each); the 3 mentors offer 3 in all: 1 short.
     >>> result = matcher.assign(scores, k=(1, 2), capacity=1)
     >>> result.pairs
        startup_id  mentor_id  score

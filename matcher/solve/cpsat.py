@@ -62,7 +62,8 @@ class CpSatSolver:
         by_mentor = np.split(xs[col_order], np.searchsorted(cols[col_order], np.arange(1, n_m)))
         # Each startup gets between k_min and k_max distinct mentors.
         for i, terms in enumerate(by_startup):
-            model.add_linear_constraint(cp_model.LinearExpr.sum(list(terms)), int(problem.k_min[i]), int(problem.k_max[i]))
+            model.add_linear_constraint(
+                cp_model.LinearExpr.sum(list(terms)), int(problem.k_min[i]), int(problem.k_max[i]))
         # Each mentor takes at most its capacity.
         for j, terms in enumerate(by_mentor):
             if len(terms):

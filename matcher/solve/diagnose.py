@@ -54,7 +54,8 @@ def counting_checks(problem: Problem) -> list[Diagnosis]:
     for i in over[:10]:
         n, hi = int(pins_per_startup[i]), int(problem.k_max[i])
         out.append(Diagnosis(
-            "pinned vs k", f"Startup {problem.startup_label(i)} has {n} pinned mentors but takes at most {hi}.",
+            "pinned vs k",
+            f"Startup {problem.startup_label(i)} has {n} pinned mentors but takes at most {hi}.",
             shortfall=n - hi, startups=(problem.startup_ids[i],),
             suggestions=(f"unpin {n - hi} of its mentors", f"raise its k to {n}")))
 

@@ -111,7 +111,8 @@ def make_problem(
             "scores", f"has {int(bad.sum())} missing or infinite value(s), first at startup "
             f"{startup_ids[i]!r}, mentor {mentor_ids[j]!r}",
             "fill every pair with a number; forbid a pair with `forbidden` instead of NaN"))
-    for name, ids in (("scores index (startup ids)", startup_ids), ("scores columns (mentor ids)", mentor_ids)):
+    for name, ids in (("scores index (startup ids)", startup_ids),
+                      ("scores columns (mentor ids)", mentor_ids)):
         dup = pd.Index(ids)[pd.Index(ids).duplicated()]
         if len(dup):
             problems.append(_arg(name, f"repeats id(s) {list(dup[:5])}", "make every id unique"))
@@ -199,7 +200,7 @@ def _pair_mask(name: str, pairs: Any, startup_ids: np.ndarray, mentor_ids: np.nd
     if pairs is None:
         return mask
     if isinstance(pairs, pd.DataFrame):
-        if pairs.shape == shape and pairs.dtypes.map(lambda d: d == bool).all():
+        if pairs.shape == shape and all(pd.api.types.is_bool_dtype(d) for d in pairs.dtypes):
             return pairs.to_numpy(dtype=bool)
         pairs = pairs.itertuples(index=False, name=None)
     elif isinstance(pairs, np.ndarray) and pairs.dtype == bool:

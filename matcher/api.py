@@ -1,0 +1,141 @@
+"""The one-call API: from a cohort to an explained, proven assignment.
+
+>>> import matcher
+>>> result = matcher.match_cohort("data/spring-2026")
+>>> result.assignment.status
+'optimal'
+>>> result.assignments.columns[:5].tolist()
+['startup_id', 'startup_name', 'mentor_id', 'mentor_name', 'mentor_kind']
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matcher.errors import InputError, InputProblem
+from matcher.io import load_cohort
+from matcher.models import Cohort, MatchResult, Rules
+from matcher.scoring import Scores, score_cohort
+from matcher.solve import assign
+
+__all__ = ["match_cohort", "with_rules"]
+
+
+def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
+    """The cohort with some of its rules replaced; unknown rule names are refused by name."""
+    if not overrides:
+        return cohort
+    known = {f.name for f in fields(Rules)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise InputError([InputProblem("match_cohort", None, name, "is not a rule",
+                                       f"known rules: {', '.join(sorted(known))}") for name in unknown])
+    try:
+        rules = cohort.rules.replace(**overrides)
+    except (TypeError, ValueError) as exc:
+        raise InputError([InputProblem("match_cohort", None, None, str(exc))]) from None
+    return Cohort(cohort.startups, cohort.mentors, rules, cohort.name, cohort.history, cohort.meta)
+
+
+def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = None,
+                 **rule_overrides: Any) -> MatchResult:
+    """Score every pair of a cohort and assign mentors under the programme's rules.
+
+    Parameters
+    ----------
+    cohort : Cohort or path
+        A loaded cohort, or a folder / file for :func:`matcher.load_cohort`.
+    scores : Scores, optional
+        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`).
+    **rule_overrides
+        Fields of :class:`~matcher.models.Rules` replacing the programme's, e.g. ``k=2`` or
+        ``solver="cpsat"``.
+
+    Returns
+    -------
+    MatchResult
+        ``assignments`` (one row per pair, with the weighted score components), per-startup and
+        per-mentor summaries, the :class:`~matcher.models.Assignment` with its proof, and
+        ``to_csv`` / ``to_json``.
+    """
+    if not isinstance(cohort, Cohort):
+        cohort = load_cohort(cohort)
+    cohort = with_rules(cohort, **rule_overrides)
+    rules = cohort.rules
+    start = time.perf_counter()
+    if scores is None:
+        scores = score_cohort(cohort)
+    scored = time.perf_counter()
+    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
+    assignment = assign(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
+                        pinned=list(rules.pinned) or None, solver=rules.solver,
+                        time_limit=rules.time_limit, seed=rules.seed)
+    assignment = _timed(assignment, score=scored - start)
+    return MatchResult(
+        cohort=cohort, scores=scores, assignment=assignment,
+        assignments=assignment_table(cohort, scores, assignment),
+        startups=startup_summary(cohort, assignment),
+        mentors=mentor_summary(cohort, assignment),
+        rules=rules,
+    )
+
+
+def _timed(assignment, **extra: float):
+    from dataclasses import replace
+
+    return replace(assignment, timings={**extra, **assignment.timings})
+
+
+def assignment_table(cohort: Cohort, scores: Scores, assignment) -> pd.DataFrame:
+    """One row per pair: who, the score, its weighted components, and the mentor's rank for the startup."""
+    rows, cols = assignment.rows, assignment.cols
+    table = scores.pair_table(rows, cols)
+    startups = {s.id: s for s in cohort.startups}
+    mentors = {m.id: m for m in cohort.mentors}
+    table.insert(1, "startup_name", [startups[s].name for s in table["startup_id"]])
+    table.insert(3, "mentor_name", [mentors[m].name for m in table["mentor_id"]])
+    table.insert(4, "mentor_kind", [mentors[m].kind for m in table["mentor_id"]])
+    # rank 1 = the startup's best-scoring allowed mentor
+    masked = np.where(scores.forbidden, -np.inf, scores.values)
+    better = (masked[rows] > scores.values[rows, cols][:, None]).sum(axis=1)
+    table["rank"] = better + 1
+    return table
+
+
+def startup_summary(cohort: Cohort, assignment) -> pd.DataFrame:
+    """Per startup: its mentors, the number of them, and the total, mean and weakest score."""
+    pairs = assignment.pairs
+    names = {m.id: m.name for m in cohort.mentors}
+    grouped = pairs.groupby("startup_id", sort=False)["score"]
+    out = pd.DataFrame({
+        "name": [s.name for s in cohort.startups],
+        "primary_domain": [s.primary_domain for s in cohort.startups],
+    }, index=pd.Index([s.id for s in cohort.startups], name="startup_id"))
+    out["mentors"] = pairs.groupby("startup_id")["mentor_id"].agg(
+        lambda ids: "; ".join(names[i] for i in ids)).reindex(out.index).fillna("")
+    out["n_mentors"] = grouped.size().reindex(out.index).fillna(0).astype(int)
+    out["total"] = grouped.sum().reindex(out.index).fillna(0.0)
+    out["mean"] = grouped.mean().reindex(out.index)
+    out["weakest"] = grouped.min().reindex(out.index)
+    return out
+
+
+def mentor_summary(cohort: Cohort, assignment) -> pd.DataFrame:
+    """Per mentor: kind, capacity, load and the startups taken."""
+    pairs = assignment.pairs
+    names = {s.id: s.name for s in cohort.startups}
+    out = pd.DataFrame({
+        "name": [m.name for m in cohort.mentors],
+        "kind": [m.kind for m in cohort.mentors],
+        "capacity": [m.capacity for m in cohort.mentors],
+    }, index=pd.Index([m.id for m in cohort.mentors], name="mentor_id"))
+    out["load"] = pairs.groupby("mentor_id").size().reindex(out.index).fillna(0).astype(int)
+    out["startups"] = pairs.groupby("mentor_id")["startup_id"].agg(
+        lambda ids: "; ".join(names[i] for i in ids)).reindex(out.index).fillna("")
+    return out

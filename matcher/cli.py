@@ -1,0 +1,178 @@
+"""The ``matcher`` console command.
+
+Exit status: 0 on success, 2 on bad input, 3 when the rules cannot all be met, 1 on any other
+failure. Messages go to stderr; user errors never print a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matcher.errors import InfeasibleError, InputError, InputProblem, MatcherError, SolverError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Match startups to mentors for AI accelerator programmes.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: MatcherError) -> None:
+    """Print a user error on stderr and exit with its status."""
+    if isinstance(exc, InputError):
+        label, status = "error", EXIT_BAD_INPUT
+    elif isinstance(exc, InfeasibleError):
+        label, status = "infeasible", EXIT_INFEASIBLE
+    else:
+        label, status = "solver failed", EXIT_FAILED
+    # markup off: messages hold brackets such as "[total capacity]"
+    err.print(f"{label}: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
+    raise typer.Exit(status)
+
+
+def _overrides(k: str | None, solver: str | None, time_limit: float | None) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    if k is not None:
+        rules["k"] = _parse_k(k)
+    if solver is not None:
+        rules["solver"] = solver
+    if time_limit is not None:
+        rules["time_limit"] = time_limit
+    return rules
+
+
+def _parse_k(text: str) -> int | tuple[int, int]:
+    """'3' → 3; '2-3' or '2,3' → (2, 3)."""
+    parts = text.replace(",", "-").split("-")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise InputError([InputProblem("option --k", None, None, f"'{text}' is not a whole number",
+                                       "write e.g. --k 3, or a range --k 2-3")]) from None
+    return values[0] if len(values) == 1 else (values[0], values[1])
+
+
+def _match_table(result) -> Table:
+    table = Table(title=f"{result.cohort.name}: {len(result.assignments)} matches", show_lines=False)
+    for column in ("Startup", "Mentor", "Kind", "Score", "Rank"):
+        table.add_column(column, justify="right" if column in ("Score", "Rank") else "left")
+    previous = None
+    for row in result.assignments.itertuples(index=False):
+        name = row.startup_name if row.startup_name != previous else ""
+        previous = row.startup_name
+        table.add_row(name, row.mentor_name, row.mentor_kind, f"{row.score:.3f}", str(row.rank))
+    return table
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="Cohort folder or file.")]) -> None:
+    """Check a cohort's files and report every problem found."""
+    from matcher.io import load_cohort
+
+    try:
+        cohort = load_cohort(path)
+    except MatcherError as exc:
+        _fail(exc)
+    out.print(f"{path}: OK, {len(cohort.startups)} startups, {len(cohort.mentors)} mentors, "
+              f"k={cohort.rules.k}")
+
+
+@app.command()
+def match(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the result files.")] = Path("out"),
+    k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
+    solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+) -> None:
+    """Match a cohort, print the matches and write CSV and JSON results."""
+    from matcher.api import match_cohort
+    from matcher.io import load_cohort
+
+    try:
+        cohort = load_cohort(path)
+        result = match_cohort(cohort, **_overrides(k, solver, time_limit))
+    except MatcherError as exc:
+        _fail(exc)
+    out.print(_match_table(result))
+    out.print(result.assignment.summary())
+    written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
+    out.print(f"wrote {', '.join(written)}")
+
+
+@app.command("assign")
+def assign_command(
+    scores: Annotated[Path, typer.Option(help="CSV of scores: startup ids in the first column, "
+                                              "mentor ids in the header.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file (.csv, .json or .xlsx).")],
+    k: Annotated[str, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = "3",
+    capacity: Annotated[str, typer.Option(help="Startups per mentor: a number, or a CSV file with "
+                                               "columns mentor_id,capacity.")] = "1",
+    solver: Annotated[str, typer.Option(help="auto, flow or cpsat.")] = "auto",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+) -> None:
+    """Assign from a score matrix file and write the pairs."""
+    from matcher.io import read_scores, write_frame
+    from matcher.solve import assign
+
+    try:
+        matrix = read_scores(scores)
+        result = assign(matrix, k=_parse_k(k), capacity=_read_capacity(capacity), solver=solver,
+                        time_limit=time_limit)
+        write_frame(result.pairs, out_file)
+    except MatcherError as exc:
+        _fail(exc)
+    except ValueError as exc:  # an unsupported output suffix
+        _fail(InputError([InputProblem("option --out", None, None, str(exc))]))
+    out.print(result.summary())
+    out.print(f"wrote {out_file}")
+
+
+def _read_capacity(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    from matcher.io import read_table
+
+    frame, label = read_table(Path(text), name="capacity")
+    if not {"mentor_id", "capacity"} <= set(frame.columns):
+        raise InputError([InputProblem(label, 1, None, "needs columns mentor_id and capacity",
+                                       "one row per mentor")])
+    import pandas as pd
+
+    values = pd.to_numeric(frame["capacity"], errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise InputError([InputProblem(label, row, "capacity", "is not a number",
+                                       "write a whole number of startups")])
+    return pd.Series(values.to_numpy(), index=frame["mentor_id"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        app(args=argv, prog_name="matcher")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
+    except SolverError as exc:
+        err.print(f"solver failed: {exc}", markup=False, highlight=False)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

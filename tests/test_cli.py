@@ -1,0 +1,70 @@
+"""The console command, run as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+from tests.test_io import edit_csv
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "matcher", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_match_prints_and_writes(tmp_path):
+    done = run("match", "data/spring-2026", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "FaceTrust Labs" in done.stdout and "optimal" in done.stdout
+    table = pd.read_csv(tmp_path / "assignments.csv")
+    assert len(table) == 33 and {"startup_id", "mentor_id", "score", "text", "domain"} <= set(table.columns)
+    assert (tmp_path / "result.json").exists()
+
+
+def test_validate_ok_and_bad(cohort_copy):
+    assert run("validate", str(cohort_copy)).returncode == 0
+    edit_csv(cohort_copy / "mentors.csv", 6, "capacity", "-3")
+    done = run("validate", str(cohort_copy))
+    assert done.returncode == 2
+    assert "mentors.csv, row 6, field 'capacity'" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_bad_input_leaves_no_output(cohort_copy, tmp_path):
+    edit_csv(cohort_copy / "startups.csv", 2, "domains", "quantum")
+    out = tmp_path / "out"
+    done = run("match", str(cohort_copy), "--out", str(out))
+    assert done.returncode == 2 and "unknown domain 'quantum'" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_infeasible_exits_3_with_diagnosis(tmp_path):
+    out = tmp_path / "out"
+    done = run("match", "data/spring-2026", "--k", "8", "--out", str(out))
+    assert done.returncode == 3
+    assert "[total capacity]" in done.stderr and "short" in done.stderr
+    assert not out.exists()
+
+
+def test_assign_from_score_file(tmp_path):
+    rng = np.random.default_rng(1)
+    scores = pd.DataFrame(rng.random((6, 4)), index=[f"s{i}" for i in range(6)],
+                          columns=[f"m{j}" for j in range(4)])
+    scores.to_csv(tmp_path / "scores.csv", index_label="startup")
+    done = run("assign", "--scores", str(tmp_path / "scores.csv"), "--k", "2", "--capacity", "3",
+               "--out", str(tmp_path / "pairs.csv"))
+    assert done.returncode == 0, done.stderr
+    pairs = pd.read_csv(tmp_path / "pairs.csv")
+    assert len(pairs) == 12 and pairs.groupby("mentor_id").size().max() <= 3
+    done = run("assign", "--scores", str(tmp_path / "scores.csv"), "--k", "2", "--capacity", "1",
+               "--out", str(tmp_path / "none.csv"))
+    assert done.returncode == 3 and not (tmp_path / "none.csv").exists()
+
+
+def test_usage_error_exits_2():
+    assert run("match").returncode == 2
+    assert run("assign", "--scores", "missing.csv", "--out", "x.csv").returncode == 2
