@@ -138,8 +138,8 @@ def eligibility_rules(values: Mapping[str, Any] | None, label: str = "programme.
         where = f"eligibility.{key}"
         if key not in known:
             near = difflib.get_close_matches(str(key), known, n=1)
-            problems.append(InputProblem(label, None, where, "unknown key",
-                                         f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"))
+            hint = f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"
+            problems.append(InputProblem(label, None, where, "unknown key", hint))
         elif key == "override":
             items = [value] if isinstance(value, str) else value
             if items is None:
@@ -204,7 +204,8 @@ class _Evidence:
                 raise ValueError
             return dt.date.fromisoformat(text)
         except ValueError:
-            self._bad(sid, name, f"'{text}' is not a date", "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
+            self._bad(sid, name, f"'{text}' is not a date",
+                      "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
             return None
 
     def number(self, sid: str, attributes: Mapping[str, Any], name: str, *, low: float, high: float | None,
@@ -420,7 +421,7 @@ class Screening:
                  + (f" (checked on {self.start_date})" if self.start_date else "")
                  + (f"; {len(self.excluded)} left out:" if self.excluded else ".")]
         lines += [f"  - {v.at[sid, 'name']} ({sid}): {reason}" for sid, reason in self.excluded.items()]
-        lines += [f"  + {v.at[sid, 'name']} ({sid}) admitted by override: {v.at[sid, 'reason']}"
+        lines += [f"  + {v.at[sid, 'name']} ({sid}): {v.at[sid, 'reason']}"
                   for sid in self.overridden]
         return "\n".join(lines)
 

@@ -539,7 +539,7 @@ def write_result_csv(result: Any, directory: str | os.PathLike) -> list[str]:
 
 
 def _screening_csv(result: Any, folder: Path) -> list[str]:
-    """``screening.csv`` (one row per startup: verdict, reason, each criterion) when the cohort was screened."""
+    """``screening.csv`` (per startup: verdict, reason, each criterion) when the cohort was screened."""
     screening = getattr(result, "screening", None)
     if screening is None:
         return []
