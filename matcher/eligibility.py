@@ -55,6 +55,8 @@ EVIDENCE_FIELDS = ("incorporated_on", "founders_total", "founders_hk_permanent",
                    "founder_share_pct", "ai_work_pct")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The largest sensible value of each threshold: a share of founders, or a percentage.
+_CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0}
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,10 @@ def eligibility_rules(values: Mapping[str, Any] | None, label: str = "programme.
         elif key == "max_age_years" and value is not None and not float(value).is_integer():
             problems.append(InputProblem(label, None, where, f"{value!r} is not a whole number of years",
                                          "write e.g. 3"))
+        elif value is not None and value > _CEILING.get(key, math.inf):
+            # above the ceiling no startup could pass: surely a typo (0.5 written as 50, or 500%)
+            problems.append(InputProblem(label, None, where, f"{value!r} is out of range",
+                                         f"write a number from 0 to {_CEILING[key]:g}"))
         else:
             clean[key] = int(value) if key == "max_age_years" and value is not None else value
     if problems:

@@ -213,6 +213,10 @@ def test_programme_eligibility_is_validated(cohort_copy):
         screen(cohort_of({}, eligibility={"max_age_yrs": 3}))
     with pytest.raises(InputError, match="'eligibility.founder_share_above': 'half' is not a number"):
         screen(cohort_of({}, eligibility={"founder_share_above": "half"}))
+    with pytest.raises(InputError, match="'eligibility.hk_permanent_above': 50 is out of range"):
+        screen(cohort_of({}, eligibility={"hk_permanent_above": 50}))
+    with pytest.raises(InputError, match="'eligibility.override': 42 is not a list of startup ids"):
+        screen(cohort_of({}, eligibility={"override": 42}))
     with pytest.raises(InputError, match="'start_date': is missing"):
         screen(cohort_of({}, start=None))
     with pytest.raises(InputError, match="'start_date': '2026-02-30' is not a date"):
