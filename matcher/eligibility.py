@@ -198,7 +198,7 @@ class _Evidence:
         self.rows = {s.id: rows.get(s.id, n + 2) for n, s in enumerate(cohort.startups)}
         self.problems: list[InputProblem] = []
 
-    def _bad(self, sid: str, name: str, message: str, hint: str) -> None:
+    def problem(self, sid: str, name: str, message: str, hint: str) -> None:
         self.problems.append(InputProblem(self.label, self.rows[sid], name, message, hint))
 
     def date(self, sid: str, attributes: Mapping[str, Any], name: str) -> dt.date | None:
@@ -210,7 +210,7 @@ class _Evidence:
                 raise ValueError
             return dt.date.fromisoformat(text)
         except ValueError:
-            self._bad(sid, name, f"'{text}' is not a date",
+            self.problem(sid, name, f"'{text}' is not a date",
                       "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
             return None
 
@@ -226,10 +226,10 @@ class _Evidence:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or (whole and not value.is_integer()):
-            self._bad(sid, name, f"'{text}' is not a {kind}", f"write a {kind} {span}")
+            self.problem(sid, name, f"'{text}' is not a {kind}", f"write a {kind} {span}")
             return None
         if value < low or (high is not None and value > high):
-            self._bad(sid, name, f"{text} is out of range", f"write a {kind} {span}")
+            self.problem(sid, name, f"{text} is out of range", f"write a {kind} {span}")
             return None
         return value
 
@@ -238,7 +238,7 @@ class _Evidence:
         if not text:
             return None
         if text.lower() not in ("yes", "no"):
-            self._bad(sid, name, f"'{text}' is not yes or no", "write yes or no")
+            self.problem(sid, name, f"'{text}' is not yes or no", "write yes or no")
             return None
         return text.lower() == "yes"
 
@@ -272,7 +272,7 @@ def _local_founders(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: Eligib
     total = ev.number(sid, a, "founders_total", low=1, high=None, whole=True)
     local = ev.number(sid, a, "founders_hk_permanent", low=0, high=None, whole=True)
     if total is not None and local is not None and local > total:
-        ev._bad(sid, "founders_hk_permanent", f"{local:g} is more than founders_total ({total:g})",
+        ev.problem(sid, "founders_hk_permanent", f"{local:g} is more than founders_total ({total:g})",
                 "count only founders, from 0 to founders_total")
         return UNKNOWN, "", "founders_hk_permanent is malformed"
     if total is None or local is None:
