@@ -209,6 +209,13 @@ def scores_for(scores: Scores, startup_ids: list[str]) -> Scores:
     ------
     InputError
         A startup has no row in ``scores``.
+
+    Examples
+    --------
+    >>> from matcher.io import load_cohort
+    >>> scores = score_cohort(load_cohort("data/spring-2026"))
+    >>> scores_for(scores, ["s-kindbot", "s-facetrust"]).shape
+    (2, 36)
     """
     if list(scores.startup_ids) == list(startup_ids):
         return scores

@@ -180,6 +180,12 @@ def has_eligibility_data(cohort: Cohort) -> bool:
 
     A cohort without either (e.g. built from two bare DataFrames) has nothing to screen, so
     :func:`matcher.match_cohort` skips screening it by default.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> has_eligibility_data(matcher.load_cohort("data/spring-2026"))
+    True
     """
     if "eligibility" in cohort.meta:
         return True
@@ -397,6 +403,18 @@ class Screening:
         The rules applied, overrides included.
     start_date : date or None
         The date the rules were checked on.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> cohort = matcher.load_cohort("data/autumn-2026")
+    >>> screening = matcher.screen(cohort, override=["s-cantocaption"])
+    >>> screening
+    Screening(8 of 10 included, 2 left out, 1 overridden)
+    >>> sorted(screening.excluded)
+    ['s-coldpick', 's-shelfmind']
+    >>> len(screening.apply(cohort).startups)
+    8
     """
 
     table: pd.DataFrame
