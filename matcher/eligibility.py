@@ -55,6 +55,8 @@ EVIDENCE_FIELDS = ("incorporated_on", "founders_total", "founders_hk_permanent",
                    "founder_share_pct", "ai_work_pct")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Excel date cells read as text carry a midnight time: the date alone is meant.
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 #: The largest sensible value of each threshold: a share of founders, or a percentage.
 _CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0}
 
@@ -211,6 +213,8 @@ class _Evidence:
         text = str(attributes.get(name, "") or "").strip()
         if not text:
             return None
+        if midnight := _MIDNIGHT.fullmatch(text):
+            text = midnight.group(1)
         try:
             if not _ISO_DATE.fullmatch(text):
                 raise ValueError

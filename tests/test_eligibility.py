@@ -199,6 +199,16 @@ def test_malformed_evidence_names_file_row_and_field(cohort_copy, field, value, 
     assert f"startups.csv, row 3, field '{field}': {message}" in str(err.value)
 
 
+def test_dates_from_an_excel_sheet(tmp_path, spring):
+    startups = pd.read_csv(spring / "startups.csv", dtype=str, keep_default_na=False)
+    startups["incorporated_on"] = pd.to_datetime(startups["incorporated_on"])  # Excel date cells
+    startups.to_excel(tmp_path / "startups.xlsx", index=False)
+    cohort = matcher.load_cohort(startups=tmp_path / "startups.xlsx", mentors=spring / "mentors.csv",
+                                 programme=spring / "programme.yaml", history=spring / "history.csv")
+    assert cohort.startups[0].attributes["incorporated_on"] == "2024-02-19 00:00:00"
+    assert sorted(screen(cohort).excluded) == ["s-lanelogic", "s-portpulse"]
+
+
 def test_every_malformed_value_is_reported_together(cohort_copy):
     edit_csv(cohort_copy / "startups.csv", 2, "ai_work_pct", "lots")
     edit_csv(cohort_copy / "startups.csv", 12, "incorporated_on", "2025-13-01")
