@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from matcher.errors import InputError, InputProblem
+from matcher import eligibility
+from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
 from matcher.io import load_cohort
 from matcher.models import Cohort, MatchResult, Rules
 from matcher.scoring import Scores, score_cohort
 from matcher.solve import assign
 
-__all__ = ["match_cohort", "with_rules"]
+__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for"]
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -44,6 +46,7 @@ def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
 
 
 def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = None,
+                 screen: bool | None = None, override_eligibility: Iterable[str] = (),
                  **rule_overrides: Any) -> MatchResult:
     """Score every pair of a cohort and assign mentors under the programme's rules.
 
@@ -52,7 +55,15 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     cohort : Cohort or path
         A loaded cohort, or a folder / file for :func:`matcher.load_cohort`.
     scores : Scores, optional
-        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`).
+        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`); rows of
+        startups left out by screening are dropped.
+    screen : bool, optional
+        Screen the startups against the programme's eligibility rules first and match only those
+        that pass (see :func:`matcher.screen`). By default the cohort is screened when it has
+        eligibility data (an ``eligibility`` mapping in ``programme.yaml`` or evidence columns in
+        ``startups.csv``); ``False`` matches every startup.
+    override_eligibility : iterable of str
+        Startup ids to match whatever their eligibility verdict (added to the programme's).
     **rule_overrides
         Fields of :class:`~matcher.models.Rules` replacing the programme's, e.g. ``k=2`` or
         ``solver="cpsat"``.
@@ -62,11 +73,14 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     MatchResult
         ``assignments`` (one row per pair, with the weighted score components), per-startup and
         per-mentor summaries, the :class:`~matcher.models.Assignment` with its proof, and
-        ``to_csv`` / ``to_json``.
+        ``to_csv`` / ``to_json``, and ``screening`` (who was left out and why).
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
     cohort = with_rules(cohort, **rule_overrides)
+    cohort, screening = screen_cohort(cohort, screen=screen, override=override_eligibility)
+    if scores is not None and screening is not None:
+        scores = scores_for(scores, [s.id for s in cohort.startups])
     rules = cohort.rules
     start = time.perf_counter()
     if scores is None:
@@ -82,7 +96,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
         assignments=assignment_table(cohort, scores, assignment),
         startups=startup_summary(cohort, assignment),
         mentors=mentor_summary(cohort, assignment),
-        rules=rules,
+        rules=rules, screening=screening,
     )
 
 
@@ -139,3 +153,79 @@ def mentor_summary(cohort: Cohort, assignment) -> pd.DataFrame:
     out["startups"] = pairs.groupby("mentor_id")["startup_id"].agg(
         lambda ids: "; ".join(names[i] for i in ids)).reindex(out.index).fillna("")
     return out
+
+
+# ---------------------------------------------------------------- eligibility screening
+
+def screen_cohort(cohort: Cohort, *, screen: bool | None = None, override: Iterable[str] = ()
+                  ) -> tuple[Cohort, Any]:
+    """The cohort to match after eligibility screening, and the screening (None when skipped).
+
+    ``screen=None`` screens when the cohort has eligibility data; a cohort already screened (by
+    :meth:`Screening.apply`) keeps its screening unless new overrides are given.
+
+    Raises
+    ------
+    InfeasibleError
+        Screening left no startup to match (rule ``eligibility``).
+
+    Examples
+    --------
+    >>> from matcher.io import load_cohort
+    >>> cohort, screening = screen_cohort(load_cohort("data/spring-2026"))
+    >>> len(cohort.startups), sorted(screening.excluded)
+    (9, ['s-lanelogic', 's-portpulse'])
+    >>> len(screen_cohort(load_cohort("data/spring-2026"), screen=False)[0].startups)
+    11
+    """
+    override = (override,) if isinstance(override, str) else tuple(override)
+    if screen is False:
+        if override:
+            raise InputError([InputProblem("match_cohort", None, "override_eligibility",
+                                           "was given with screen=False",
+                                           "drop the overrides, or let the cohort be screened")])
+        return cohort, None
+    previous = cohort.meta.get("screening")
+    if previous is not None and not override:
+        return cohort, previous
+    if screen is None and not eligibility.has_eligibility_data(cohort):
+        return cohort, None
+    screening = eligibility.screen(cohort, override=override)
+    screened = screening.apply(cohort)
+    if not screened.startups:
+        raise InfeasibleError([Diagnosis(
+            rule="eligibility",
+            message=f"No startup passed eligibility screening ({len(cohort.startups)} screened).",
+            suggestions=("check the evidence in startups.csv", "override chosen startups by id",
+                         "match without screening (screen=False, or --no-screen)"),
+            startups=tuple(screening.excluded))])
+    return screened, screening
+
+
+def scores_for(scores: Scores, startup_ids: list[str]) -> Scores:
+    """The rows of ``scores`` for the given startups, in that order.
+
+    Raises
+    ------
+    InputError
+        A startup has no row in ``scores``.
+
+    Examples
+    --------
+    >>> from matcher.io import load_cohort
+    >>> scores = score_cohort(load_cohort("data/spring-2026"))
+    >>> scores_for(scores, ["s-kindbot", "s-facetrust"]).shape
+    (2, 36)
+    """
+    if list(scores.startup_ids) == list(startup_ids):
+        return scores
+    row = {sid: i for i, sid in enumerate(scores.startup_ids)}
+    missing = [sid for sid in startup_ids if sid not in row]
+    if missing:
+        raise InputError([InputProblem("argument 'scores'", None, None,
+                                       f"has no row for startup(s) {', '.join(missing)}",
+                                       "score the same cohort you match")])
+    rows = np.array([row[sid] for sid in startup_ids], dtype=np.int64)
+    return Scores(scores.values[rows], scores.startup_ids[rows], scores.mentor_ids,
+                  {name: m[rows] for name, m in scores.components.items()}, dict(scores.weights),
+                  scores.forbidden[rows], {name: m[rows] for name, m in scores.reasons.items()})

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.errors import InfeasibleError, InputError, InputProblem, MatcherError, SolverError
@@ -74,10 +76,13 @@ def _match_table(result) -> Table:
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="Cohort folder or file.")]) -> None:
     """Check a cohort's files and report every problem found."""
+    from matcher.eligibility import has_eligibility_data, screen
     from matcher.io import load_cohort
 
     try:
         cohort = load_cohort(path)
+        if has_eligibility_data(cohort):  # malformed evidence is a problem in the files too
+            screen(cohort)
     except MatcherError as exc:
         _fail(exc)
     out.print(f"{path}: OK, {len(cohort.startups)} startups, {len(cohort.mentors)} mentors, "
@@ -91,16 +96,23 @@ def match(
     k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
     solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    no_screen: Annotated[bool, typer.Option("--no-screen", help="Match every startup, skipping the "
+                                            "eligibility screening.")] = False,
+    override: Annotated[list[str] | None, typer.Option(help="Startup id to match whatever its eligibility "
+                                                       "verdict (repeatable).")] = None,
 ) -> None:
-    """Match a cohort, print the matches and write CSV and JSON results."""
+    """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.api import match_cohort
     from matcher.io import load_cohort
 
     try:
         cohort = load_cohort(path)
-        result = match_cohort(cohort, **_overrides(k, solver, time_limit))
+        result = match_cohort(cohort, screen=False if no_screen else None,
+                              override_eligibility=override or (), **_overrides(k, solver, time_limit))
     except MatcherError as exc:
         _fail(exc)
+    if result.screening is not None:
+        out.print(result.screening.summary(), markup=False, highlight=False)
     out.print(_match_table(result))
     out.print(result.assignment.summary())
     written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
@@ -155,6 +167,62 @@ def _read_capacity(text: str):
         raise InputError([InputProblem(label, row, "capacity", "is not a number",
                                        "write a whole number of startups")])
     return pd.Series(values.to_numpy(), index=frame["mentor_id"])
+
+
+#: Short column headings and cell marks for the screening table (it must fit 80 columns).
+CRITERION_HEADINGS = {"young_company": "Incorporated", "local_founders": "HK\nfounders",
+                      "local_operations": "In HK", "founder_control": "Founder\nshare %",
+                      "ai_company": "AI\nwork %"}
+STATUS_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "bold red"), "unknown": ("?", "yellow")}
+
+
+def _screen_table(screening, cohort_name: str) -> Table:
+    table = Table(title=f"{cohort_name}: eligibility on {screening.start_date or 'no start date'}",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Startup", no_wrap=True)
+    criteria = list(screening.rules.active)
+    for name in criteria:
+        table.add_column(CRITERION_HEADINGS[name], no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    values = screening.table.set_index(["startup_id", "criterion"])
+    for sid, row in screening.verdicts.iterrows():
+        cells = []
+        for name in criteria:
+            mark, style = STATUS_MARKS[row[name]]
+            value = values.at[(sid, name), "value"] or "empty"
+            cells.append(f"[{style}]{mark} {escape(value)}[/]")
+        # an overridden startup is matched: say so rather than show its (open) verdict
+        verdict = "override" if row["overridden"] else row["verdict"]
+        style = "green" if row["included"] else "bold red"
+        table.add_row(escape(str(sid)), *cells, f"[{style}]{verdict}[/]")
+    return table
+
+
+@app.command("screen")
+def screen_command(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    override: Annotated[list[str] | None, typer.Option(help="Startup id to admit whatever its verdict "
+                                                       "(repeatable).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write one row per startup and criterion "
+                                                  "(.csv, .json or .xlsx).")] = None,
+) -> None:
+    """Check each startup against the programme's eligibility rules; say who is left out and why."""
+    from matcher.eligibility import screen
+    from matcher.io import load_cohort, write_frame
+
+    try:
+        cohort = load_cohort(path)
+        screening = screen(cohort, override=override or ())
+        if out_file is not None:
+            write_frame(screening.table, out_file)
+    except MatcherError as exc:
+        _fail(exc)
+    except ValueError as exc:  # an unsupported output suffix
+        _fail(InputError([InputProblem("option --out", None, None, str(exc))]))
+    out.print(_screen_table(screening, cohort.name))
+    out.print(screening.summary(), markup=False, highlight=False)
+    if out_file is not None:
+        out.print(f"wrote {out_file}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -424,9 +424,12 @@ def load_cohort(
     problems += found
     if problems:
         raise InputError(problems)
+    # where each startup came from, so later checks (eligibility screening) can name file and row
+    rows = {s.id: n + 2 for n, s in enumerate(parsed_startups)}
     return Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
                   name=str(meta.get("cohort", name)), history=past,
-                  meta={**meta, "folder": str(folder) if folder else None})
+                  meta={**meta, "folder": str(folder) if folder else None,
+                        "startups_source": s_label, "startup_rows": rows})
 
 
 def _find_table(folder: Path, stem: str) -> Path:
@@ -532,7 +535,15 @@ def write_result_csv(result: Any, directory: str | os.PathLike) -> list[str]:
         write_frame(result.assignments, folder / "assignments.csv"),
         write_frame(result.startups.reset_index(), folder / "startups.csv"),
         write_frame(result.mentors.reset_index(), folder / "mentors.csv"),
-    ]
+    ] + _screening_csv(result, folder)
+
+
+def _screening_csv(result: Any, folder: Path) -> list[str]:
+    """``screening.csv`` (per startup: verdict, reason, each criterion) when the cohort was screened."""
+    screening = getattr(result, "screening", None)
+    if screening is None:
+        return []
+    return [write_frame(screening.verdicts.reset_index(), folder / "screening.csv")]
 
 
 def _json_default(value: Any) -> Any:

@@ -245,6 +245,9 @@ class MatchResult:
         One row per pair: ids, names, mentor kind, score and its weighted components.
     startups, mentors : DataFrame
         Per-startup summary (mentors, total, mean, weakest score) and per-mentor load vs capacity.
+    screening : Screening or None
+        The eligibility screening that chose which startups were matched (``excluded`` says who was
+        left out and why), or None when the cohort was not screened.
     """
 
     cohort: Cohort
@@ -254,6 +257,7 @@ class MatchResult:
     startups: pd.DataFrame
     mentors: pd.DataFrame
     rules: Rules
+    screening: Any = None  # matcher.eligibility.Screening, when the cohort was screened
 
     def to_csv(self, directory: str) -> list[str]:
         """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
@@ -286,4 +290,5 @@ class MatchResult:
             "assignments": self.assignments.to_dict(orient="records"),
             "startups": self.startups.reset_index().to_dict(orient="records"),
             "mentors": self.mentors.reset_index().to_dict(orient="records"),
+            "excluded": dict(self.screening.excluded) if self.screening is not None else {},
         }
