@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -22,9 +22,9 @@ from matcher.errors import InputError, InputProblem
 from matcher.io import load_cohort
 from matcher.models import Cohort, MatchResult, Rules
 from matcher.scoring import Scores, score_cohort
-from matcher.solve import assign
+from matcher.solve import Problem, make_problem, solve_problem
 
-__all__ = ["match_cohort", "with_rules"]
+__all__ = ["match_cohort", "with_rules", "cohort_problem", "make_result"]
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -40,7 +40,7 @@ def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
         rules = cohort.rules.replace(**overrides)
     except (TypeError, ValueError) as exc:
         raise InputError([InputProblem("match_cohort", None, None, str(exc))]) from None
-    return Cohort(cohort.startups, cohort.mentors, rules, cohort.name, cohort.history, cohort.meta)
+    return replace(cohort, rules=rules)
 
 
 def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = None,
@@ -72,17 +72,32 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     if scores is None:
         scores = score_cohort(cohort)
     scored = time.perf_counter()
-    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-    assignment = assign(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
-                        pinned=list(rules.pinned) or None, solver=rules.solver,
-                        time_limit=rules.time_limit, seed=rules.seed)
+    assignment = solve_problem(cohort_problem(cohort, scores), solver=rules.solver,
+                               time_limit=rules.time_limit, seed=rules.seed)
     assignment = _timed(assignment, score=scored - start)
+    return make_result(cohort, scores, assignment)
+
+
+def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
+    """The assignment problem of a cohort under its rules: the one place rules become a Problem.
+
+    :func:`match_cohort`, the what-if re-solves and the runner-up re-solves of
+    :mod:`matcher.explain` all start here, so they solve exactly the same rules.
+    """
+    rules = cohort.rules
+    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
+    return make_problem(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
+                        pinned=list(rules.pinned) or None)
+
+
+def make_result(cohort: Cohort, scores: Scores, assignment) -> MatchResult:
+    """A :class:`MatchResult` with its readable tables, for an assignment of ``cohort``."""
     return MatchResult(
         cohort=cohort, scores=scores, assignment=assignment,
         assignments=assignment_table(cohort, scores, assignment),
         startups=startup_summary(cohort, assignment),
         mentors=mentor_summary(cohort, assignment),
-        rules=rules,
+        rules=cohort.rules,
     )
 
 
