@@ -89,7 +89,7 @@ def match(
     path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the result files.")] = Path("out"),
     k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
-    solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
+    solver: Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
 ) -> None:
     """Match a cohort, print the matches and write CSV and JSON results."""
@@ -133,6 +133,37 @@ def assign_command(
         _fail(InputError([InputProblem("option --out", None, None, str(exc))]))
     out.print(result.summary())
     out.print(f"wrote {out_file}")
+
+
+@app.command("explain")
+def explain_command(
+    result_dir: Annotated[Path, typer.Argument(help="Folder written by 'matcher match PATH --out DIR'.")],
+    runner_ups: Annotated[int, typer.Option(help="Runner-up mentors per startup (one re-solve each).")] = 3,
+) -> None:
+    """Explain a match: why each pair, the runner-ups and what a swap would cost.
+
+    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR.
+    """
+    from matcher.explain import explain, load_result
+    from matcher.io import write_frame
+
+    try:
+        result = load_result(result_dir)
+        found = explain(result, n_runner_ups=runner_ups)
+    except MatcherError as exc:
+        _fail(exc)
+    for line in found.one_liners:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    table = Table(title="Runner-ups: the change in total score if swapped in (by re-solving)")
+    for column in ("Startup", "Runner-up", "Score", "Change", "Replaces"):
+        table.add_column(column, justify="right" if column in ("Score", "Change") else "left")
+    for row in found.runner_ups.itertuples(index=False):
+        change = "cannot" if row.objective_change != row.objective_change else f"{row.objective_change:+.4f}"
+        table.add_row(row.startup_id, row.mentor_id, f"{row.score:.3f}", change, row.replaces)
+    out.print(table)
+    written = [write_frame(found.to_frame(), result_dir / "explanations.csv"),
+               write_frame(found.runner_ups, result_dir / "runner_ups.csv")]
+    out.print(f"wrote {', '.join(written)}")
 
 
 def _read_capacity(text: str):

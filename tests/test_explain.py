@@ -1,0 +1,87 @@
+"""Explanations: components add up, runner-up costs are real re-solves, and the CLI command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import matcher
+from matcher.explain import RULE_NOTES, explain, explain_pairs, load_result, runner_ups
+from matcher.scoring import COMPONENTS
+
+
+@pytest.fixture(scope="module")
+def spring_result():
+    return matcher.match_cohort("data/spring-2026")
+
+
+def test_components_add_up_to_each_score(spring_result):
+    table = explain_pairs(spring_result)
+    assert len(table) == 33
+    parts = table[list(COMPONENTS)].sum(axis=1)
+    assert np.allclose(parts, table["score"], rtol=0, atol=1e-12)
+    assert (table["score"] == spring_result.assignment.scores).all()
+    # the conflict of m-ho-ka-yan with s-radiantscan shapes RadiantScan's pairs
+    radiant = table[table.startup_id == "s-radiantscan"]
+    assert radiant["rules"].str.contains("Ho Ka-yan (conflict of interest)", regex=False).all()
+    # shared domains and terms come from the two profiles
+    first = table.iloc[0]
+    assert "fintech/fraud" in first["shared_domains"] and "liveness" in first["top_terms"]
+
+
+def test_runner_up_costs_equal_resolve_differences(spring_result):
+    table = runner_ups(spring_result, n=2)
+    assert len(table) == 22 and table["note"].eq("").all()
+    base = spring_result.assignment.objective
+    for row in table.itertuples(index=False):
+        forced = matcher.match_cohort(spring_result.cohort, scores=spring_result.scores,
+                                      pinned=((row.startup_id, row.mentor_id),))
+        assert row.objective_change == pytest.approx(forced.assignment.objective - base, abs=1e-12)
+        assert row.objective_change <= 1e-12  # the match is optimal: any swap costs
+        pairs = forced.assignment.pairs
+        kept = set(pairs[pairs.startup_id == row.startup_id].mentor_id)
+        assert row.mentor_id in kept and not set(row.replaces.split("; ")) & kept
+
+
+def test_rules_shape_the_explanation(spring_result):
+    cohort = spring_result.cohort
+    pinned = matcher.match_cohort(cohort, pinned=(("s-kindbot", "m-zhang-wei"),))
+    table = explain_pairs(pinned)
+    row = table[(table.startup_id == "s-kindbot") & (table.mentor_id == "m-zhang-wei")].iloc[0]
+    assert "pinned by the programme" in row["rules"]
+    RULE_NOTES.append(lambda result, i, j: ["quota: academic"] if j == 0 else [])
+    try:
+        assert explain_pairs(pinned)["rules"].str.contains("quota: academic").any()
+    finally:
+        RULE_NOTES.pop()
+    # a runner-up that cannot be swapped in (its one place is pinned elsewhere) is reported, not guessed
+    full = matcher.match_cohort(cohort, pinned=(("s-facetrust", "m-eleanor-hui"),))
+    found = runner_ups(full, n=1, startups=["s-stratum-ar"]).iloc[0]
+    assert found["mentor_id"] == "m-eleanor-hui" and np.isnan(found["objective_change"])
+    assert "pinned vs capacity" in found["note"]
+
+
+def test_explain_result_dir_on_the_command_line(tmp_path):
+    run = [sys.executable, "-m", "matcher"]
+    done = subprocess.run([*run, "match", "data/spring-2026", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([*run, "explain", str(tmp_path), "--runner-ups", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.590" in done.stdout
+    table = pd.read_csv(tmp_path / "explanations.csv")
+    assert len(table) == 33 and "explanation" in table.columns
+    assert len(pd.read_csv(tmp_path / "runner_ups.csv")) == 11
+    # a changed cohort is refused with file, row and field
+    result = load_result(tmp_path)
+    assert result.assignment.objective == pytest.approx(explain(result, n_runner_ups=0).pairs.score.sum())
+    frame = pd.read_csv(tmp_path / "assignments.csv")
+    frame.loc[3, "score"] = 0.123
+    frame.to_csv(tmp_path / "assignments.csv", index=False)
+    done = subprocess.run([*run, "explain", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "assignments.csv, row 5, field 'score'" in done.stderr
