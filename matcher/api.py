@@ -72,7 +72,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     if scores is None:
         scores = score_cohort(cohort)
     scored = time.perf_counter()
-    assignment = solve_problem(cohort_problem(cohort, scores), solver=rules.solver,
+    assignment = solve_problem(cohort_problem(cohort, scores), solver=_stated_solver(cohort, scores),
                                time_limit=rules.time_limit, seed=rules.seed)
     assignment = _timed(assignment, score=scored - start)
     return make_result(cohort, scores, assignment)
@@ -88,6 +88,20 @@ def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
     capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
     return make_problem(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
                         pinned=list(rules.pinned) or None)
+
+
+def _stated_solver(cohort: Cohort, scores: Scores):
+    """The rules' solver; for a stable backend and a cohort with stated preferences, one that ranks
+    by them (stated preference first, score second) rather than by score alone."""
+    name = cohort.rules.solver
+    if name not in ("stable", "stable-mentors") or cohort.preferences is None:
+        return name
+    from matcher.preferences import preference_utilities
+    from matcher.solve.stable import StableSolver
+
+    su, mu = preference_utilities(cohort.preferences, scores.values, scores.startup_ids, scores.mentor_ids)
+    return StableSolver(proposing="startups" if name == "stable" else "mentors",
+                        startup_utility=su, mentor_utility=mu, name=name)
 
 
 def make_result(cohort: Cohort, scores: Scores, assignment) -> MatchResult:

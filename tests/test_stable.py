@@ -135,3 +135,21 @@ def test_stated_preferences_and_short_startups():
     assert matcher.assign(scores, k=1, capacity=1, forbidden=forbidden).objective == pytest.approx(1.1)
     with pytest.raises(InfeasibleError, match="stability.*1 startup"):
         matcher.assign(scores, k=1, capacity=1, forbidden=forbidden, solver="stable")
+
+
+def test_stated_preferences_drive_the_stable_backend():
+    from matcher.preferences import preference_utilities
+
+    cohort = matcher.load_cohort("data/spring-2026", preferences="data/spring-2026/preferences.csv")
+    result = matcher.match_cohort(cohort, solver="stable")
+    assert result.assignment.info["preferences"] == "stated"
+    su, mu = preference_utilities(cohort.preferences, result.scores.values, result.scores.startup_ids,
+                                  result.scores.mentor_ids)
+    capacity = [m.capacity for m in cohort.mentors]
+    stated = {"startup_utility": su, "mentor_utility": mu}
+    assert blocking_pairs(result.assignment, result.scores, k=3, capacity=capacity, **stated).empty
+    # in the sample, every first choice whose mentor said yes back is honoured
+    pairs = set(zip(result.assignment.pairs.startup_id, result.assignment.pairs.mentor_id))
+    prefs = cohort.preferences.to_frame()
+    mutual = prefs[(prefs.startup_rank == 1) & (prefs.mentor_bid == "yes")]
+    assert set(zip(mutual.startup_id, mutual.mentor_id)) <= pairs
