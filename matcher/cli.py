@@ -91,13 +91,16 @@ def match(
     k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
     solver: Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    preferences: Annotated[Path | None, typer.Option(
+        help="Stated preferences (startup_id, mentor_id, startup_rank, mentor_bid); by default the "
+             "file programme.yaml names, if any.")] = None,
 ) -> None:
     """Match a cohort, print the matches and write CSV and JSON results."""
     from matcher.api import match_cohort
     from matcher.io import load_cohort
 
     try:
-        cohort = load_cohort(path)
+        cohort = load_cohort(path, preferences=preferences)
         result = match_cohort(cohort, **_overrides(k, solver, time_limit))
     except MatcherError as exc:
         _fail(exc)

@@ -510,6 +510,7 @@ def load_cohort(
     return Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
                   name=str(meta.get("cohort", name)), history=past,
                   meta={**meta, "folder": str(folder) if folder else None,
+                        "source_path": str(source) if isinstance(source, str | os.PathLike) else None,
                         "preferences_path": preferences_path},
                   preferences=stated)
 

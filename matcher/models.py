@@ -314,7 +314,7 @@ class MatchResult:
             "assignments": self.assignments.to_dict(orient="records"),
             # what `matcher explain RESULT_DIR` needs to reload the cohort and re-solve
             "source": {
-                "cohort_path": _resolved(self.cohort.meta.get("folder")),
+                "cohort_path": _resolved(self.cohort.meta.get("source_path")),
                 "preferences_path": _resolved(self.cohort.meta.get("preferences_path")),
                 "rules": _rules_record(self.rules),
             },

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import matcher
+from matcher.errors import InputError
 from matcher.explain import RULE_NOTES, explain, explain_pairs, load_result, runner_ups
 from matcher.scoring import COMPONENTS
 
@@ -67,21 +68,28 @@ def test_rules_shape_the_explanation(spring_result):
 
 def test_explain_result_dir_on_the_command_line(tmp_path):
     run = [sys.executable, "-m", "matcher"]
-    done = subprocess.run([*run, "match", "data/spring-2026", "--out", str(tmp_path)],
+    done = subprocess.run([*run, "match", "data/spring-2026", "--out", str(tmp_path),
+                           "--preferences", "data/spring-2026/preferences.csv"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     done = subprocess.run([*run, "explain", str(tmp_path), "--runner-ups", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.590" in done.stdout
+    assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.790" in done.stdout
     table = pd.read_csv(tmp_path / "explanations.csv")
-    assert len(table) == 33 and "explanation" in table.columns
+    assert len(table) == 33 and "explanation" in table.columns and table["preference"].gt(0).any()
+    assert np.allclose(table[list(COMPONENTS)].sum(axis=1), table["score"], atol=1e-9)
     assert len(pd.read_csv(tmp_path / "runner_ups.csv")) == 11
-    # a changed cohort is refused with file, row and field
+    # the reloaded result is the one written, preferences included
     result = load_result(tmp_path)
+    assert result.cohort.preferences is not None
     assert result.assignment.objective == pytest.approx(explain(result, n_runner_ups=0).pairs.score.sum())
+    # a result whose cohort has changed since is refused with file, row and field
     frame = pd.read_csv(tmp_path / "assignments.csv")
     frame.loc[3, "score"] = 0.123
     frame.to_csv(tmp_path / "assignments.csv", index=False)
+    with pytest.raises(InputError, match="assignments.csv, row 5, field 'score': is 0.123"):
+        load_result(tmp_path)
+    (tmp_path / "result.json").unlink()
     done = subprocess.run([*run, "explain", str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and "assignments.csv, row 5, field 'score'" in done.stderr
+    assert done.returncode == 2 and "result.json: file not found" in done.stderr
