@@ -24,18 +24,19 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matcher.api import cohort_problem, make_result
 from matcher.errors import InputError, InputProblem
-from matcher.models import MatchResult, Mentor, Startup
+from matcher.models import Assignment, MatchResult, Mentor, Startup
 from matcher.scoring import AffinityModel, Scores
-from matcher.solve import SOLVERS, solve_problem
+from matcher.solve import SOLVERS, Problem, solve_problem
 from matcher.solve.scaling import RESOLUTION_BITS
 
-__all__ = ["rematch", "Rematch", "keep_bonus"]
+__all__ = ["rematch", "Rematch", "resolve_keeping", "keep_bonus"]
 
 Pair = tuple[str, str]
 
@@ -192,25 +193,56 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         if s in row_of and m in col_of:
             kept_mask[row_of[s], col_of[m]] = True
 
+    found = resolve_keeping(problem, kept_mask, keep_weight=keep_weight, solver=rules.solver,
+                            time_limit=rules.time_limit, seed=rules.seed)
+    after = make_result(changed, new_scores, found)
+    return Rematch(result, after, _diff(result, after))
+
+
+def resolve_keeping(problem: Problem, keep: np.ndarray, *, keep_weight: float | None = None,
+                    solver: Any = "auto", time_limit: float | None = None, seed: int = 0) -> Assignment:
+    """Solve ``problem`` keeping as many pairs of ``keep`` as possible, then the best total.
+
+    Parameters
+    ----------
+    problem : Problem
+    keep : bool array of the problem's shape
+        The pairs of the previous assignment.
+    keep_weight : float, optional
+        Score units per kept pair instead of the exact fewest-changes-first priority.
+
+    Returns
+    -------
+    Assignment
+        Its ``scores`` and ``objective`` are the true scores; ``bound`` is the best total without
+        the wish to keep pairs; ``info["kept"]`` counts the kept pairs.
+
+    Examples
+    --------
+    >>> from matcher.solve import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.1], [0.8, 0.7]]), k=1, capacity=1)
+    >>> a = resolve_keeping(p, np.array([[False, True], [True, False]]))
+    >>> a.cols.tolist(), round(a.objective, 2), round(a.bound, 2), a.info["kept"]
+    ([1, 0], 0.9, 1.6, 2)
+    """
     if keep_weight is None:
         b, bonus = keep_bonus(int(problem.k_max.sum()))
         peak = float(np.abs(problem.scores).max()) or 1.0
-        weighted = np.rint(problem.scores / peak * 2**b) + bonus * kept_mask
+        weighted = np.rint(problem.scores / peak * 2**b) + bonus * keep
     else:
-        weighted = problem.scores + float(keep_weight) * kept_mask
-    found = solve_problem(dataclasses.replace(problem, scores=weighted), solver=rules.solver,
-                          time_limit=rules.time_limit, seed=rules.seed)
-    best = solve_problem(problem, solver=rules.solver, time_limit=rules.time_limit, seed=rules.seed)
+        weighted = problem.scores + float(keep_weight) * keep
+    found = solve_problem(dataclasses.replace(problem, scores=weighted), solver=solver,
+                          time_limit=time_limit, seed=seed)
+    best = solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)
     true_scores = problem.scores[found.rows, found.cols]
     objective = float(true_scores.sum())
     bound = max(best.bound, objective)
-    assignment = dataclasses.replace(
+    return dataclasses.replace(
         found, scores=true_scores, objective=objective, bound=bound,
         status="optimal" if objective >= bound - 1e-9 * max(1.0, abs(bound)) else "feasible",
-        info={**found.info, "rematch": "fewest changes first" if keep_weight is None
-              else f"keep_weight {keep_weight:g}", "status_of_rematch": found.status})
-    after = make_result(changed, new_scores, assignment)
-    return Rematch(result, after, _diff(result, after))
+        info={**found.info, "kept": int(keep[found.rows, found.cols].sum()),
+              "rematch": "fewest changes first" if keep_weight is None else f"keep_weight {keep_weight:g}",
+              "status_of_rematch": found.status})
 
 
 def _diff(before: MatchResult, after: MatchResult) -> pd.DataFrame:

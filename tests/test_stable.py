@@ -153,3 +153,37 @@ def test_stated_preferences_drive_the_stable_backend():
     prefs = cohort.preferences.to_frame()
     mutual = prefs[(prefs.startup_rank == 1) & (prefs.mentor_bid == "yes")]
     assert set(zip(mutual.startup_id, mutual.mentor_id)) <= pairs
+
+
+def naive_blocking(chosen, scores, forbidden, pinned, k_max, capacity):
+    """Blocking pairs by the definition, one pair at a time (for cross-checking the audit)."""
+    n_s, n_m = scores.shape
+    out = set()
+    for i in range(n_s):
+        for j in range(n_m):
+            if chosen[i, j] or forbidden[i, j] or capacity[j] == 0:
+                continue
+            mine = [m for m in range(n_m) if chosen[i, m]]
+            theirs = [s for s in range(n_s) if chosen[s, j]]
+            startup_wants = len(mine) < k_max or any(
+                scores[i, j] > scores[i, m] for m in mine if not pinned[i, m])
+            mentor_wants = len(theirs) < capacity[j] or any(
+                scores[i, j] > scores[s, j] for s in theirs if not pinned[s, j])
+            if startup_wants and mentor_wants:
+                out.add((i, j))
+    return out
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(feasible_only=True))
+def test_audit_agrees_with_the_definition_on_max_total_assignments(instance):
+    try:
+        result = matcher.assign(**instance, solver="flow")
+    except InfeasibleError:
+        return
+    found = blocking_pairs(result, instance["scores"], **{k: v for k, v in instance.items() if k != "scores"})
+    k = instance["k"]
+    k_max = k[1] if isinstance(k, tuple) else k
+    expected = naive_blocking(result.matrix, instance["scores"], instance["forbidden"], instance["pinned"],
+                              k_max, instance["capacity"])
+    assert set(zip(found.startup_id, found.mentor_id)) == expected

@@ -6,12 +6,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher
 from matcher.api import cohort_problem
 from matcher.audit import check_rules
 from matcher.whatif import rematch
-from tests.strategies import milp_optimum
+from tests.strategies import assignment_instances, milp_optimum
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,46 @@ def test_swap_withdraw_and_add(before):
     assert "s-portpulse" not in set(added.after.assignment.pairs.startup_id)
     assert len(added.after.assignment.pairs) == 30
     assert len(added.kept) == most_kept(added)
+
+
+def lexicographic_milp(scores, keep, k, capacity, forbidden, pinned):
+    """(most pairs kept, best total among those) by two HiGHS MILPs, independent of OR-Tools."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_s, n_m = scores.shape
+    k_lo, k_hi = k if isinstance(k, tuple) else (k, k)
+    rows = sp.kron(sp.eye(n_s), np.ones((1, n_m)))
+    cols = sp.kron(np.ones((1, n_s)), sp.eye(n_m))
+    base = [LinearConstraint(rows, k_lo, k_hi), LinearConstraint(cols, 0, np.asarray(capacity, float))]
+    bounds = Bounds(pinned.ravel().astype(float), (~forbidden).ravel().astype(float))
+    first = milp(-keep.ravel().astype(float), integrality=np.ones(n_s * n_m), bounds=bounds, constraints=base)
+    if first.status != 0:
+        return None
+    most = round(-first.fun)
+    keep_row = LinearConstraint(keep.ravel()[None, :].astype(float), most, np.inf)
+    second = milp(-scores.ravel(), integrality=np.ones(n_s * n_m), bounds=bounds,
+                  constraints=[*base, keep_row])
+    return most, -second.fun
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(feasible_only=True), st.integers(0, 2**31))
+def test_fewest_changes_first_is_exact(instance, seed):
+    from matcher.solve import make_problem
+    from matcher.whatif import resolve_keeping
+
+    rng = np.random.default_rng(seed)
+    rules = {k: v for k, v in instance.items() if k != "scores"}
+    keep = rng.random(instance["scores"].shape) < 0.3  # a previous assignment, not necessarily feasible now
+    problem = make_problem(instance["scores"], **rules)
+    expected = lexicographic_milp(instance["scores"], keep, **rules)
+    if expected is None:
+        return
+    found = resolve_keeping(problem, keep)
+    most, best_total = expected
+    assert found.info["kept"] == most
+    # the total among the most-keeping assignments, up to the documented rounding of the scores
+    peak = float(np.abs(instance["scores"]).max()) or 1.0
+    assert found.objective == pytest.approx(best_total, abs=len(found.rows) * peak * 2.0**-20)
+    assert found.bound >= found.objective - 1e-9
