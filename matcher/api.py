@@ -24,7 +24,7 @@ from matcher.models import Cohort, MatchResult, Rules
 from matcher.scoring import Scores, score_cohort
 from matcher.solve import Problem, make_problem, solve_problem
 
-__all__ = ["match_cohort", "with_rules", "cohort_problem", "make_result"]
+__all__ = ["match_cohort", "with_rules", "cohort_problem", "cohort_solver", "make_result"]
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -72,7 +72,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     if scores is None:
         scores = score_cohort(cohort)
     scored = time.perf_counter()
-    assignment = solve_problem(cohort_problem(cohort, scores), solver=_stated_solver(cohort, scores),
+    assignment = solve_problem(cohort_problem(cohort, scores), solver=cohort_solver(cohort, scores),
                                time_limit=rules.time_limit, seed=rules.seed)
     assignment = _timed(assignment, score=scored - start)
     return make_result(cohort, scores, assignment)
@@ -90,10 +90,11 @@ def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
                         pinned=list(rules.pinned) or None)
 
 
-def _stated_solver(cohort: Cohort, scores: Scores):
-    """The rules' solver; for a stable backend and a cohort with stated preferences, one that ranks
-    by them (stated preference first, score second) rather than by score alone."""
-    name = cohort.rules.solver
+def cohort_solver(cohort: Cohort, scores: Scores, name=None):
+    """The backend for a cohort: ``name`` (the rules' solver by default), except that a stable
+    backend for a cohort with stated preferences ranks by them (stated preference first, score
+    second) rather than by score alone."""
+    name = cohort.rules.solver if name is None else name
     if name not in ("stable", "stable-mentors") or cohort.preferences is None:
         return name
     from matcher.preferences import preference_utilities

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher.api import cohort_problem
+from matcher.api import cohort_problem, cohort_solver
 from matcher.errors import InfeasibleError
 from matcher.features import ProfileVectorizer
 from matcher.models import MatchResult
@@ -142,7 +142,7 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
 
 def _backend(result: MatchResult):
     name = result.assignment.solver
-    return SOLVERS.get(name, result.rules.solver)
+    return cohort_solver(result.cohort, result.scores, name if name in SOLVERS else result.rules.solver)
 
 
 def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFrame:

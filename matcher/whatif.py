@@ -193,6 +193,8 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         if s in row_of and m in col_of:
             kept_mask[row_of[s], col_of[m]] = True
 
+    # a stable backend ranks by the scores with the kept-pair bonus, not by stated preferences:
+    # keeping pairs comes first here
     found = resolve_keeping(problem, kept_mask, keep_weight=keep_weight, solver=rules.solver,
                             time_limit=rules.time_limit, seed=rules.seed)
     after = make_result(changed, new_scores, found)
