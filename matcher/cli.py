@@ -169,6 +169,34 @@ def explain_command(
     out.print(f"wrote {', '.join(written)}")
 
 
+@app.command("evaluate")
+def evaluate_command(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file the ratings are about.")],
+    ratings: Annotated[Path, typer.Argument(help="CSV of ratings: startup_id, mentor_id, rating (1-5).")],
+    top: Annotated[int, typer.Option("--top", help="k of the top-k accuracy.")] = 1,
+    fit: Annotated[bool, typer.Option("--fit", help="Also fit the weights (cross-validated).")] = False,
+) -> None:
+    """Evaluate the cohort's scorer against ratings of how well pairs worked."""
+    from matcher.evaluate import fit_weights, ranking_loss, top_k_accuracy
+    from matcher.io import load_cohort, read_ratings
+    from matcher.scoring import score_cohort
+
+    try:
+        cohort = load_cohort(path)
+        table = read_ratings(ratings, cohort)
+        scores = score_cohort(cohort)
+        loss, accuracy = ranking_loss(table, scores), top_k_accuracy(table, scores, k=top)
+        fitted = fit_weights(table, scores) if fit else None
+    except MatcherError as exc:
+        _fail(exc)
+    out.print(f"{len(table)} ratings: ranking loss {loss:.4f} (0 perfect, 0.5 constant scorer), "
+              f"top-{top} accuracy {accuracy:.1%}", soft_wrap=True)
+    if fitted is not None:
+        weights = ", ".join(f"{name} {w:.2f}" for name, w in fitted.weights.items())
+        out.print(f"fitted weights: {weights}; held-out loss {fitted.cv_loss:.4f} "
+                  f"vs {fitted.baseline_cv_loss:.4f} with the programme's weights", soft_wrap=True)
+
+
 def _read_capacity(text: str):
     try:
         return int(text)

@@ -210,7 +210,8 @@ def fit_weights(ratings: pd.DataFrame, scores: Any, *, step: float = 0.1, n_spli
     seed : int
         Seed of the fold assignment.
     components : tuple of str, optional
-        Components to weigh; the others get weight 0. All of ``scores.components`` by default.
+        Components to weigh; the others get weight 0. By default every component of ``scores``
+        that varies over the rated pairs (a constant one cannot change any order).
 
     Examples
     --------
@@ -224,10 +225,15 @@ def fit_weights(ratings: pd.DataFrame, scores: Any, *, step: float = 0.1, n_spli
     True
     """
     ratings = _check_ratings(ratings)
-    names = tuple(components or scores.components)
-    parts = np.column_stack([
-        rated_scores(ratings, pd.DataFrame(scores.components[c], index=scores.startup_ids,
-                                           columns=scores.mentor_ids)) for c in names])
+
+    def rated(name: str) -> np.ndarray:
+        return rated_scores(ratings, pd.DataFrame(scores.components[name], index=scores.startup_ids,
+                                                  columns=scores.mentor_ids))
+
+    if components is None:
+        components = tuple(c for c in scores.components if np.ptp(rated(c)) > 0)
+    names = tuple(components)
+    parts = np.column_stack([rated(c) for c in names])
     baseline = np.array([scores.weights.get(c, 0.0) for c in names], dtype=float)
     grid = _simplex(len(names), int(round(1 / step)))
     predicted = parts @ grid.T  # (n_ratings, n_grid)

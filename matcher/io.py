@@ -41,6 +41,7 @@ __all__ = [
     "safe_cell",
     "parse_preferences",
     "read_result",
+    "read_ratings",
 ]
 
 STARTUP_FIELDS = {"id", "name", "domains", "description"}
@@ -657,3 +658,35 @@ def read_result(directory: str | os.PathLike) -> tuple[dict[str, Any], pd.DataFr
         raise InputError([InputProblem(label, 1, sorted(missing)[0], "required column is missing",
                                        "use the assignments.csv written by 'matcher match'")])
     return dict(document), frame
+
+
+def read_ratings(source: Source, cohort: Cohort | None = None) -> pd.DataFrame:
+    """Ratings of how well pairs worked: columns ``startup_id``, ``mentor_id``, ``rating`` (1–5).
+
+    Other columns (e.g. ``context``) are kept. With ``cohort``, the ids must be the cohort's.
+    Every problem is reported with the file, row and field.
+    """
+    frame, label = read_table(source, name="ratings")
+    rows = _Rows(frame, label, {"startup_id", "mentor_id", "rating"})
+    if not rows.ok:
+        raise InputError(rows.problems)
+    known = None if cohort is None else ({s.id for s in cohort.startups}, {m.id for m in cohort.mentors})
+    values = []
+    for row, r in rows.records():
+        for field, pool in (("startup_id", known and known[0]), ("mentor_id", known and known[1])):
+            value = rows.text(row, r, field)
+            if value and pool is not None and value not in pool:
+                near = difflib.get_close_matches(value, sorted(pool), n=1)
+                rows.add(row, field, f"names unknown id '{value}'",
+                         f"did you mean '{near[0]}'?" if near else "use ids of the cohort")
+        try:
+            number = float(r["rating"])
+        except ValueError:
+            number = float("nan")
+        if not (1 <= number <= 5 and number.is_integer()):
+            rows.add(row, "rating", f"'{r['rating']}' is not a rating from 1 to 5",
+                     "rate each pair 1 (poorly) to 5 (very well)")
+        values.append(number)
+    if rows.problems:
+        raise InputError(rows.problems)
+    return frame.assign(rating=np.array(values, dtype=float))

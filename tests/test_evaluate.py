@@ -61,3 +61,25 @@ def test_weight_fitting_lowers_held_out_loss():
     assert held_fitted < held_default
     assert fit.cv_loss < fit.baseline_cv_loss and len(fit.folds) == 4
     assert abs(sum(fit.weights.values()) - 1) < 1e-9 and fit.weights["needs"] >= 0.4
+
+
+def test_sample_ratings_file_and_command(tmp_path, capsys):
+    from matcher.cli import main
+    from matcher.io import read_ratings
+
+    cohort = matcher.load_cohort("data/spring-2026")
+    ratings = read_ratings("data/spring-2026/ratings.csv", cohort)
+    assert len(ratings) == 151 and set(ratings["rating"]) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    scores = matcher.score_cohort(cohort)
+    loss = ranking_loss(ratings, scores)
+    assert 0 < loss < 0.5  # the scorer orders pairs better than chance, not perfectly
+    assert main(["evaluate", "data/spring-2026", "data/spring-2026/ratings.csv", "--top", "2"]) == 0
+    assert f"ranking loss {loss:.4f}" in capsys.readouterr().out
+    bad = tmp_path / "ratings.csv"
+    bad.write_text("startup_id,mentor_id,rating\ns-facetrust,m-kwok-hoi-lam,4\ns-facetrust,m-nobody,6\n")
+    with pytest.raises(InputError) as err:
+        read_ratings(bad, cohort)
+    problems = [str(p) for p in err.value.problems]
+    assert problems[0].startswith("ratings.csv, row 3, field 'mentor_id': names unknown id 'm-nobody'")
+    assert problems[1].startswith("ratings.csv, row 3, field 'rating': '6' is not a rating from 1 to 5")
+    assert main(["evaluate", "data/spring-2026", str(bad)]) == 2
