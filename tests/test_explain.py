@@ -66,13 +66,13 @@ def test_rules_shape_the_explanation(spring_result):
     assert "pinned vs capacity" in found["note"]
 
 
-def test_explain_result_dir_on_the_command_line(tmp_path):
-    run = [sys.executable, "-m", "matcher"]
-    done = subprocess.run([*run, "match", "data/spring-2026", "--out", str(tmp_path),
-                           "--preferences", "data/spring-2026/preferences.csv"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    done = subprocess.run([*run, "explain", str(tmp_path), "--runner-ups", "1"],
+def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
+    from matcher.cli import main
+
+    assert main(["match", "data/spring-2026", "--out", str(tmp_path),
+                 "--preferences", "data/spring-2026/preferences.csv"]) == 0
+    # explain runs as a user runs it: a separate process reading only the result folder
+    done = subprocess.run([sys.executable, "-m", "matcher", "explain", str(tmp_path), "--runner-ups", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.790" in done.stdout
@@ -91,5 +91,6 @@ def test_explain_result_dir_on_the_command_line(tmp_path):
     with pytest.raises(InputError, match="assignments.csv, row 5, field 'score': is 0.123"):
         load_result(tmp_path)
     (tmp_path / "result.json").unlink()
-    done = subprocess.run([*run, "explain", str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and "result.json: file not found" in done.stderr
+    capsys.readouterr()
+    assert main(["explain", str(tmp_path)]) == 2
+    assert "result.json: file not found" in capsys.readouterr().err
