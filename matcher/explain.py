@@ -62,8 +62,8 @@ def top_terms(result: MatchResult, rows: np.ndarray, cols: np.ndarray, n: int = 
     """
     cohort = result.cohort
     vec = ProfileVectorizer().fit(cohort)
-    s_text = vec.transform(cohort.startups).text
-    m_text = vec.transform(cohort.mentors).text
+    s_text = vec.transform(_in_order(cohort.startups, result.scores.startup_ids)).text
+    m_text = vec.transform(_in_order(cohort.mentors, result.scores.mentor_ids)).text
     both = s_text[rows].multiply(m_text[cols]).tocsr()  # each term's share of the cosine
     names = vec.text_vectorizer_.get_feature_names_out()
     out = []
@@ -77,11 +77,17 @@ def top_terms(result: MatchResult, rows: np.ndarray, cols: np.ndarray, n: int = 
     return out
 
 
-def _rule_notes(result: MatchResult, i: int, j: int, masked: np.ndarray, load: np.ndarray,
-                capacity: np.ndarray) -> list[str]:
+def _in_order(profiles, ids) -> list:
+    """The profiles in the order of the score matrix's ids."""
+    by_id = {p.id: p for p in profiles}
+    return [by_id[x] for x in ids]
+
+
+def _rule_notes(result: MatchResult, i: int, j: int, forbidden: np.ndarray, load: np.ndarray,
+                capacity: np.ndarray, rules: dict) -> list[str]:
     scores = result.scores
     notes = []
-    if (scores.startup_ids[i], scores.mentor_ids[j]) in set(result.rules.pinned):
+    if (scores.startup_ids[i], scores.mentor_ids[j]) in rules["pinned"]:
         notes.append("pinned by the programme")
     better = scores.values[i] > scores.values[i, j]
     ruled_out = np.nonzero(better & scores.forbidden[i])[0]
@@ -89,15 +95,18 @@ def _rule_notes(result: MatchResult, i: int, j: int, masked: np.ndarray, load: n
         why = []
         for col in ruled_out[np.argsort(-scores.values[i, ruled_out], kind="stable")][:2]:
             reasons = [REASON_WORDS.get(name, name) for name, mask in scores.reasons.items() if mask[i, col]]
-            if (scores.startup_ids[i], scores.mentor_ids[col]) in set(result.rules.forbidden):
+            if (scores.startup_ids[i], scores.mentor_ids[col]) in rules["forbidden"]:
                 reasons.append(REASON_WORDS["rules"])
-            name = result.cohort.mentors[col].name
+            name = rules["mentors"][col].name
             why.append(f"{name} ({', '.join(reasons) or 'forbidden'})")
         more = f" and {len(ruled_out) - 2} more" if len(ruled_out) > 2 else ""
         notes.append(f"{len(ruled_out)} higher-scoring mentor(s) ruled out: {', '.join(why)}{more}")
-    full = np.nonzero(better & ~masked[i] & (load >= capacity))[0]
+    full = np.nonzero(better & ~forbidden[i] & (load >= capacity))[0]
     if len(full):
         notes.append(f"{len(full)} higher-scoring mentor(s) were at capacity with other startups")
+    past = rules["history"].get((scores.startup_ids[i], scores.mentor_ids[j]))
+    if past:
+        notes.append(f"paired before in {', '.join(past)}")
     for note in RULE_NOTES:
         notes.extend(note(result, i, j))
     return notes
@@ -129,13 +138,19 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     table = scores.pair_table(rows, cols)
     masked = np.where(scores.forbidden, -np.inf, scores.values)
     table["rank"] = (masked[rows] > scores.values[rows, cols][:, None]).sum(axis=1) + 1
-    table["shared_domains"] = [
-        "; ".join(shared_domains(cohort.startups[i].domains, cohort.mentors[j].domains))
-        for i, j in zip(rows, cols)]
+    startups = _in_order(cohort.startups, scores.startup_ids)
+    mentors = _in_order(cohort.mentors, scores.mentor_ids)
+    table["shared_domains"] = ["; ".join(shared_domains(startups[i].domains, mentors[j].domains))
+                               for i, j in zip(rows, cols)]
     table["top_terms"] = ["; ".join(t) for t in top_terms(result, rows, cols, n_terms)]
-    load = np.bincount(cols, minlength=len(cohort.mentors))
-    capacity = np.array([m.capacity for m in cohort.mentors])
-    table["rules"] = ["; ".join(_rule_notes(result, i, j, scores.forbidden, load, capacity))
+    load = np.bincount(cols, minlength=len(mentors))
+    capacity = np.array([m.capacity for m in mentors])
+    history: dict[tuple[str, str], list[str]] = {}
+    for past_cohort, sid, mid in cohort.history:
+        history.setdefault((sid, mid), []).append(past_cohort)
+    rules = {"pinned": set(result.rules.pinned), "forbidden": set(result.rules.forbidden),
+             "mentors": mentors, "history": history}
+    table["rules"] = ["; ".join(_rule_notes(result, i, j, scores.forbidden, load, capacity, rules))
                       for i, j in zip(rows, cols)]
     return table
 

@@ -59,6 +59,12 @@ def test_rules_shape_the_explanation(spring_result):
         assert explain_pairs(pinned)["rules"].str.contains("quota: academic").any()
     finally:
         RULE_NOTES.pop()
+    # autumn's continuing startups keep some spring mentors: the history is named
+    autumn = explain_pairs(matcher.match_cohort("data/autumn-2026"))
+    noted = autumn[autumn["rules"].str.contains("paired before in spring-2026")]
+    history = {(s, m) for _, s, m in matcher.load_cohort("data/autumn-2026").history}
+    assert len(noted) and set(zip(noted.startup_id, noted.mentor_id)) == (
+        history & set(zip(autumn.startup_id, autumn.mentor_id)))
     # a runner-up that cannot be swapped in (its one place is pinned elsewhere) is reported, not guessed
     full = matcher.match_cohort(cohort, pinned=(("s-facetrust", "m-eleanor-hui"),))
     found = runner_ups(full, n=1, startups=["s-stratum-ar"]).iloc[0]
