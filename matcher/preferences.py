@@ -19,6 +19,7 @@ stated preferences first, the score breaking ties (and ordering everything not s
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from matcher.models import Preferences
 
@@ -41,20 +42,19 @@ def preference_matrices(prefs: Preferences, startup_ids, mentor_ids
     startup ranked nobody; entries naming ids not in ``startup_ids`` / ``mentor_ids`` (a startup
     withdrawn, say) are left out.
     """
-    row = {s: i for i, s in enumerate(startup_ids)}
-    col = {m: j for j, m in enumerate(mentor_ids)}
-    shape = (len(row), len(col))
+    shape = (len(startup_ids), len(mentor_ids))
+    rows = pd.Index(startup_ids).get_indexer(list(prefs.startup_ids))
+    cols = pd.Index(mentor_ids).get_indexer(list(prefs.mentor_ids))
+    ranks = np.array([np.inf if r is None else r for r in prefs.ranks], dtype=float)
+    bids = np.array(prefs.bids, dtype=object)
+    known = (rows >= 0) & (cols >= 0)
+    rows, cols, ranks, bids = rows[known], cols[known], ranks[known], bids[known]
     rank = np.full(shape, np.inf)
+    rank[rows, cols] = ranks
     bid = np.zeros(shape)
+    bid[rows, cols] = [BIDS[b] for b in bids]
     no = np.zeros(shape, dtype=bool)
-    for s, m, r, b in zip(prefs.startup_ids, prefs.mentor_ids, prefs.ranks, prefs.bids):
-        i, j = row.get(s), col.get(m)
-        if i is None or j is None:
-            continue
-        if r is not None:
-            rank[i, j] = r
-        bid[i, j] = BIDS[b]
-        no[i, j] = b == "no"
+    no[rows, cols] = bids == "no"
     # dense positions: only the order of the ranks counts
     order = np.argsort(rank, axis=1, kind="stable")
     position = np.empty_like(order)

@@ -185,13 +185,12 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         new_scores = _subset_scores(scores, rows, cols)
 
     problem = cohort_problem(changed, new_scores)
-    previous = set(zip(result.assignment.pairs["startup_id"], result.assignment.pairs["mentor_id"]))
-    row_of = {s: i for i, s in enumerate(problem.startup_ids)}
-    col_of = {m: j for j, m in enumerate(problem.mentor_ids)}
+    previous = result.assignment.pairs
+    rows = pd.Index(problem.startup_ids).get_indexer(previous["startup_id"])
+    cols = pd.Index(problem.mentor_ids).get_indexer(previous["mentor_id"])
+    alive_pair = (rows >= 0) & (cols >= 0)  # pairs of withdrawn profiles cannot be kept
     kept_mask = np.zeros(problem.shape, dtype=bool)
-    for s, m in previous:
-        if s in row_of and m in col_of:
-            kept_mask[row_of[s], col_of[m]] = True
+    kept_mask[rows[alive_pair], cols[alive_pair]] = True
 
     # a stable backend ranks by the scores with the kept-pair bonus, not by stated preferences:
     # keeping pairs comes first here
