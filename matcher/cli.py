@@ -72,12 +72,15 @@ def _match_table(result) -> Table:
 
 
 @app.command()
-def validate(path: Annotated[Path, typer.Argument(help="Cohort folder or file.")]) -> None:
+def validate(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    preferences: Annotated[Path | None, typer.Option(help="A preferences file to check too.")] = None,
+) -> None:
     """Check a cohort's files and report every problem found."""
     from matcher.io import load_cohort
 
     try:
-        cohort = load_cohort(path)
+        cohort = load_cohort(path, preferences=preferences)
     except MatcherError as exc:
         _fail(exc)
     out.print(f"{path}: OK, {len(cohort.startups)} startups, {len(cohort.mentors)} mentors, "

@@ -187,3 +187,18 @@ def test_audit_agrees_with_the_definition_on_max_total_assignments(instance):
     expected = naive_blocking(result.matrix, instance["scores"], instance["forbidden"], instance["pinned"],
                               k_max, instance["capacity"])
     assert set(zip(found.startup_id, found.mentor_id)) == expected
+
+
+def test_rules_deferred_acceptance_cannot_express_are_refused_by_name():
+    import dataclasses as dc
+
+    from matcher.solve.problem import Problem
+
+    # a Problem with one more rule field, as a later rule (quotas, say) would add
+    extended = dc.make_dataclass("Extended", [("quota", object, dc.field(default=None))], bases=(Problem,),
+                                 frozen=True, eq=False)
+    base = make_problem(np.eye(2), k=1, capacity=1)
+    fields = {f.name: getattr(base, f.name) for f in dc.fields(Problem)}
+    assert StableSolver().unsupported(extended(**fields)) is None
+    reason = StableSolver().unsupported(extended(**fields, quota=np.array([1])))
+    assert reason == "deferred acceptance cannot express the rule 'quota'"
