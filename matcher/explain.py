@@ -120,7 +120,8 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     DataFrame
         Columns ``startup_id``, ``mentor_id``, ``score``, one column per component (weighted:
         they add up to ``score``), ``rank`` (1 = the startup's best-scoring allowed mentor),
-        ``shared_domains``, ``top_terms`` and ``rules`` (the last three joined with ``"; "``).
+        ``shared_domains``, ``top_terms`` and ``rules`` (the last three joined with ``"; "``);
+        with stated preferences also ``startup_rank`` and ``mentor_bid``.
 
     Examples
     --------
@@ -143,6 +144,11 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     table["shared_domains"] = ["; ".join(shared_domains(startups[i].domains, mentors[j].domains))
                                for i, j in zip(rows, cols)]
     table["top_terms"] = ["; ".join(t) for t in top_terms(result, rows, cols, n_terms)]
+    if cohort.preferences is not None:
+        stated = cohort.preferences.to_frame().set_index(["startup_id", "mentor_id"])
+        keys = pd.MultiIndex.from_arrays([table["startup_id"], table["mentor_id"]])
+        table["startup_rank"] = stated["startup_rank"].reindex(keys).to_numpy()
+        table["mentor_bid"] = stated["mentor_bid"].reindex(keys).fillna("").to_numpy()
     load = np.bincount(cols, minlength=len(mentors))
     capacity = np.array([m.capacity for m in mentors])
     history: dict[tuple[str, str], list[str]] = {}
@@ -255,6 +261,10 @@ def one_liners(result: MatchResult, pairs: pd.DataFrame | None = None,
             text += f"; shares {row['shared_domains'].replace('; ', ', ')}"
         if row["top_terms"]:
             text += f"; common ground: {row['top_terms'].replace('; ', ', ')}"
+        if not pd.isna(row.get("startup_rank", pd.NA)):
+            text += f"; {_ordinal(int(row['startup_rank']))} choice of {s.name}"
+        if row.get("mentor_bid"):
+            text += f"; {m.name} bid {row['mentor_bid']}"
         strongest = max(components, key=lambda c: row[c])
         text += f"; strongest factor: {strongest}"
         if row["rules"]:

@@ -82,6 +82,7 @@ def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.790" in done.stdout
+    assert "1st choice of FaceTrust Labs; Kwok Hoi-lam bid yes" in done.stdout
     table = pd.read_csv(tmp_path / "explanations.csv")
     assert len(table) == 33 and "explanation" in table.columns and table["preference"].gt(0).any()
     assert np.allclose(table[list(COMPONENTS)].sum(axis=1), table["score"], atol=1e-9)
