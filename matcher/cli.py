@@ -200,6 +200,47 @@ def evaluate_command(
                   f"vs {fitted.baseline_cv_loss:.4f} with the programme's weights", soft_wrap=True)
 
 
+def _pairs(option: str, values: list[str], parts: int) -> list[tuple[str, ...]]:
+    out = []
+    for text in values:
+        items = tuple(x.strip() for x in text.split(","))
+        if len(items) != parts or not all(items):
+            shape = "STARTUP,MENTOR" if parts == 2 else "STARTUP,MENTOR_OUT,MENTOR_IN"
+            raise InputError([InputProblem(f"option --{option}", None, None, f"'{text}' is not {shape}",
+                                           f"write e.g. --{option} s-kindbot,m-zhang-wei")])
+        out.append(items)
+    return out
+
+
+@app.command("rematch")
+def rematch_command(
+    result_dir: Annotated[Path, typer.Argument(help="Folder written by 'matcher match PATH --out DIR'.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new result files.")],
+    pin: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR to make (repeatable).")] = None,
+    forbid: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR never to make.")] = None,
+    swap: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR_OUT,MENTOR_IN.")] = None,
+) -> None:
+    """Change a published match (pin, forbid, swap) changing the fewest pairs; print the diff."""
+    from matcher.explain import load_result
+    from matcher.whatif import rematch
+
+    try:
+        change = rematch(load_result(result_dir), pin=_pairs("pin", pin or [], 2),
+                         forbid=_pairs("forbid", forbid or [], 2), swap=_pairs("swap", swap or [], 3))
+    except MatcherError as exc:
+        _fail(exc)
+    table = Table(title=change.summary())
+    for column in ("Change", "Startup", "Mentor", "Score"):
+        table.add_column(column, justify="right" if column == "Score" else "left")
+    for row in change.diff[change.diff["change"] != "kept"].itertuples(index=False):
+        score = row.score_after if row.change == "added" else row.score_before
+        table.add_row(row.change, row.startup_id, row.mentor_id, f"{score:.3f}")
+    out.print(table)
+    out.print(change.after.assignment.summary())
+    written = change.after.to_csv(out_dir) + [change.after.to_json(out_dir / "result.json")]
+    out.print(f"wrote {', '.join(written)}")
+
+
 def _read_capacity(text: str):
     try:
         return int(text)

@@ -116,3 +116,18 @@ def test_fewest_changes_first_is_exact(instance, seed):
     peak = float(np.abs(instance["scores"]).max()) or 1.0
     assert found.objective == pytest.approx(best_total, abs=len(found.rows) * peak * 2.0**-20)
     assert found.bound >= found.objective - 1e-9
+
+
+def test_rematch_command_writes_an_explainable_result(tmp_path, capsys):
+    from matcher.cli import main
+    from matcher.explain import load_result
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["match", "data/spring-2026", "--out", str(first)]) == 0
+    assert main(["rematch", str(first), "--out", str(second), "--pin", "s-kindbot,m-zhang-wei"]) == 0
+    assert "32 pairs kept, 1 removed, 1 added" in capsys.readouterr().out
+    again = load_result(second)  # the pin is recorded with the rules, so the result reloads as is
+    assert ("s-kindbot", "m-zhang-wei") in again.rules.pinned
+    assert main(["rematch", str(first), "--out", str(second), "--swap", "s-kindbot,m-li-jing"]) == 2
+    expected = "option --swap: 's-kindbot,m-li-jing' is not STARTUP,MENTOR_OUT,MENTOR_IN"
+    assert expected in capsys.readouterr().err
