@@ -169,7 +169,10 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         return pair[0] not in gone_s and pair[1] not in gone_m
 
     rules = cohort.rules.replace(
-        pinned=tuple(p for p in (*cohort.rules.pinned, *map(tuple, pin)) if alive(p) and p not in forbid),
+        # a pair forbidden now overrides an earlier pin; a new pin that is also forbidden is refused
+        # by the solver's checks ("pinned vs forbidden"), not dropped quietly
+        pinned=tuple(p for p in cohort.rules.pinned if alive(p) and p not in forbid)
+        + tuple(p for p in map(tuple, pin) if alive(p)),
         forbidden=tuple(p for p in (*cohort.rules.forbidden, *map(tuple, forbid)) if alive(p)),
         solver=solver or (result.assignment.solver if result.assignment.solver in SOLVERS
                           else cohort.rules.solver))

@@ -131,3 +131,15 @@ def test_rematch_command_writes_an_explainable_result(tmp_path, capsys):
     assert main(["rematch", str(first), "--out", str(second), "--swap", "s-kindbot,m-li-jing"]) == 2
     expected = "option --swap: 's-kindbot,m-li-jing' is not STARTUP,MENTOR_OUT,MENTOR_IN"
     assert expected in capsys.readouterr().err
+
+
+def test_a_pin_that_is_also_forbidden_is_refused(before):
+    from matcher.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="pinned vs forbidden"):
+        rematch(before, pin=[("s-kindbot", "m-zhang-wei")], forbid=[("s-kindbot", "m-zhang-wei")])
+    # forbidding a pair pinned earlier lifts the pin
+    pinned = rematch(before, pin=[("s-kindbot", "m-zhang-wei")]).after
+    lifted = rematch(pinned, forbid=[("s-kindbot", "m-zhang-wei")])
+    assert ("s-kindbot", "m-zhang-wei") not in lifted.after.rules.pinned
+    assert list(lifted.removed.mentor_id) == ["m-zhang-wei"]
