@@ -105,14 +105,17 @@ def cohort_solver(cohort: Cohort, scores: Scores, name=None):
                         startup_utility=su, mentor_utility=mu, name=name)
 
 
-def make_result(cohort: Cohort, scores: Scores, assignment) -> MatchResult:
-    """A :class:`MatchResult` with its readable tables, for an assignment of ``cohort``."""
+def make_result(cohort: Cohort, scores: Scores, assignment, **extra: Any) -> MatchResult:
+    """A :class:`MatchResult` with its readable tables, for an assignment of ``cohort``.
+
+    ``extra`` holds further MatchResult fields (e.g. what screening left out).
+    """
     return MatchResult(
         cohort=cohort, scores=scores, assignment=assignment,
         assignments=assignment_table(cohort, scores, assignment),
         startups=startup_summary(cohort, assignment),
         mentors=mentor_summary(cohort, assignment),
-        rules=cohort.rules,
+        rules=cohort.rules, **extra,
     )
 
 
