@@ -154,7 +154,7 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
     [['s-kindbot', 'm-zhang-wei']]
     """
     cohort, scores = result.cohort, result.scores
-    pin, forbid = list(pin), list(forbid)
+    pin, forbid = [tuple(p) for p in pin], [tuple(p) for p in forbid]
     for s, out, into in swap:
         forbid.append((s, out))
         pin.append((s, into))
@@ -172,8 +172,8 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         # a pair forbidden now overrides an earlier pin; a new pin that is also forbidden is refused
         # by the solver's checks ("pinned vs forbidden"), not dropped quietly
         pinned=tuple(p for p in cohort.rules.pinned if alive(p) and p not in forbid)
-        + tuple(p for p in map(tuple, pin) if alive(p)),
-        forbidden=tuple(p for p in (*cohort.rules.forbidden, *map(tuple, forbid)) if alive(p)),
+        + tuple(p for p in pin if alive(p)),
+        forbidden=tuple(p for p in (*cohort.rules.forbidden, *forbid) if alive(p)),
         solver=solver or (result.assignment.solver if result.assignment.solver in SOLVERS
                           else cohort.rules.solver))
     startups = tuple(s for s in cohort.startups if s.id not in gone_s) + new_s
