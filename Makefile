@@ -16,6 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/matcher screen data/spring-2026
 	$(VENV)/bin/matcher match data/spring-2026 --out out/spring-2026
+	$(VENV)/bin/matcher explain out/spring-2026 --runner-ups 1
 
 lint: $(STAMP)
 	$(PY) -m ruff check matcher tests $(wildcard benchmarks)

@@ -45,3 +45,14 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Modules loaded on first use, so `import matcher` stays fast: matcher.explain, matcher.evaluate, ...
+_LAZY_MODULES = ("audit", "embeddings", "evaluate", "explain", "preferences", "whatif")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"matcher.{name}")
+    raise AttributeError(f"module 'matcher' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,10 @@ from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
 from matcher.io import load_cohort
 from matcher.models import Cohort, MatchResult, Rules
 from matcher.scoring import Scores, score_cohort
-from matcher.solve import assign
+from matcher.solve import Problem, make_problem, solve_problem
 
-__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for"]
+__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for", "cohort_problem", "cohort_solver",
+           "make_result"]
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -42,7 +43,7 @@ def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
         rules = cohort.rules.replace(**overrides)
     except (TypeError, ValueError) as exc:
         raise InputError([InputProblem("match_cohort", None, None, str(exc))]) from None
-    return Cohort(cohort.startups, cohort.mentors, rules, cohort.name, cohort.history, cohort.meta)
+    return replace(cohort, rules=rules)
 
 
 def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = None,
@@ -77,32 +78,64 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
-    cohort = with_rules(cohort, **rule_overrides)
-    cohort, screening = screen_cohort(cohort, screen=screen, override=override_eligibility)
-    if scores is not None and screening is not None:
-        scores = scores_for(scores, [s.id for s in cohort.startups])
+    filed = with_rules(cohort, **rule_overrides)
+    cohort, screening = screen_cohort(filed, screen=screen, override=override_eligibility)
     rules = cohort.rules
     start = time.perf_counter()
     if scores is None:
-        scores = score_cohort(cohort)
+        # Scored as filed, then narrowed: a pair's score does not move with who was screened out.
+        scores = score_cohort(filed)
+    if screening is not None:
+        scores = scores_for(scores, [s.id for s in cohort.startups])
     scored = time.perf_counter()
-    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-    assignment = assign(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
-                        pinned=list(rules.pinned) or None, solver=rules.solver,
-                        time_limit=rules.time_limit, seed=rules.seed)
+    assignment = solve_problem(cohort_problem(cohort, scores), solver=cohort_solver(cohort, scores),
+                               time_limit=rules.time_limit, seed=rules.seed)
     assignment = _timed(assignment, score=scored - start)
+    return make_result(cohort, scores, assignment, screening=screening)
+
+
+def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
+    """The assignment problem of a cohort under its rules: the one place rules become a Problem.
+
+    :func:`match_cohort`, the what-if re-solves and the runner-up re-solves of
+    :mod:`matcher.explain` all start here, so they solve exactly the same rules.
+    """
+    rules = cohort.rules
+    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
+    return make_problem(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
+                        pinned=list(rules.pinned) or None)
+
+
+def cohort_solver(cohort: Cohort, scores: Scores, name=None):
+    """The backend for a cohort: ``name`` (the rules' solver by default), except that a stable
+    backend for a cohort with stated preferences ranks by them (stated preference first, score
+    second) rather than by score alone."""
+    name = cohort.rules.solver if name is None else name
+    if name not in ("stable", "stable-mentors") or cohort.preferences is None:
+        return name
+    from matcher.preferences import preference_utilities
+    from matcher.solve.stable import StableSolver
+
+    su, mu = preference_utilities(cohort.preferences, scores.values, scores.startup_ids, scores.mentor_ids)
+    return StableSolver(proposing="startups" if name == "stable" else "mentors",
+                        startup_utility=su, mentor_utility=mu, name=name)
+
+
+def make_result(cohort: Cohort, scores: Scores, assignment, **extra: Any) -> MatchResult:
+    """A :class:`MatchResult` with its readable tables, for an assignment of ``cohort``.
+
+    ``extra`` holds further MatchResult fields (e.g. what screening left out).
+    """
     return MatchResult(
         cohort=cohort, scores=scores, assignment=assignment,
         assignments=assignment_table(cohort, scores, assignment),
         startups=startup_summary(cohort, assignment),
         mentors=mentor_summary(cohort, assignment),
-        rules=rules, screening=screening,
+        rules=cohort.rules, **extra,
     )
 
 
 def _timed(assignment, **extra: float):
-    from dataclasses import replace
-
     return replace(assignment, timings={**extra, **assignment.timings})
 
 

@@ -482,11 +482,12 @@ class Screening:
         rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden if p[0] in keep))
         mentors = tuple(replace(m, conflicts=tuple(c for c in m.conflicts if c in keep))
                         if set(m.conflicts) - keep else m for m in cohort.mentors)
-        return Cohort(
+        # replace() keeps every other field of the cohort (preferences, ...) as it is
+        return replace(
+            cohort,
             startups=tuple(s for s in cohort.startups if s.id in keep),
             mentors=mentors,
             rules=rules,
-            name=cohort.name,
             history=tuple(h for h in cohort.history if h[1] in keep),
             meta={**cohort.meta, "screening": self},
         )
