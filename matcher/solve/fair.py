@@ -1,0 +1,258 @@
+"""Max-min fairness that scales: LP duals, Lagrangian flows and CP-SAT on a candidate set.
+
+The ``fair`` objective is lexicographic: first maximise the worst-served startup's total, then the
+total given that. Cold CP-SAT on the whole problem stalls at 1,000 x 300 (it neither finds a good
+worst total nor proves one), so :func:`solve_fair` works in four steps, each under the time limit:
+
+1. **Candidates.** Each startup keeps its best ``L`` mentors (and enough of each quota group), plus
+   every pinned pair and the pairs of the max-total flow optimum.
+2. **Bound.** The LP relaxation on the candidates (HiGHS) gives multipliers; priced against *every*
+   pair they give a Lagrangian bound on the worst total that is valid for the full problem
+   (:func:`matcher.solve.bound.lagrangian_bound`). Pairs outside the candidates with a positive
+   reduced profit are added and the LP re-solved (column generation), which tightens the bound.
+3. **Start.** The LP's fairness multipliers ``lam_i`` say how much each startup's total is worth;
+   the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
+   A few multiplicative-weight rounds (raise the weight of startups left behind) improve it.
+4. **CP-SAT** on the candidates, hinted with the best start, maximises the worst total with the
+   bound as the upper end of its domain (so it can stop when it meets it); then, with every
+   startup held at that worst total, it maximises the total.
+
+``Assignment.objective`` is the worst startup's total, ``bound`` bounds it and ``gap`` is measured
+on it; ``info["total"]`` holds the total.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from matcher.errors import InfeasibleError, SolverError
+from matcher.models import Assignment
+from matcher.solve.bound import lagrangian_bound, lp_relaxation, reduced_profits
+from matcher.solve.diagnose import diagnose
+from matcher.solve.problem import Problem
+
+__all__ = ["solve_fair", "fair_candidates", "worst_total", "satisfies"]
+
+#: Problems with at most this many allowed pairs are solved on all of them.
+SMALL = 20_000
+
+
+def worst_total(problem: Problem, chosen: np.ndarray) -> float:
+    """The smallest startup total of the bool mask ``chosen`` of shape (n_startups, n_mentors)."""
+    totals = np.where(chosen, problem.scores, 0.0).sum(axis=1)
+    return float(totals.min()) if len(totals) else 0.0
+
+
+def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
+    """True when the bool mask ``chosen`` obeys every hard rule of ``problem``.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> p = make_problem(np.ones((2, 2)), k=1, capacity=1)
+    >>> satisfies(p, np.eye(2, dtype=bool)), satisfies(p, np.ones((2, 2), dtype=bool))
+    (True, False)
+    """
+    n_s = problem.shape[0]
+    per_startup, per_mentor = chosen.sum(axis=1), chosen.sum(axis=0)
+    ok = ((per_startup >= problem.k_min).all() and (per_startup <= problem.k_max).all()
+          and (per_mentor <= problem.capacity).all() and not (chosen & problem.forbidden).any()
+          and chosen[problem.pinned].all())
+    if problem.min_load is not None and problem.min_load_penalty is None:
+        ok = ok and bool((per_mentor >= problem.min_load).all())
+    for quota in problem.quotas:
+        inside = (chosen & quota.mask(n_s)).sum(axis=1)
+        ok = ok and bool((inside >= quota.min).all() and (inside <= quota.max).all())
+    return bool(ok)
+
+
+def fair_candidates(problem: Problem, per_startup: int) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): each startup's best mentors and quota members.
+
+    Keeps the ``per_startup`` best allowed mentors of each startup, and for each quota its
+    ``2 * max(min, 1) + 2`` best members, so that the quotas stay satisfiable; pins are kept.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.5, 0.1]]), k=1, capacity=1)
+    >>> fair_candidates(p, 2).astype(int).tolist()
+    [[1, 1, 0]]
+    """
+    n_s, n_m = problem.shape
+    allowed = problem.allowed
+    keep = problem.pinned.copy()
+
+    def top(mask: np.ndarray, count: np.ndarray | int) -> np.ndarray:
+        values = np.where(mask, problem.scores, -np.inf)
+        count = np.minimum(np.broadcast_to(count, (n_s,)), n_m)
+        width = int(count.max(initial=0))
+        if width == 0:
+            return np.zeros_like(mask)
+        idx = np.argpartition(-values, width - 1, axis=1)[:, :width]
+        order = np.argsort(-np.take_along_axis(values, idx, axis=1), axis=1, kind="stable")
+        idx = np.take_along_axis(idx, order, axis=1)
+        pick = np.zeros_like(mask)
+        rank_ok = np.arange(width)[None, :] < count[:, None]
+        r = np.repeat(np.arange(n_s), width).reshape(n_s, width)
+        pick[r[rank_ok], idx[rank_ok]] = True
+        return pick & mask
+
+    keep |= top(allowed, per_startup)
+    for quota in problem.quotas:
+        member = allowed & quota.mask(n_s)
+        keep |= top(member, 2 * np.maximum(quota.min, 1) + 2)
+    return keep
+
+
+def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_workers: int = 2,
+               hint: bool = True, per_startup: int | None = None) -> Assignment:
+    """Maximise the worst-served startup's total, then the total; see the module docstring.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> scores = np.array([[0.9, 0.8], [0.7, 0.1]])
+    >>> p = make_problem(scores, k=1, capacity=1, objective="fair")
+    >>> a = solve_fair(p, time_limit=5)
+    >>> a.pairs[["startup_id", "mentor_id"]].values.tolist(), a.status, round(a.objective, 2)
+    ([[0, 1], [1, 0]], 'optimal', 0.7)
+    """
+    from ortools.sat.python import cp_model
+
+    from matcher.solve.cpsat import build_model, flow_hint, run_cpsat, set_hint
+
+    start = time.perf_counter()
+    deadline = start + time_limit
+    timings: dict[str, float] = {}
+    info: dict[str, object] = {}
+    n_s, n_m = problem.shape
+    allowed = problem.allowed | problem.pinned
+
+    # 1. Candidates: everything when small; else each startup's best mentors and the flow optimum.
+    relaxed = flow_hint(problem) if hint else None
+    best = relaxed if relaxed is not None and satisfies(problem, relaxed) else None
+    starts = {"max total": best} if best is not None else {}
+    if allowed.sum() <= SMALL:
+        candidates = allowed.copy()
+    else:
+        width = per_startup or max(8 * int(problem.k_max.max(initial=1)), 24)
+        candidates = fair_candidates(problem, width)
+        if relaxed is not None:
+            candidates |= relaxed
+    timings["start"] = time.perf_counter() - start
+
+    # 2. Bound: the LP on the candidates, its multipliers priced on every pair; add pairs that price out.
+    bound, duals = math.inf, None
+    for _ in range(3):
+        left = deadline - time.perf_counter()
+        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.4 * left)
+        if lp is None:
+            break
+        value, found = lp
+        here = lagrangian_bound(problem, found)
+        if here < bound:
+            bound, duals = here, found
+        info.setdefault("lp_values", []).append(value)
+        if here <= value + 1e-6 * max(1.0, abs(value)) or time.perf_counter() > start + 0.4 * time_limit:
+            break
+        r, _ = reduced_profits(problem, found)
+        # add, for each startup, its mentors whose reduced profit beats its weakest candidate
+        floor = np.where(candidates, r, np.inf).min(axis=1, keepdims=True)
+        candidates |= allowed & (r > floor)
+    timings["bound"] = time.perf_counter() - start - sum(timings.values())
+    info["lagrangian_bound"] = bound
+
+    # 3. Start: flows with startup weights from the LP, then multiplicative-weight rounds.
+    if hint and duals is not None:
+        lam = np.maximum(duals.lam, 0) + 1e-3 / n_s
+        restricted = replace(problem, forbidden=problem.forbidden | ~candidates)
+        for rounds in range(8):
+            if time.perf_counter() > start + 0.45 * time_limit:
+                break
+            lam = lam / lam.sum()
+            weights = (lam + 1e-4 / n_s)[:, None] * problem.scores
+            chosen = flow_hint(restricted, weights=weights)
+            if chosen is None:
+                break
+            if not satisfies(problem, chosen):
+                break  # the flow drops rules it cannot express: leave the repair to CP-SAT
+            if best is None or worst_total(problem, chosen) > worst_total(problem, best):
+                best, starts["lagrangian flow"] = chosen, chosen
+            totals = np.where(chosen, problem.scores, 0.0).sum(axis=1)
+            spread = max(float(np.ptp(totals)), 1e-9)
+            lam = lam * np.exp(-2.0 * (totals - totals.min()) / spread)
+            info["flow_rounds"] = rounds + 1
+    if best is not None:
+        candidates |= best
+    timings["heuristic"] = time.perf_counter() - start - sum(timings.values())
+    info["start_worst"] = {name: worst_total(problem, c) for name, c in starts.items()}
+
+    # 4. CP-SAT: maximise the worst total up to the bound, from the best start.
+    parts = build_model(problem, candidates, objective="worst", t_max=bound)
+    scale = parts.weights.scale
+    slack = 0.5 * float(problem.k_max.max(initial=0)) / scale
+    if best is not None or relaxed is not None:
+        set_hint(parts, best if best is not None else relaxed)
+    left = deadline - time.perf_counter()
+    solver, status = run_cpsat(parts, time_limit=0.75 * left, seed=seed, num_workers=num_workers)
+    timings["worst"] = time.perf_counter() - start - sum(timings.values())
+    if status == cp_model.INFEASIBLE and candidates.sum() < allowed.sum():
+        # the candidates may miss every feasible assignment: retry on all pairs
+        candidates = allowed
+        parts = build_model(problem, candidates, objective="worst", t_max=bound)
+        solver, status = run_cpsat(parts, time_limit=0.75 * (deadline - time.perf_counter()),
+                                   seed=seed, num_workers=num_workers)
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleError(diagnose(problem, time_limit=max(deadline - time.perf_counter(), 1.0))
+                              or "CP-SAT proved that the rules cannot all hold")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if best is None:
+            raise SolverError(f"no assignment found within {time_limit:g} s; raise time_limit")
+        chosen, proven = best, False
+    else:
+        chosen = np.zeros(problem.shape, dtype=bool)
+        chosen[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
+        proven = status == cp_model.OPTIMAL
+        if proven and candidates.sum() == allowed.sum():
+            bound = min(bound, worst_total(problem, chosen) + 2 * slack)
+        elif math.isfinite(solver.best_objective_bound) and candidates.sum() == allowed.sum():
+            bound = min(bound, solver.best_objective_bound / scale + slack)
+
+    # 5. Then the total, with every startup held at the worst total found.
+    second = "skipped"
+    left = deadline - time.perf_counter()
+    if left > 0.05:
+        row_w = np.zeros(problem.shape, dtype=np.int64)
+        row_w[parts.rows, parts.cols] = parts.weights.ints
+        held = int((row_w * chosen).sum(axis=1).min())
+        total_parts = build_model(problem, candidates | chosen, objective="total", min_totals=held)
+        set_hint(total_parts, chosen)
+        solver2, status2 = run_cpsat(total_parts, time_limit=deadline - time.perf_counter(), seed=seed,
+                                     num_workers=num_workers)
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            again = np.zeros(problem.shape, dtype=bool)
+            again[total_parts.rows, total_parts.cols] = solver2.boolean_values(total_parts.x).to_numpy(dtype=bool)
+            if worst_total(problem, again) >= worst_total(problem, chosen) - 2 * slack:
+                chosen = again
+            second = solver2.status_name(status2).lower()
+    timings["total"] = time.perf_counter() - start - sum(timings.values())
+
+    rows, cols = np.nonzero(chosen)
+    scores = problem.scores[rows, cols]
+    objective = worst_total(problem, chosen)
+    bound = max(bound, objective)
+    optimal = bound - objective <= 4 * slack + 1e-9 * max(1.0, abs(objective))
+    status = "optimal" if optimal and second == "optimal" else ("feasible" if optimal else "time_limit")
+    if optimal:
+        bound = objective
+    info.update(total=float(scores.sum()), total_status=second, candidates=int(candidates.sum()),
+                worst_proven=proven)
+    return Assignment(
+        rows=rows, cols=cols, startup_ids=problem.startup_ids, mentor_ids=problem.mentor_ids,
+        scores=scores, objective=objective, bound=bound, status=status, solver="cpsat",
+        timings=timings, objective_name="worst startup total", info=info)
