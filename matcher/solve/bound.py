@@ -26,7 +26,8 @@ from scipy.optimize import linprog
 
 from matcher.solve.problem import Problem
 
-__all__ = ["Duals", "lp_relaxation", "lagrangian_bound", "reduced_profits", "objective_weights"]
+__all__ = ["Duals", "lp_relaxation", "lagrangian_bound", "reduced_profits", "objective_weights",
+           "threshold_bound"]
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,12 @@ def objective_weights(problem: Problem) -> tuple[float, float]:
 
 
 def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
-                  time_limit: float = 30.0) -> tuple[float, Duals] | None:
-    """Solve the LP relaxation on the candidate pairs ``(rows, cols)`` with HiGHS.
+                  time_limit: float = 30.0) -> tuple[float, Duals, np.ndarray] | None:
+    """Solve the LP relaxation on the candidate pairs ``(rows, cols)`` with HiGHS (interior point).
 
-    Returns the LP value and its multipliers, or None when HiGHS finds no optimum in time (or the
-    LP on the subset is infeasible).
+    Returns the LP value, its multipliers and the pair values (shape (n_pairs,)), or None when
+    HiGHS finds no optimum in time (or the LP on the subset is infeasible). Dual simplex stalls on
+    the fairness rows; the interior-point method does not.
     """
     n_s, n_m = problem.shape
     n = len(rows)
@@ -113,11 +115,10 @@ def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
     cost = np.concatenate([-c_tot * s, [-alpha]]) if fair else -s
     lower = np.concatenate([problem.pinned[rows, cols].astype(float), [-np.inf] * extra])
     upper = np.concatenate([ones, [np.inf] * extra])
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=np.stack([lower, upper], axis=1), method="highs",
-                  options={"time_limit": float(max(time_limit, 0.1)), "presolve": True})
-    if res.status != 0:
+    solved = _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit)
+    if solved is None:
         return None
-    y = np.maximum(-res.ineqlin.marginals, 0.0)
+    fun, primal, y = solved
     parts: dict[str, list[np.ndarray]] = {}
     at = 0
     for kind, size in kinds:
@@ -130,7 +131,51 @@ def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
         nu_hi=np.stack(parts["nu_hi"], axis=1) if q else np.zeros((n_s, 0)),
         nu_lo=np.stack(parts["nu_lo"], axis=1) if q else np.zeros((n_s, 0)),
         lam=parts["lam"][0] if fair else np.zeros(n_s))
-    return -float(res.fun), duals
+    return -float(fun), duals, primal[:n]
+
+
+def _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit):
+    """min cost @ x, a_ub @ x <= b_ub, lower <= x <= upper by HiGHS' interior-point method.
+
+    Returns (value, x, y) with y >= 0 the multipliers of the rows, or None. Uses highspy without
+    crossover when installed (the duals of an interior point are enough for a Lagrangian bound,
+    and crossover is most of the time); scipy's ``linprog`` otherwise.
+    """
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a declared dependency
+        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=np.stack([lower, upper], axis=1),
+                      method="highs-ipm", options={"time_limit": float(max(time_limit, 0.1))})
+        if res.status != 0:
+            return None
+        return res.fun, res.x, np.maximum(-res.ineqlin.marginals, 0.0)
+    inf = highspy.kHighsInf
+    csc = sp.csc_matrix(a_ub)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.where(np.isfinite(lower), lower, -inf)
+    lp.col_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.row_lower_ = np.full(csc.shape[0], -inf)
+    lp.row_upper_ = np.asarray(b_ub, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
+    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    h.setOptionValue("threads", 1)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    # row duals of a minimisation are <= 0 on binding "<=" rows
+    y = np.maximum(-np.asarray(sol.row_dual), 0.0)
+    return h.getInfo().objective_function_value, np.asarray(sol.col_value), y
 
 
 def reduced_profits(problem: Problem, duals: Duals) -> tuple[np.ndarray, float]:
@@ -157,7 +202,7 @@ def lagrangian_bound(problem: Problem, duals: Duals) -> float:
     >>> p = make_problem(np.array([[0.9, 0.2], [0.8, 0.1]]), k=1, capacity=1)
     >>> round(lagrangian_bound(p, Duals.zeros(p)), 6)   # each startup its best mentor
     1.7
-    >>> value, duals = lp_relaxation(p, *np.nonzero(np.ones((2, 2))))
+    >>> value, duals, x = lp_relaxation(p, *np.nonzero(np.ones((2, 2))))
     >>> round(value, 6), round(lagrangian_bound(p, duals), 6)
     (1.0, 1.0)
     """
@@ -189,3 +234,79 @@ def _normalised(lam: np.ndarray, alpha: float) -> np.ndarray:
     lam = np.maximum(lam, 0)
     total = lam.sum()
     return lam * (alpha / total) if total > 0 else np.full(len(lam), alpha / len(lam))
+
+
+def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: float,
+                    steps: int = 30) -> float:
+    """An upper bound on the worst startup's total, by pricing mentor places (a Farkas argument).
+
+    For a target ``tau``, every startup needs a set of ``k_max`` allowed mentors whose scores sum
+    to ``tau`` or more. With non-negative ``prices`` on mentor places, such a set costs each
+    startup at least ``need_i(tau)``; if ``sum_i need_i(tau)`` exceeds the value of all places,
+    ``sum_j prices_j * capacity_j``, no assignment reaches ``tau``. This catches what the LP misses
+    when a few popular mentors are wanted by everyone: the LP gives each startup a fifth of one,
+    an assignment must give whole mentors. Bisection on ``tau`` in ``[low, high]``.
+
+    ``need_i`` is computed exactly for sets with at most one priced mentor and bounded below by
+    the cheapest prices for sets with more; quotas, pins and ``k_min`` are relaxed (which keeps the
+    bound valid). Needs non-negative scores; returns ``high`` otherwise.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> scores = np.array([[1.0, 0.1, 0.1], [1.0, 0.1, 0.1]])   # both want mentor 0
+    >>> p = make_problem(scores, k=1, capacity=1)
+    >>> round(threshold_bound(p, np.array([1.0, 0.0, 0.0]), 0.1, 1.0), 3)   # LP says 0.55
+    0.1
+    """
+    k = int(problem.k_max.max(initial=0))
+    if k == 0 or (problem.scores < 0).any() or not np.isfinite([low, high]).all() or high <= low:
+        return high
+    prices = np.maximum(prices, 0.0)
+    supply = float(prices @ problem.capacity)
+    allowed = problem.allowed
+    priced = prices > 1e-12 * max(1.0, float(prices.max(initial=0.0)))
+    scores = np.where(allowed, problem.scores, -np.inf)
+    free = np.where(priced[None, :], -np.inf, scores)
+    n_free = min(k, int((~priced).sum()))
+    top_free = -np.sort(np.partition(-free, n_free - 1, axis=1)[:, :n_free], axis=1) if n_free else \
+        np.zeros((problem.shape[0], 0))
+    # best sum of the top q free scores, q = 0..k (-inf when fewer than q free mentors)
+    free_sums = np.concatenate([np.zeros((problem.shape[0], 1)), np.cumsum(top_free, axis=1)], axis=1)
+    if free_sums.shape[1] < k + 1:
+        pad = np.full((problem.shape[0], k + 1 - free_sums.shape[1]), -np.inf)
+        free_sums = np.concatenate([free_sums, pad], axis=1)
+    p_idx = np.nonzero(priced)[0]
+    p_scores = scores[:, p_idx]
+    p_prices = prices[p_idx]
+    cheapest = np.concatenate([[0.0], np.cumsum(np.sort(p_prices))])
+    n_p = len(p_idx)
+    top_priced = -np.sort(-p_scores, axis=1)[:, :k] if n_p else np.zeros((problem.shape[0], 0))
+    priced_sums = np.concatenate([np.zeros((problem.shape[0], 1)), np.cumsum(top_priced, axis=1)], axis=1)
+
+    def refuted(tau: float) -> bool:
+        need = np.full(problem.shape[0], np.inf)
+        need[free_sums[:, k] >= tau] = 0.0  # k free mentors reach tau
+        if n_p and k >= 1:
+            # one priced mentor j and k - 1 free ones: the cheapest such j
+            ok = p_scores + free_sums[:, k - 1][:, None] >= tau
+            one = np.where(ok, p_prices[None, :], np.inf).min(axis=1)
+            need = np.minimum(need, one)
+        for q in range(2, min(k, n_p) + 1):
+            # q priced mentors cost at least the q cheapest prices, if any q of them can reach tau
+            ok = priced_sums[:, q] + free_sums[:, k - q] >= tau
+            need = np.minimum(need, np.where(ok, cheapest[q], np.inf))
+        return bool(need.sum() > supply * (1 + 1e-9) + 1e-12)
+
+    if not refuted(high):
+        return high
+    lo, hi = low, high  # invariant: hi refuted
+    if refuted(lo):
+        return lo
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        if refuted(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -10,12 +10,15 @@ worst total nor proves one), so :func:`solve_fair` works in four steps, each und
    pair they give a Lagrangian bound on the worst total that is valid for the full problem
    (:func:`matcher.solve.bound.lagrangian_bound`). Pairs outside the candidates with a positive
    reduced profit are added and the LP re-solved (column generation), which tightens the bound.
+   When a few mentors are wanted by everyone the LP is weak (it hands out fractions of them), and
+   a counting argument over whole mentors (:func:`price_bound`) is much tighter.
 3. **Start.** The LP's fairness multipliers ``lam_i`` say how much each startup's total is worth;
    the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
    A few multiplicative-weight rounds (raise the weight of startups left behind) improve it.
-4. **CP-SAT** on the candidates, hinted with the best start, maximises the worst total with the
-   bound as the upper end of its domain (so it can stop when it meets it); then, with every
-   startup held at that worst total, it maximises the total.
+4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
+   end of its domain (so it can stop when it meets it): first on the LP's support (small, often
+   solved outright), then on all candidates; then, with every startup held at that worst total,
+   it maximises the total.
 
 ``Assignment.objective`` is the worst startup's total, ``bound`` bounds it and ``gap`` is measured
 on it; ``info["total"]`` holds the total.
@@ -35,7 +38,7 @@ from matcher.solve.bound import lagrangian_bound, lp_relaxation, reduced_profits
 from matcher.solve.diagnose import diagnose
 from matcher.solve.problem import Problem
 
-__all__ = ["solve_fair", "fair_candidates", "worst_total", "satisfies"]
+__all__ = ["solve_fair", "fair_candidates", "worst_total", "satisfies", "price_bound", "solo_bound"]
 
 #: Problems with at most this many allowed pairs are solved on all of them.
 SMALL = 20_000
@@ -45,6 +48,60 @@ def worst_total(problem: Problem, chosen: np.ndarray) -> float:
     """The smallest startup total of the bool mask ``chosen`` of shape (n_startups, n_mentors)."""
     totals = np.where(chosen, problem.scores, 0.0).sum(axis=1)
     return float(totals.min()) if len(totals) else 0.0
+
+
+def solo_bound(problem: Problem) -> float:
+    """The smallest total any startup could reach alone: its best ``k_max`` allowed mentors
+    (positive scores only beyond ``k_min``; quotas and capacities relaxed), pins included.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> solo_bound(make_problem(np.array([[0.9, 0.5], [0.3, 0.2]]), k=2, capacity=2))
+    0.5
+    """
+    n_s = problem.shape[0]
+    pins = problem.pinned
+    free = np.where(problem.allowed & ~pins, problem.scores, -np.inf)
+    n_pins = pins.sum(axis=1)
+    must = np.maximum(problem.k_min - n_pins, 0)
+    may = np.maximum(problem.k_max - n_pins, 0)
+    width = int(min(problem.shape[1], may.max(initial=0)))
+    totals = np.where(pins, problem.scores, 0.0).sum(axis=1)
+    if width:
+        top = -np.sort(np.partition(-free, width - 1, axis=1)[:, :width], axis=1)
+        place = np.arange(width)[None, :]
+        take = np.where(place < must[:, None], top, np.where(place < may[:, None], np.maximum(top, 0), 0))
+        totals = totals + take.sum(axis=1)
+    worst = float(totals.min()) if n_s else 0.0
+    return worst + 1e-9 * max(1.0, abs(worst))
+
+
+def price_bound(problem: Problem, lp_prices: np.ndarray, high: float, *, budget: float = 1.0) -> float:
+    """The best :func:`~matcher.solve.bound.threshold_bound` over a few price vectors.
+
+    Tries the LP's capacity multipliers and indicators of the ``P`` most wanted mentors (by mean
+    score) for ``P`` on a geometric grid; stops when ``budget`` seconds are spent.
+    """
+    from matcher.solve.bound import threshold_bound
+
+    start = time.perf_counter()
+    n_m = problem.shape[1]
+    low = float(np.where(problem.allowed, problem.scores, np.inf).min(initial=0.0))
+    low = min(low * float(problem.k_max.min(initial=0)), high) if np.isfinite(low) else high
+    wanted = np.argsort(-problem.scores.mean(axis=0), kind="stable")
+    best = high
+    sizes = sorted({int(v) for v in np.geomspace(1, n_m, num=14)})
+    vectors = [lp_prices]
+    for size in sizes:
+        prices = np.zeros(n_m)
+        prices[wanted[:size]] = 1.0
+        vectors.append(prices)
+    for prices in vectors:
+        if time.perf_counter() - start > budget:
+            break
+        best = min(best, threshold_bound(problem, prices, low, best, steps=24))
+    return best
 
 
 def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
@@ -147,16 +204,19 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     timings["start"] = time.perf_counter() - start
 
     # 2. Bound: the LP on the candidates, its multipliers priced on every pair; add pairs that price out.
-    bound, duals = math.inf, None
+    bound, duals, support = math.inf, None, None
     for _ in range(3):
         left = deadline - time.perf_counter()
-        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.4 * left)
+        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.5 * left)
         if lp is None:
             break
-        value, found = lp
+        value, found, x = lp
         here = lagrangian_bound(problem, found)
         if here < bound:
             bound, duals = here, found
+            support = np.zeros(problem.shape, dtype=bool)
+            c_rows, c_cols = np.nonzero(candidates)
+            support[c_rows, c_cols] = x > 1e-6
         info.setdefault("lp_values", []).append(value)
         if here <= value + 1e-6 * max(1.0, abs(value)) or time.perf_counter() > start + 0.4 * time_limit:
             break
@@ -164,8 +224,16 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
         # add, for each startup, its mentors whose reduced profit beats its weakest candidate
         floor = np.where(candidates, r, np.inf).min(axis=1, keepdims=True)
         candidates |= allowed & (r > floor)
-    timings["bound"] = time.perf_counter() - start - sum(timings.values())
     info["lagrangian_bound"] = bound
+    if problem.objective == "fair":
+        # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
+        bound = min(bound, solo_bound(problem))
+        # Whole mentors, not fractions: price the popular mentors' places (see threshold_bound).
+        prices = duals.mu if duals is not None else np.zeros(n_m)
+        here = price_bound(problem, prices, bound, budget=0.1 * time_limit)
+        info["price_bound"] = here
+        bound = min(bound, here)
+    timings["bound"] = time.perf_counter() - start - sum(timings.values())
 
     # 3. Start: flows with startup weights from the LP, then multiplicative-weight rounds.
     if hint and duals is not None:
@@ -192,14 +260,34 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     timings["heuristic"] = time.perf_counter() - start - sum(timings.values())
     info["start_worst"] = {name: worst_total(problem, c) for name, c in starts.items()}
 
-    # 4. CP-SAT: maximise the worst total up to the bound, from the best start.
+    met = best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))
+    # 4. CP-SAT: maximise the worst total up to the bound, from the best start; first on the
+    # LP's support (small, often solved to optimality in seconds), then on all candidates.
+    start_mask = best if best is not None else relaxed
+    if not met and support is not None and candidates.sum() < allowed.sum() and start_mask is not None:
+        small = support | start_mask
+        parts = build_model(problem, small, objective="worst", t_max=bound)
+        set_hint(parts, start_mask)
+        solver, status = run_cpsat(parts, time_limit=0.4 * (deadline - time.perf_counter()), seed=seed,
+                                   num_workers=num_workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = np.zeros(problem.shape, dtype=bool)
+            found[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
+            if worst_total(problem, found) >= worst_total(problem, start_mask):
+                best = start_mask = found
+                starts["LP support"] = found
+        timings["support"] = time.perf_counter() - start - sum(timings.values())
     parts = build_model(problem, candidates, objective="worst", t_max=bound)
     scale = parts.weights.scale
     slack = 0.5 * float(problem.k_max.max(initial=0)) / scale
-    if best is not None or relaxed is not None:
-        set_hint(parts, best if best is not None else relaxed)
+    if start_mask is not None:
+        set_hint(parts, start_mask)
     left = deadline - time.perf_counter()
-    solver, status = run_cpsat(parts, time_limit=0.75 * left, seed=seed, num_workers=num_workers)
+    if met or (best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))):
+        # the start already meets the bound: its worst total is optimal; go on to the total
+        solver, status = None, cp_model.OPTIMAL
+    else:
+        solver, status = run_cpsat(parts, time_limit=0.7 * left, seed=seed, num_workers=num_workers)
     timings["worst"] = time.perf_counter() - start - sum(timings.values())
     if status == cp_model.INFEASIBLE and candidates.sum() < allowed.sum():
         # the candidates may miss every feasible assignment: retry on all pairs
@@ -214,9 +302,13 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
         if best is None:
             raise SolverError(f"no assignment found within {time_limit:g} s; raise time_limit")
         chosen, proven = best, False
+    elif solver is None:
+        chosen, proven = best, True
     else:
         chosen = np.zeros(problem.shape, dtype=bool)
         chosen[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
+        if best is not None and worst_total(problem, best) > worst_total(problem, chosen):
+            chosen = best
         proven = status == cp_model.OPTIMAL
         if proven and candidates.sum() == allowed.sum():
             bound = min(bound, worst_total(problem, chosen) + 2 * slack)
