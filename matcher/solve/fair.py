@@ -57,7 +57,7 @@ def solo_bound(problem: Problem) -> float:
     Examples
     --------
     >>> from matcher.solve.problem import make_problem
-    >>> solo_bound(make_problem(np.array([[0.9, 0.5], [0.3, 0.2]]), k=2, capacity=2))
+    >>> round(solo_bound(make_problem(np.array([[0.9, 0.5], [0.3, 0.2]]), k=2, capacity=2)), 6)
     0.5
     """
     n_s = problem.shape[0]
