@@ -149,6 +149,14 @@ def quota_checks(problem: Problem) -> list[Diagnosis]:
                     f"the {int(quota.members.sum())} {name} mentors offer {offer}: {short} short.",
                     shortfall=short, mentors=tuple(problem.mentor_ids[quota.members]),
                     suggestions=(f"raise {name} capacity by {short}", relax)))
+        # A startup's minimum of the group must fit in its k.
+        for i in np.nonzero(quota.min > np.minimum(quota.max, problem.k_max))[0][:10]:
+            most = int(min(quota.max[i], problem.k_max[i]))
+            out.append(Diagnosis(
+                rule, f"Startup {problem.startup_label(i)} needs at least {int(quota.min[i])} {name} "
+                f"mentor(s) but takes at most {most} (k={int(problem.k_max[i])}).",
+                shortfall=int(quota.min[i]) - most, startups=(problem.startup_ids[i],),
+                suggestions=(f"raise its k to {int(quota.min[i])}", f"relax the {name} quota for it")))
         # Each startup needs enough allowed mentors of the group.
         have = (allowed & members).sum(axis=1)
         for i in np.nonzero(have < quota.min)[0][:10]:

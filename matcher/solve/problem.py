@@ -325,7 +325,8 @@ def make_quotas(quotas: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray, k_
                 own.append(_arg(f"{label}.{key}", str(exc), "give a whole number of mentors"))
                 bounds.append(np.array(default, dtype=np.int64))
         lo, hi = bounds
-        if (lo < 0).any() or (lo > hi).any():
+        # a minimum above k is the rules' conflict (diagnosed later), not a malformed argument
+        if (lo < 0).any() or ("max" in spec and (lo > hi).any()):
             own.append(_arg(label, f"needs 0 <= min <= max, got min {lo.max()} and max {hi.min()}",
                             "give for example min 1, or max 1"))
             continue
