@@ -240,8 +240,8 @@ def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: floa
                     steps: int = 30) -> float:
     """An upper bound on the worst startup's total, by pricing mentor places (a Farkas argument).
 
-    For a target ``tau``, every startup needs a set of ``k_max`` allowed mentors whose scores sum
-    to ``tau`` or more. With non-negative ``prices`` on mentor places, such a set costs each
+    For a target ``tau``, every startup needs a set of at most ``k_max`` allowed mentors whose
+    scores sum to ``tau`` or more. With non-negative ``prices`` on mentor places, such a set costs each
     startup at least ``need_i(tau)``; if ``sum_i need_i(tau)`` exceeds the value of all places,
     ``sum_j prices_j * capacity_j``, no assignment reaches ``tau``. This catches what the LP misses
     when a few popular mentors are wanted by everyone: the LP gives each startup a fifth of one,
@@ -276,6 +276,8 @@ def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: floa
     if free_sums.shape[1] < k + 1:
         pad = np.full((problem.shape[0], k + 1 - free_sums.shape[1]), -np.inf)
         free_sums = np.concatenate([free_sums, pad], axis=1)
+    # a set may hold fewer than k mentors (k_min < k_max, or a pinned place): best of up to q free
+    free_sums = np.maximum.accumulate(free_sums, axis=1)
     p_idx = np.nonzero(priced)[0]
     p_scores = scores[:, p_idx]
     p_prices = prices[p_idx]
@@ -283,6 +285,7 @@ def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: floa
     n_p = len(p_idx)
     top_priced = -np.sort(-p_scores, axis=1)[:, :k] if n_p else np.zeros((problem.shape[0], 0))
     priced_sums = np.concatenate([np.zeros((problem.shape[0], 1)), np.cumsum(top_priced, axis=1)], axis=1)
+    priced_sums = np.maximum.accumulate(priced_sums, axis=1)
 
     def refuted(tau: float) -> bool:
         need = np.full(problem.shape[0], np.inf)
