@@ -43,6 +43,25 @@ __all__ = ["solve_fair", "fair_candidates", "worst_total", "satisfies", "price_b
 #: Problems with at most this many allowed pairs are solved on all of them.
 SMALL = 20_000
 
+#: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
+LARGE = 1_000_000
+
+
+def mentor_tops(problem: Problem, count: np.ndarray) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): each mentor's ``count[j]`` best startups."""
+    n_s = problem.shape[0]
+    values = np.where(problem.allowed, problem.scores, -np.inf)
+    width = int(min(n_s, count.max(initial=0)))
+    out = np.zeros(problem.shape, dtype=bool)
+    if width == 0:
+        return out
+    idx = np.argpartition(-values, width - 1, axis=0)[:width]
+    ranks = np.argsort(np.argsort(-np.take_along_axis(values, idx, axis=0), axis=0), axis=0)
+    keep = ranks < np.minimum(count, n_s)[None, :]
+    cols = np.broadcast_to(np.arange(problem.shape[1]), idx.shape)
+    out[idx[keep], cols[keep]] = True
+    return out & problem.allowed
+
 
 def worst_total(problem: Problem, chosen: np.ndarray) -> float:
     """The smallest startup total of the bool mask ``chosen`` of shape (n_startups, n_mentors)."""
@@ -91,12 +110,14 @@ def price_bound(problem: Problem, lp_prices: np.ndarray, high: float, *, budget:
     low = min(low * float(problem.k_max.min(initial=0)), high) if np.isfinite(low) else high
     wanted = np.argsort(-problem.scores.mean(axis=0), kind="stable")
     best = high
-    sizes = sorted({int(v) for v in np.geomspace(1, n_m, num=14)})
-    vectors = [lp_prices]
+    # the most useful sizes first (about an eighth of the mentors on the instances we measured)
+    sizes = sorted({max(1, int(v)) for v in np.geomspace(1, n_m, num=14)}, key=lambda v: abs(np.log(8 * v / n_m)))
+    vectors = []
     for size in sizes:
         prices = np.zeros(n_m)
         prices[wanted[:size]] = 1.0
         vectors.append(prices)
+    vectors.append(lp_prices)
     for prices in vectors:
         if time.perf_counter() - start > budget:
             break
@@ -191,23 +212,31 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     allowed = problem.allowed | problem.pinned
 
     # 1. Candidates: everything when small; else each startup's best mentors and the flow optimum.
-    relaxed = flow_hint(problem) if hint else None
-    best = relaxed if relaxed is not None and satisfies(problem, relaxed) else None
-    starts = {"max total": best} if best is not None else {}
     if allowed.sum() <= SMALL:
         candidates = allowed.copy()
     else:
-        width = per_startup or max(8 * int(problem.k_max.max(initial=1)), 24)
+        width = per_startup or max(3 * int(problem.k_max.max(initial=1)), 9)
         candidates = fair_candidates(problem, width)
-        if relaxed is not None:
-            candidates |= relaxed
+    relaxed = None
+    if hint and allowed.sum() > LARGE:
+        # the max-total flow on every pair takes longer than the whole budget at this size: route
+        # it over the candidates and, so that every mentor's places stay reachable, each mentor's
+        # best startups (twice its capacity)
+        wide = candidates | mentor_tops(problem, 2 * problem.capacity)
+        relaxed = flow_hint(replace(problem, forbidden=problem.forbidden | ~wide))
+    if hint and relaxed is None:
+        relaxed = flow_hint(problem)
+    best = relaxed if relaxed is not None and satisfies(problem, relaxed) else None
+    starts = {"max total": best} if best is not None else {}
+    if relaxed is not None:
+        candidates |= relaxed
     timings["start"] = time.perf_counter() - start
 
     # 2. Bound: the LP on the candidates, its multipliers priced on every pair; add pairs that price out.
     bound, duals, support = math.inf, None, None
     for _ in range(3):
         left = deadline - time.perf_counter()
-        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.5 * left)
+        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.6 * left)
         if lp is None:
             break
         value, found, x = lp
@@ -277,13 +306,19 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
                 best = start_mask = found
                 starts["LP support"] = found
         timings["support"] = time.perf_counter() - start - sum(timings.values())
-    parts = build_model(problem, candidates, objective="worst", t_max=bound)
-    scale = parts.weights.scale
+    from matcher.solve.scaling import integer_scores
+
+    scale = integer_scores(problem.scores[candidates]).scale
     slack = 0.5 * float(problem.k_max.max(initial=0)) / scale
-    if start_mask is not None:
-        set_hint(parts, start_mask)
+    parts = None
+    if deadline - time.perf_counter() >= 0.5 or best is None:
+        parts = build_model(problem, candidates, objective="worst", t_max=bound)
+        if start_mask is not None:
+            set_hint(parts, start_mask)
     left = deadline - time.perf_counter()
-    if met or (best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))):
+    if parts is None or (left < 0.5 and best is not None):
+        solver, status = None, cp_model.UNKNOWN  # no time left: report the best start
+    elif met or (best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))):
         # the start already meets the bound: its worst total is optimal; go on to the total
         solver, status = None, cp_model.OPTIMAL
     else:
@@ -303,7 +338,7 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
             raise SolverError(f"no assignment found within {time_limit:g} s; raise time_limit")
         chosen, proven = best, False
     elif solver is None:
-        chosen, proven = best, True
+        chosen, proven = best, status == cp_model.OPTIMAL
     else:
         chosen = np.zeros(problem.shape, dtype=bool)
         chosen[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
@@ -318,10 +353,11 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     # 5. Then the total, with every startup held at the worst total found.
     second = "skipped"
     left = deadline - time.perf_counter()
-    if left > 0.05:
-        row_w = np.zeros(problem.shape, dtype=np.int64)
-        row_w[parts.rows, parts.cols] = parts.weights.ints
-        held = int((row_w * chosen).sum(axis=1).min())
+    if left > 0.5:
+        # the same integer scores build_model will use (the scale depends only on the peak)
+        pool = candidates | chosen
+        ints = np.rint(problem.scores * integer_scores(problem.scores[pool]).scale).astype(np.int64)
+        held = int(np.where(chosen, ints, 0).sum(axis=1).min())
         total_parts = build_model(problem, candidates | chosen, objective="total", min_totals=held)
         set_hint(total_parts, chosen)
         solver2, status2 = run_cpsat(total_parts, time_limit=deadline - time.perf_counter(), seed=seed,
