@@ -266,7 +266,8 @@ class Assignment:
         Examples
         --------
         >>> a = Assignment(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array(["s1", "s2"]),
-        ...                np.array(["a", "b"]), np.array([0.5, 0.25, 0.5]), 1.25, 1.25, "optimal", "flow")
+        ...                np.array(["a", "b"]), np.array([0.5, 0.25, 0.5]), 1.25, 1.25,
+        ...                "optimal", "flow")
         >>> a.spread()
         {'min': 0.5, 'q1': 0.5625, 'median': 0.625, 'q3': 0.6875, 'max': 0.75, 'mean': 0.625}
         """
@@ -274,8 +275,8 @@ class Assignment:
         if not len(totals):
             return dict.fromkeys(("min", "q1", "median", "q3", "max", "mean"), float("nan"))
         q1, median, q3 = np.quantile(totals, [0.25, 0.5, 0.75])
-        return {"min": float(totals.min()), "q1": float(q1), "median": float(median), "q3": float(q3),
-                "max": float(totals.max()), "mean": float(totals.mean())}
+        return {"min": float(totals.min()), "q1": float(q1), "median": float(median),
+                "q3": float(q3), "max": float(totals.max()), "mean": float(totals.mean())}
 
     def mentor_loads(self) -> pd.Series:
         """Number of startups each mentor takes, indexed by mentor id."""
@@ -283,7 +284,7 @@ class Assignment:
         return pd.Series(loads, index=pd.Index(self.mentor_ids, name="mentor_id"), name="load")
 
     def summary(self) -> str:
-        """One line: status, objective, bound, gap, solver, time, and the worst and median startup."""
+        """One line: status, objective, bound, gap, solver, time, the worst and median startup."""
         seconds = sum(self.timings.values())
         spread = self.spread()
         return (

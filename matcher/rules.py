@@ -37,7 +37,11 @@ DEFAULT_BALANCE = 0.05
 def _count(key: str, value: Any, *, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer, float))
+        or value != int(value)
+    ):
         raise TypeError(f"rules: '{key}' must be a whole number, got {value!r}")
     if value < 0:
         raise ValueError(f"rules: '{key}' must be 0 or more, got {value!r}")
@@ -69,7 +73,9 @@ def validate_rules(rules: Any) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     if not isinstance(rules.quotas, Mapping):
-        raise TypeError("rules: 'quotas' must be a mapping of group name to {kinds, mentors, min, max}")
+        raise TypeError(
+            "rules: 'quotas' must be a mapping of group name to {kinds, mentors, min, max}"
+        )
     quotas = {}
     for name, spec in rules.quotas.items():
         key = f"quotas.{name}"
@@ -77,7 +83,9 @@ def validate_rules(rules: Any) -> dict[str, Any]:
             raise TypeError(f"rules: '{key}' must be a mapping with kinds, mentors, min or max")
         unknown = set(spec) - _QUOTA_KEYS
         if unknown:
-            raise ValueError(f"rules: '{key}' has unknown key(s) {sorted(unknown)}; use kinds, mentors, min, max")
+            raise ValueError(
+                f"rules: '{key}' has unknown key(s) {sorted(unknown)}; use kinds, mentors, min, max"
+            )
         clean: dict[str, Any] = {}
         for field_ in ("kinds", "mentors"):
             if field_ in spec:
@@ -87,7 +95,9 @@ def validate_rules(rules: Any) -> dict[str, Any]:
                     raise TypeError(f"rules: '{key}.{field_}' must be a list of names")
                 clean[field_] = value
         if not clean:
-            raise ValueError(f"rules: '{key}' needs 'kinds' or 'mentors' to say who is in the group")
+            raise ValueError(
+                f"rules: '{key}' needs 'kinds' or 'mentors' to say who is in the group"
+            )
         for field_ in ("min", "max"):
             if field_ in spec:
                 clean[field_] = _count(f"{key}.{field_}", spec[field_])
@@ -98,18 +108,27 @@ def validate_rules(rules: Any) -> dict[str, Any]:
     if not isinstance(rules.coverage, bool):
         raise TypeError(f"rules: 'coverage' must be true or false, got {rules.coverage!r}")
     if not isinstance(rules.min_load_hard, bool):
-        raise TypeError(f"rules: 'min_load_hard' must be true or false, got {rules.min_load_hard!r}")
+        raise TypeError(
+            f"rules: 'min_load_hard' must be true or false, got {rules.min_load_hard!r}"
+        )
     out["min_load"] = _count("min_load", rules.min_load)
     balance = rules.balance_load
-    out["balance_load"] = (DEFAULT_BALANCE if balance else 0.0) if isinstance(balance, bool) else \
-        _number("balance_load", balance)
+    out["balance_load"] = (
+        (DEFAULT_BALANCE if balance else 0.0)
+        if isinstance(balance, bool)
+        else _number("balance_load", balance)
+    )
     if rules.history_rule not in HISTORY_MODES:
-        raise ValueError(f"rules: 'history_rule' must be one of {', '.join(HISTORY_MODES)}, "
-                         f"got {rules.history_rule!r}")
+        raise ValueError(
+            f"rules: 'history_rule' must be one of {', '.join(HISTORY_MODES)}, "
+            f"got {rules.history_rule!r}"
+        )
     out["continuity_bonus"] = _number("continuity_bonus", rules.continuity_bonus)
     out["yearly_capacity"] = _count("yearly_capacity", rules.yearly_capacity, allow_none=True)
     if rules.objective not in OBJECTIVES:
-        raise ValueError(f"rules: 'objective' must be one of {', '.join(OBJECTIVES)}, got {rules.objective!r}")
+        raise ValueError(
+            f"rules: 'objective' must be one of {', '.join(OBJECTIVES)}, got {rules.objective!r}"
+        )
     out["fairness"] = _number("fairness", rules.fairness, 0.0, 1.0)
     return out
 
@@ -130,15 +149,23 @@ def quota_specs(mentors: Sequence[Any], quotas: Mapping[str, Mapping[str, Any]])
     ids = np.array([m.id for m in mentors], dtype=object)
     out = []
     for name, spec in quotas.items():
-        members = np.isin(kinds, list(spec.get("kinds", ()))) | np.isin(ids, list(spec.get("mentors", ())))
-        out.append({"name": name, "mentors": members.astype(bool),
-                    **{key: spec[key] for key in ("min", "max") if key in spec}})
+        members = np.isin(kinds, list(spec.get("kinds", ()))) | np.isin(
+            ids, list(spec.get("mentors", ()))
+        )
+        out.append(
+            {
+                "name": name,
+                "mentors": members.astype(bool),
+                **{key: spec[key] for key in ("min", "max") if key in spec},
+            }
+        )
     return out
 
 
-def coverage_mask(startups: Sequence[Any], mentors: Sequence[Any],
-                  taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> np.ndarray:
-    """Bool array of shape (n_startups, n_mentors): the mentor's domains cover the startup's primary.
+def coverage_mask(
+    startups: Sequence[Any], mentors: Sequence[Any], taxonomy: Taxonomy = DEFAULT_TAXONOMY
+) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): mentor domains that cover a startup's primary.
 
     A mentor covers ``vision/medical-imaging`` with ``vision/medical-imaging`` or ``vision``.
 
@@ -165,13 +192,15 @@ def coverage_mask(startups: Sequence[Any], mentors: Sequence[Any],
     return out
 
 
-def history_mask(startup_ids: Sequence[str], mentor_ids: Sequence[str],
-                 history: Iterable[tuple[str, str, str]]) -> np.ndarray:
+def history_mask(
+    startup_ids: Sequence[str], mentor_ids: Sequence[str], history: Iterable[tuple[str, str, str]]
+) -> np.ndarray:
     """Bool array of shape (n_startups, n_mentors): pairs made in any earlier cohort.
 
     Examples
     --------
-    >>> history_mask(["s1", "s2"], ["a", "b"], [("spring-2026", "s2", "a"), ("x", "s9", "a")]).tolist()
+    >>> past = [("spring-2026", "s2", "a"), ("x", "s9", "a")]
+    >>> history_mask(["s1", "s2"], ["a", "b"], past).tolist()
     [[False, False], [True, False]]
     """
     row_of = {s: i for i, s in enumerate(startup_ids)}
@@ -188,8 +217,12 @@ def _year(cohort: str) -> str | None:
     return found[-1] if found else None
 
 
-def yearly_remaining(mentor_ids: Sequence[str], history: Iterable[tuple[str, str, str]], cohort: str,
-                     yearly_capacity: int) -> np.ndarray:
+def yearly_remaining(
+    mentor_ids: Sequence[str],
+    history: Iterable[tuple[str, str, str]],
+    cohort: str,
+    yearly_capacity: int,
+) -> np.ndarray:
     """Places each mentor has left this year: ``yearly_capacity`` less its pairs in earlier cohorts
     of the same calendar year (the year is the last 4-digit year in the cohort's name).
 
@@ -208,7 +241,9 @@ def yearly_remaining(mentor_ids: Sequence[str], history: Iterable[tuple[str, str
     return np.maximum(yearly_capacity - used, 0)
 
 
-def solver_arguments(cohort: Any, rules: Any = None, *, taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> dict:
+def solver_arguments(
+    cohort: Any, rules: Any = None, *, taxonomy: Taxonomy = DEFAULT_TAXONOMY
+) -> dict:
     """Keyword arguments of :func:`matcher.assign` for a cohort's rules (all but ``scores``).
 
     ``cohort`` is a :class:`~matcher.models.Cohort` (its ``rules`` are used unless ``rules`` is
@@ -221,7 +256,8 @@ def solver_arguments(cohort: Any, rules: Any = None, *, taxonomy: Taxonomy = DEF
     --------
     >>> from matcher.models import Cohort, Mentor, Rules, Startup
     >>> s = [Startup("s1", "S1", ("vision/ar",), "")]
-    >>> m = [Mentor("a", "A", "professor", ("vision",), "", 2), Mentor("b", "B", "investor", ("fintech",), "", 1)]
+    >>> m = [Mentor("a", "A", "professor", ("vision",), "", 2),
+    ...      Mentor("b", "B", "investor", ("fintech",), "", 1)]
     >>> rules = Rules(k=1, quotas={"academic": {"kinds": ["professor"], "min": 1}}, coverage=True)
     >>> args = solver_arguments(Cohort(tuple(s), tuple(m), rules))
     >>> args["capacity"].tolist(), args["covers"].tolist(), args["quotas"][0]["mentors"].tolist()
@@ -234,7 +270,9 @@ def solver_arguments(cohort: Any, rules: Any = None, *, taxonomy: Taxonomy = DEF
     history = tuple(getattr(cohort, "history", ()) or ())
     capacity = np.array([m.capacity for m in mentors], dtype=np.int64)
     if rules.yearly_capacity is not None:
-        remaining = yearly_remaining(mentor_ids, history, getattr(cohort, "name", ""), rules.yearly_capacity)
+        remaining = yearly_remaining(
+            mentor_ids, history, getattr(cohort, "name", ""), rules.yearly_capacity
+        )
         capacity = np.minimum(capacity, remaining)
     args: dict[str, Any] = {
         "k": rules.k,

@@ -9,7 +9,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 @st.composite
-def assignment_instances(draw, max_startups: int = 7, max_mentors: int = 6, feasible_only: bool = False):
+def assignment_instances(
+    draw, max_startups: int = 7, max_mentors: int = 6, feasible_only: bool = False
+):
     """Random small instances: scores, k (int or range), capacities, forbidden and pinned masks."""
     n_s = draw(st.integers(1, max_startups))
     n_m = draw(st.integers(1, max_mentors))
@@ -34,10 +36,17 @@ def assignment_instances(draw, max_startups: int = 7, max_mentors: int = 6, feas
         # Make the pins and k compatible so most instances are feasible.
         pinned &= np.cumsum(pinned, axis=1) <= (k_hi if isinstance(k, tuple) else k)
         capacity = np.maximum(capacity, pinned.sum(axis=0))
-    return {"scores": scores, "k": k, "capacity": capacity, "forbidden": forbidden, "pinned": pinned}
+    return {
+        "scores": scores,
+        "k": k,
+        "capacity": capacity,
+        "forbidden": forbidden,
+        "pinned": pinned,
+    }
 
 
-# ---- rules beyond k, capacity, conflicts and pins -------------------------------------------------
+# ---- rules beyond k, capacity, conflicts and pins ----------------------------------------------
+
 
 @st.composite
 def rule_instances(draw, max_startups: int = 6, max_mentors: int = 6, flow_only: bool = False):
@@ -56,7 +65,9 @@ def rule_instances(draw, max_startups: int = 6, max_mentors: int = 6, flow_only:
     if draw(st.booleans()):
         quotas.append({"name": "academic", "mentors": labels == 0, "min": draw(st.integers(0, 1))})
     if draw(st.booleans()):
-        quotas.append({"name": "investor", "mentors": labels == 1, "max": draw(st.integers(0, max(k_hi, 0)))})
+        quotas.append(
+            {"name": "investor", "mentors": labels == 1, "max": draw(st.integers(0, max(k_hi, 0)))}
+        )
     if not flow_only and draw(st.booleans()):
         quotas.append({"name": "industry", "mentors": labels != 0, "min": draw(st.integers(0, 1))})
     if quotas:
@@ -97,8 +108,20 @@ def effective(instance):
     return scores, forbidden
 
 
-def milp_optimum(scores, k, capacity, forbidden, pinned, *, quotas=None, covers=None, min_load=None,
-                 objective="total", fix_worst=None, fairness=0.5) -> float | None:
+def milp_optimum(
+    scores,
+    k,
+    capacity,
+    forbidden,
+    pinned,
+    *,
+    quotas=None,
+    covers=None,
+    min_load=None,
+    objective="total",
+    fix_worst=None,
+    fairness=0.5,
+) -> float | None:
     """The optimum by scipy's MILP (HiGHS), independent of OR-Tools; None if infeasible.
 
     ``objective="fair"`` gives the best worst-startup total; with ``fix_worst`` it gives the best
@@ -116,7 +139,9 @@ def milp_optimum(scores, k, capacity, forbidden, pinned, *, quotas=None, covers=
     cap = np.asarray(capacity, dtype=float) * np.ones(n_m)
     constraints = [
         LinearConstraint(rows, np.full(n_s, k_lo), np.full(n_s, k_hi)),
-        LinearConstraint(cols, np.zeros(n_m) if min_load is None else np.minimum(min_load, cap), cap),
+        LinearConstraint(
+            cols, np.zeros(n_m) if min_load is None else np.minimum(min_load, cap), cap
+        ),
     ]
     for mask, lo, hi in _quota_rows(quotas, covers, n_s, n_m, k_hi):
         per = sp.csr_matrix(rows.multiply(mask.ravel()[None, :]))
@@ -141,13 +166,14 @@ def milp_optimum(scores, k, capacity, forbidden, pinned, *, quotas=None, covers=
     return -res.fun if res.status == 0 else None
 
 
-def check_rules(result, k, capacity, forbidden, pinned, *, quotas=None, covers=None, min_load=None,
-                **_ignored) -> None:
+def check_rules(
+    result, k, capacity, forbidden, pinned, *, quotas=None, covers=None, min_load=None, **_ignored
+) -> None:
     """Assert that every rule holds in an Assignment (``min_load`` is checked as hard)."""
     n_s, n_m = forbidden.shape
     k_lo, k_hi = (k, k) if not isinstance(k, tuple) else k
     chosen = result.matrix
-    pairs = list(zip(result.rows.tolist(), result.cols.tolist()))
+    pairs = list(zip(result.rows.tolist(), result.cols.tolist(), strict=False))
     assert len(pairs) == len(set(pairs)), "a mentor was given twice to the same startup"
     per_startup = chosen.sum(axis=1)
     assert (per_startup >= k_lo).all() and (per_startup <= k_hi).all(), per_startup
@@ -158,4 +184,6 @@ def check_rules(result, k, capacity, forbidden, pinned, *, quotas=None, covers=N
         inside = (chosen & mask).sum(axis=1)
         assert (inside >= lo).all() and (inside <= hi).all(), "a quota or coverage rule was broken"
     if min_load is not None:
-        assert (chosen.sum(axis=0) >= np.minimum(min_load, capacity)).all(), "a minimum load was broken"
+        assert (chosen.sum(axis=0) >= np.minimum(min_load, capacity)).all(), (
+            "a minimum load was broken"
+        )

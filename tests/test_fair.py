@@ -47,14 +47,22 @@ def test_blend_equals_milp(instance):
 @given(assignment_instances(max_startups=6, max_mentors=5, feasible_only=True))
 def test_bounds_are_never_below_the_optimum(instance):
     """The Lagrangian bound (any multipliers) and the whole-mentor price bound are valid."""
-    problem = make_problem(instance["scores"], k=instance["k"], capacity=instance["capacity"],
-                           forbidden=instance["forbidden"], pinned=instance["pinned"], objective="fair")
+    problem = make_problem(
+        instance["scores"],
+        k=instance["k"],
+        capacity=instance["capacity"],
+        forbidden=instance["forbidden"],
+        pinned=instance["pinned"],
+        objective="fair",
+    )
     worst = milp_optimum(**instance, objective="fair")
     if worst is None:
         return
     rng = np.random.default_rng(0)
     n_s, n_m = problem.shape
-    random = Duals(rng.random(n_m), np.zeros(n_m), np.zeros((n_s, 0)), np.zeros((n_s, 0)), rng.random(n_s))
+    random = Duals(
+        rng.random(n_m), np.zeros(n_m), np.zeros((n_s, 0)), np.zeros((n_s, 0)), rng.random(n_s)
+    )
     assert lagrangian_bound(problem, random) >= worst - TOL
     lp = lp_relaxation(problem, *np.nonzero(problem.allowed))
     if lp is not None:

@@ -68,7 +68,10 @@ def test_cpsat_obeys_every_rule_and_matches_milp(instance):
 
 def test_auto_keeps_disjoint_quotas_on_flow_and_says_so():
     rng = np.random.default_rng(0)
-    quotas = [{"name": "academic", "mentors": [0, 1, 2], "min": 1}, {"name": "investor", "mentors": [5], "max": 1}]
+    quotas = [
+        {"name": "academic", "mentors": [0, 1, 2], "min": 1},
+        {"name": "investor", "mentors": [5], "max": 1},
+    ]
     result = matcher.assign(rng.random((5, 8)), k=2, capacity=2, quotas=quotas)
     assert result.solver == "flow" and "flow fits" in result.info["solver_choice"]
     overlapping = quotas + [{"name": "industry", "mentors": [2, 3, 4, 5], "min": 1}]
@@ -98,7 +101,9 @@ def test_balance_spreads_the_load():
     loads = matcher.assign(scores, k=1, capacity=6).mentor_loads().tolist()
     balanced = matcher.assign(scores, k=1, capacity=6, balance=1.0).mentor_loads().tolist()
     assert max(loads) == 6 and balanced == [2, 2, 2]
-    both = [matcher.assign(scores, k=1, capacity=6, balance=0.02, solver=s) for s in ("flow", "cpsat")]
+    both = [
+        matcher.assign(scores, k=1, capacity=6, balance=0.02, solver=s) for s in ("flow", "cpsat")
+    ]
     assert both[0].objective == pytest.approx(both[1].objective)
 
 
@@ -106,15 +111,23 @@ def test_history_forbid_and_prefer():
     scores = np.array([[0.9, 0.85]])
     past = np.array([[True, False]])
     assert matcher.assign(scores, k=1, past=past, history="forbid").cols.tolist() == [1]
-    assert matcher.assign(np.array([[0.8, 0.85]]), k=1, past=past, history="prefer").cols.tolist() == [0]
+    assert matcher.assign(
+        np.array([[0.8, 0.85]]), k=1, past=past, history="prefer"
+    ).cols.tolist() == [0]
     assert matcher.assign(scores, k=1, past=past, history="ignore").cols.tolist() == [0]
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"quotas": [{"name": "academic", "mentors": ["zz"], "min": 1}]}, "quotas\\[academic\\].*unknown mentor"),
-        ({"quotas": [{"name": "a", "mentors": [0], "min": 2, "max": 1}]}, "quotas\\[a\\].*min <= max"),
+        (
+            {"quotas": [{"name": "academic", "mentors": ["zz"], "min": 1}]},
+            "quotas\\[academic\\].*unknown mentor",
+        ),
+        (
+            {"quotas": [{"name": "a", "mentors": [0], "min": 2, "max": 1}]},
+            "quotas\\[a\\].*min <= max",
+        ),
         ({"objective": "fairest"}, "argument 'objective'"),
         ({"history": "never", "past": [(0, 0)]}, "argument 'history'"),
         ({"min_load": -1}, "argument 'min_load'"),
@@ -128,7 +141,10 @@ def test_bad_rule_arguments_name_the_argument(kwargs, message):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"quotas": {"academic": {"kinds": ["professor"], "minimum": 1}}}, "'quotas.academic' has unknown"),
+        (
+            {"quotas": {"academic": {"kinds": ["professor"], "minimum": 1}}},
+            "'quotas.academic' has unknown",
+        ),
         ({"quotas": {"academic": {"min": 1}}}, "'quotas.academic' needs 'kinds' or 'mentors'"),
         ({"quotas": {"x": {"kinds": ["investor"], "max": -1}}}, "'quotas.x.max' must be 0 or more"),
         ({"coverage": "yes"}, "'coverage' must be true or false"),
@@ -144,10 +160,21 @@ def test_rules_from_yaml_values_refuse_bad_keys(fields, message):
 
 
 def test_rules_from_plain_yaml_mapping():
-    rules = Rules(**{"k": 3, "quotas": {"academic": {"kinds": ["professor", "scientist"], "min": 1},
-                                        "investor": {"kinds": "investor", "max": 1}},
-                     "coverage": True, "min_load": 1, "balance_load": True, "history_rule": "prefer",
-                     "yearly_capacity": 4, "objective": "fair"})
+    rules = Rules(
+        **{
+            "k": 3,
+            "quotas": {
+                "academic": {"kinds": ["professor", "scientist"], "min": 1},
+                "investor": {"kinds": "investor", "max": 1},
+            },
+            "coverage": True,
+            "min_load": 1,
+            "balance_load": True,
+            "history_rule": "prefer",
+            "yearly_capacity": 4,
+            "objective": "fair",
+        }
+    )
     assert rules.quotas["investor"]["kinds"] == ("investor",) and rules.balance_load == 0.05
 
 
@@ -165,26 +192,49 @@ def _sample_cohort(name: str, rules: Rules) -> Cohort:
     s = pd.read_csv(folder / "startups.csv", dtype=str).fillna("")
     m = pd.read_csv(folder / "mentors.csv", dtype=str).fillna("")
     h = pd.read_csv(folder / "history.csv", dtype=str)
-    startups = tuple(Startup(r.id, r.name, _split(r.domains), r.description, languages=_split(r.languages))
-                     for r in s.itertuples())
-    mentors = tuple(Mentor(r.id, r.name, r.kind, _split(r.domains), r.expertise, int(r.capacity),
-                           languages=_split(r.languages), conflicts=_split(r.conflicts)) for r in m.itertuples())
+    startups = tuple(
+        Startup(r.id, r.name, _split(r.domains), r.description, languages=_split(r.languages))
+        for r in s.itertuples()
+    )
+    mentors = tuple(
+        Mentor(
+            r.id,
+            r.name,
+            r.kind,
+            _split(r.domains),
+            r.expertise,
+            int(r.capacity),
+            languages=_split(r.languages),
+            conflicts=_split(r.conflicts),
+        )
+        for r in m.itertuples()
+    )
     history = tuple(h.itertuples(index=False, name=None))
     return Cohort(startups, mentors, rules, name=name, history=history)
 
 
 @pytest.mark.skipif(not (DATA / "autumn-2026").exists(), reason="sample data not available")
 def test_sample_programme_rules_hold():
-    rules = Rules(quotas={"academic": {"kinds": ["professor", "scientist"], "min": 1},
-                          "industry": {"kinds": ["engineer", "entrepreneur"], "min": 1},
-                          "investor": {"kinds": ["investor"], "max": 1}},
-                  coverage=True, history_rule="forbid", yearly_capacity=3, objective="fair")
+    rules = Rules(
+        quotas={
+            "academic": {"kinds": ["professor", "scientist"], "min": 1},
+            "industry": {"kinds": ["engineer", "entrepreneur"], "min": 1},
+            "investor": {"kinds": ["investor"], "max": 1},
+        },
+        coverage=True,
+        history_rule="forbid",
+        yearly_capacity=3,
+        objective="fair",
+    )
     cohort = _sample_cohort("autumn-2026", rules)
     args = solver_arguments(cohort)
     assert args["past"].sum() == 6
     rng = np.random.default_rng(1)
-    scores = pd.DataFrame(rng.random((len(cohort.startups), len(cohort.mentors))),
-                          index=cohort.startup_ids, columns=cohort.mentor_ids)
+    scores = pd.DataFrame(
+        rng.random((len(cohort.startups), len(cohort.mentors))),
+        index=cohort.startup_ids,
+        columns=cohort.mentor_ids,
+    )
     result = matcher.assign(scores, **{**args, "time_limit": 10})
     chosen = result.matrix
     assert not (chosen & args["past"]).any(), "a pair of an earlier cohort was repeated"

@@ -69,7 +69,8 @@ def _pick_why(name: str | Solver, problem: Problem) -> tuple[Solver, str]:
         for backend in SOLVERS.values():
             reason = backend.unsupported(problem)
             if reason is None:
-                why = "auto: " + ("; ".join(passed) + "; " if passed else "") + f"{backend.name} fits"
+                before = "; ".join(passed) + "; " if passed else ""
+                why = f"auto: {before}{backend.name} fits"
                 return backend, why
             passed.append(f"not {backend.name} ({reason})")
         raise InputError([InputProblem("argument 'solver'", None, None,
@@ -101,7 +102,8 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
     return _with_timings(result, timings, {"solver_choice": why})
 
 
-def _with_timings(result: Assignment, timings: dict[str, float], info: dict | None = None) -> Assignment:
+def _with_timings(result: Assignment, timings: dict[str, float],
+                  info: dict | None = None) -> Assignment:
     from dataclasses import replace
 
     return replace(result, timings=timings, info={**result.info, **(info or {})})
@@ -205,7 +207,7 @@ def assign(
     ('optimal', 2.3, 'flow')
     """
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
-                           quotas=quotas, covers=covers, min_load=min_load, min_load_soft=min_load_soft,
-                           balance=balance, objective=objective, fairness=fairness, past=past,
+                           quotas=quotas, covers=covers, min_load=min_load,
+                           min_load_soft=min_load_soft, balance=balance, objective=objective, fairness=fairness, past=past,
                            history=history, continuity_bonus=continuity_bonus)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)

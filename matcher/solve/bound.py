@@ -1,4 +1,4 @@
-"""Upper bounds for every objective: the LP relaxation (HiGHS) and a Lagrangian bound from its duals.
+"""Upper bounds for every objective: the LP relaxation (HiGHS), a Lagrangian bound from its duals.
 
 The LP is solved on a candidate subset of pairs (fast); its duals are then priced against *every*
 allowed pair, which gives a bound valid for the full problem whatever subset the LP used:
@@ -26,8 +26,14 @@ from scipy.optimize import linprog
 
 from matcher.solve.problem import Problem
 
-__all__ = ["Duals", "lp_relaxation", "lagrangian_bound", "reduced_profits", "objective_weights",
-           "threshold_bound"]
+__all__ = [
+    "Duals",
+    "lp_relaxation",
+    "lagrangian_bound",
+    "reduced_profits",
+    "objective_weights",
+    "threshold_bound",
+]
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,9 @@ class Duals:
     def zeros(cls, problem: Problem) -> Duals:
         n_s, n_m = problem.shape
         q = len(problem.quotas)
-        return cls(np.zeros(n_m), np.zeros(n_m), np.zeros((n_s, q)), np.zeros((n_s, q)), np.zeros(n_s))
+        return cls(
+            np.zeros(n_m), np.zeros(n_m), np.zeros((n_s, q)), np.zeros((n_s, q)), np.zeros(n_s)
+        )
 
 
 def objective_weights(problem: Problem) -> tuple[float, float]:
@@ -66,8 +74,9 @@ def objective_weights(problem: Problem) -> tuple[float, float]:
     return (1.0 - problem.fairness) / problem.shape[0], problem.fairness
 
 
-def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
-                  time_limit: float = 30.0) -> tuple[float, Duals, np.ndarray] | None:
+def lp_relaxation(
+    problem: Problem, rows: np.ndarray, cols: np.ndarray, *, time_limit: float = 30.0
+) -> tuple[float, Duals, np.ndarray] | None:
     """Solve the LP relaxation on the candidate pairs ``(rows, cols)`` with HiGHS (interior point).
 
     Returns the LP value, its multipliers and the pair values (shape (n_pairs,)), or None when
@@ -122,7 +131,7 @@ def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
     parts: dict[str, list[np.ndarray]] = {}
     at = 0
     for kind, size in kinds:
-        parts.setdefault(kind, []).append(y[at:at + size])
+        parts.setdefault(kind, []).append(y[at : at + size])
         at += size
     q = len(problem.quotas)
     duals = Duals(
@@ -130,22 +139,48 @@ def lp_relaxation(problem: Problem, rows: np.ndarray, cols: np.ndarray, *,
         eta=parts["eta"][0] if "eta" in parts else np.zeros(n_m),
         nu_hi=np.stack(parts["nu_hi"], axis=1) if q else np.zeros((n_s, 0)),
         nu_lo=np.stack(parts["nu_lo"], axis=1) if q else np.zeros((n_s, 0)),
-        lam=parts["lam"][0] if fair else np.zeros(n_s))
+        lam=parts["lam"][0] if fair else np.zeros(n_s),
+    )
     return -float(fun), duals, primal[:n]
+
+
+def _quiet_highs(highspy):
+    """A ``highspy.Highs()``; its constructor prints a banner on the C-level stdout: hide it."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded interpreters): accept the banner
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit):
     """min cost @ x, a_ub @ x <= b_ub, lower <= x <= upper by HiGHS' interior-point method.
 
-    Returns (value, x, y) with y >= 0 the multipliers of the rows, or None. Uses highspy without
-    crossover when installed (the duals of an interior point are enough for a Lagrangian bound,
-    and crossover is most of the time); scipy's ``linprog`` otherwise.
+    Returns (value, x, y) with y >= 0 the multipliers of the rows, or None. Uses highspy when
+    installed (one thread, quiet), scipy's ``linprog`` otherwise. Crossover stays on: a vertex has
+    a small support, which is where the fair search starts.
     """
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a declared dependency
-        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=np.stack([lower, upper], axis=1),
-                      method="highs-ipm", options={"time_limit": float(max(time_limit, 0.1))})
+        res = linprog(
+            cost,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            bounds=np.stack([lower, upper], axis=1),
+            method="highs-ipm",
+            options={"time_limit": float(max(time_limit, 0.1))},
+        )
         if res.status != 0:
             return None
         return res.fun, res.x, np.maximum(-res.ineqlin.marginals, 0.0)
@@ -162,10 +197,10 @@ def _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit):
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(float)
-    h = highspy.Highs()
+    h = _quiet_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
+    h.setOptionValue("run_crossover", "on")
     h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
     h.setOptionValue("threads", 1)
     h.passModel(lp)
@@ -179,7 +214,7 @@ def _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit):
 
 
 def reduced_profits(problem: Problem, duals: Duals) -> tuple[np.ndarray, float]:
-    """Array of shape (n_startups, n_mentors) of reduced profits, and the constant of the Lagrangian."""
+    """Reduced profits, array of shape (n_startups, n_mentors), and the Lagrangian's constant."""
     c_tot, alpha = objective_weights(problem)
     lam = _normalised(duals.lam, alpha)
     r = (c_tot + lam)[:, None] * problem.scores - duals.mu[None, :] + duals.eta[None, :]
@@ -222,13 +257,15 @@ def lagrangian_bound(problem: Problem, duals: Duals) -> float:
         place = np.arange(top_k)[None, :]
         if np.isneginf(top[place < must[:, None]]).any():
             return float("-inf")  # some startup cannot reach k_min: nothing is feasible
-        take = np.where(place < must[:, None], top, np.where(place < may[:, None], np.maximum(top, 0), 0))
+        take = np.where(
+            place < must[:, None], top, np.where(place < may[:, None], np.maximum(top, 0), 0)
+        )
         total += float(take.sum())
     return total + 1e-9 * max(1.0, abs(total))
 
 
 def _normalised(lam: np.ndarray, alpha: float) -> np.ndarray:
-    """Fairness multipliers scaled to sum to ``alpha`` (the Lagrangian is unbounded in t otherwise)."""
+    """Fairness multipliers scaled to sum to ``alpha`` (else the Lagrangian is unbounded in t)."""
     if alpha == 0:
         return np.zeros_like(lam)
     lam = np.maximum(lam, 0)
@@ -236,13 +273,14 @@ def _normalised(lam: np.ndarray, alpha: float) -> np.ndarray:
     return lam * (alpha / total) if total > 0 else np.full(len(lam), alpha / len(lam))
 
 
-def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: float,
-                    steps: int = 30) -> float:
+def threshold_bound(
+    problem: Problem, prices: np.ndarray, low: float, high: float, steps: int = 30
+) -> float:
     """An upper bound on the worst startup's total, by pricing mentor places (a Farkas argument).
 
     For a target ``tau``, every startup needs a set of at most ``k_max`` allowed mentors whose
-    scores sum to ``tau`` or more. With non-negative ``prices`` on mentor places, such a set costs each
-    startup at least ``need_i(tau)``; if ``sum_i need_i(tau)`` exceeds the value of all places,
+    scores sum to ``tau`` or more. With non-negative ``prices`` on mentor places, such a set costs
+    each startup at least ``need_i(tau)``; if ``sum_i need_i(tau)`` exceeds the value of all places,
     ``sum_j prices_j * capacity_j``, no assignment reaches ``tau``. This catches what the LP misses
     when a few popular mentors are wanted by everyone: the LP gives each startup a fifth of one,
     an assignment must give whole mentors. Bisection on ``tau`` in ``[low, high]``.
@@ -269,10 +307,15 @@ def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: floa
     scores = np.where(allowed, problem.scores, -np.inf)
     free = np.where(priced[None, :], -np.inf, scores)
     n_free = min(k, int((~priced).sum()))
-    top_free = -np.sort(np.partition(-free, n_free - 1, axis=1)[:, :n_free], axis=1) if n_free else \
-        np.zeros((problem.shape[0], 0))
+    top_free = (
+        -np.sort(np.partition(-free, n_free - 1, axis=1)[:, :n_free], axis=1)
+        if n_free
+        else np.zeros((problem.shape[0], 0))
+    )
     # best sum of the top q free scores, q = 0..k (-inf when fewer than q free mentors)
-    free_sums = np.concatenate([np.zeros((problem.shape[0], 1)), np.cumsum(top_free, axis=1)], axis=1)
+    free_sums = np.concatenate(
+        [np.zeros((problem.shape[0], 1)), np.cumsum(top_free, axis=1)], axis=1
+    )
     if free_sums.shape[1] < k + 1:
         pad = np.full((problem.shape[0], k + 1 - free_sums.shape[1]), -np.inf)
         free_sums = np.concatenate([free_sums, pad], axis=1)
@@ -284,7 +327,9 @@ def threshold_bound(problem: Problem, prices: np.ndarray, low: float, high: floa
     cheapest = np.concatenate([[0.0], np.cumsum(np.sort(p_prices))])
     n_p = len(p_idx)
     top_priced = -np.sort(-p_scores, axis=1)[:, :k] if n_p else np.zeros((problem.shape[0], 0))
-    priced_sums = np.concatenate([np.zeros((problem.shape[0], 1)), np.cumsum(top_priced, axis=1)], axis=1)
+    priced_sums = np.concatenate(
+        [np.zeros((problem.shape[0], 1)), np.cumsum(top_priced, axis=1)], axis=1
+    )
     priced_sums = np.maximum.accumulate(priced_sums, axis=1)
 
     def refuted(tau: float) -> bool:

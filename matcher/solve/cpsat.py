@@ -26,7 +26,14 @@ from matcher.solve.flow import load_penalty, objective_has_no_penalty
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores
 
-__all__ = ["CpSatSolver", "CpModelParts", "build_model", "flow_relaxation", "flow_hint", "run_cpsat"]
+__all__ = [
+    "CpSatSolver",
+    "CpModelParts",
+    "build_model",
+    "flow_relaxation",
+    "flow_hint",
+    "run_cpsat",
+]
 
 DEFAULT_TIME_LIMIT = 60.0
 
@@ -79,10 +86,16 @@ def flow_hint(problem: Problem, weights: np.ndarray | None = None) -> np.ndarray
     return chosen
 
 
-def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | None = None,
-                t_bounds: tuple[int, int] | None = None, t_max: float | None = None,
-                min_totals: int | None = None,
-                enforce: bool = False) -> CpModelParts:
+def build_model(
+    problem: Problem,
+    candidates: np.ndarray,
+    *,
+    objective: str | None = None,
+    t_bounds: tuple[int, int] | None = None,
+    t_max: float | None = None,
+    min_totals: int | None = None,
+    enforce: bool = False,
+) -> CpModelParts:
     """The CP-SAT model of ``problem`` over the pairs of the bool mask ``candidates``.
 
     ``objective`` is ``"total"``, ``"worst"`` (maximise the worst startup's scaled total),
@@ -120,8 +133,12 @@ def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | No
 
     # Each startup gets between k_min and k_max distinct mentors.
     for i, terms in enumerate(by_startup):
-        guard("k", model.add_linear_constraint(sum_(list(terms)), int(problem.k_min[i]),
-                                               int(problem.k_max[i])))
+        guard(
+            "k",
+            model.add_linear_constraint(
+                sum_(list(terms)), int(problem.k_min[i]), int(problem.k_max[i])
+            ),
+        )
     # Each mentor takes at most its capacity.
     for j, terms in enumerate(by_mentor):
         if len(terms):
@@ -131,15 +148,19 @@ def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | No
         guard("pinned", model.add(var == 1))
     if enforce:
         # Pairs forbidden by history, and by conflicts or other rules, are never made.
-        repeats = problem.repeats if problem.repeats is not None else np.zeros(problem.shape, dtype=bool)
-        for name, mask in (("history", repeats[rows, cols]),
-                           ("forbidden", (problem.forbidden & ~repeats)[rows, cols])):
+        repeats = (
+            problem.repeats if problem.repeats is not None else np.zeros(problem.shape, dtype=bool)
+        )
+        for name, mask in (
+            ("history", repeats[rows, cols]),
+            ("forbidden", (problem.forbidden & ~repeats)[rows, cols]),
+        ):
             for var in xs[mask]:
                 guard(name, model.add(var == 0))
     # Each startup takes between min and max mentors of each quota group.
     for quota in problem.quotas:
         member = quota.mask(n_s)[rows, cols]
-        for i, (terms, inside) in enumerate(zip(by_startup, np.split(member, cuts))):
+        for i, (terms, inside) in enumerate(zip(by_startup, np.split(member, cuts), strict=False)):
             lo, hi = int(quota.min[i]), int(quota.max[i])
             if lo > 0 or hi < inside.sum():
                 guard(quota.name, model.add_linear_constraint(sum_(list(terms[inside])), lo, hi))
@@ -156,7 +177,9 @@ def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | No
                 short = model.new_int_var(0, need, f"short_{j}")
                 model.add(sum_(list(terms)) + short >= need)
                 short_terms.append(short)
-                parts.aux.append((short, lambda c, j=j, need=need: max(need - int(c[:, j].sum()), 0)))
+                parts.aux.append(
+                    (short, lambda c, j=j, need=need: max(need - int(c[:, j].sum()), 0))
+                )
     # Balance: each mentor's u-th startup costs balance * u, i.e. balance * load (load + 1) / 2.
     balance_terms = []
     if problem.balance > 0:
@@ -172,13 +195,16 @@ def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | No
             parts.aux.append((load, lambda c, j=j: int(c[:, j].sum())))
             parts.aux.append((square, lambda c, j=j: int(c[:, j].sum()) ** 2))
 
-    totals = [wsum(list(terms), w.tolist()) for terms, w in zip(by_startup, w_startup)]
+    totals = [wsum(list(t), w.tolist()) for t, w in zip(by_startup, w_startup, strict=True)]
     if objective in ("worst", "blend") or t_bounds is not None:
         peak = int(np.abs(weights.ints).max(initial=0)) * int(problem.k_max.max(initial=0)) + 1
         lo, hi = t_bounds if t_bounds is not None else (-peak, peak)
         if t_max is not None and np.isfinite(t_max):
             # rounding moves a startup's total by at most half a unit per mentor
-            hi = min(hi, int(np.floor(t_max * weights.scale + 0.5 * int(problem.k_max.max(initial=0)))) + 1)
+            hi = min(
+                hi,
+                int(np.floor(t_max * weights.scale + 0.5 * int(problem.k_max.max(initial=0)))) + 1,
+            )
             lo = min(lo, hi)
         parts.t = model.new_int_var(int(lo), int(hi), "worst_total")
         # t is at most every startup's total
@@ -196,9 +222,13 @@ def build_model(problem: Problem, candidates: np.ndarray, *, objective: str | No
     total_expr = wsum(list(xs), weights.ints.tolist())
     doubled_penalty = 0
     if short_terms:
-        doubled_penalty += wsum(short_terms, [2 * int(np.rint(problem.min_load_penalty * scale))] * len(short_terms))
+        doubled_penalty += wsum(
+            short_terms, [2 * int(np.rint(problem.min_load_penalty * scale))] * len(short_terms)
+        )
     if balance_terms:
-        doubled_penalty += wsum(balance_terms, [int(np.rint(problem.balance * scale))] * len(balance_terms))
+        doubled_penalty += wsum(
+            balance_terms, [int(np.rint(problem.balance * scale))] * len(balance_terms)
+        )
     if objective == "total":
         # Maximise the total score less load penalties, doubled so that the balance term
         # step * load * (load + 1) / 2 = step * (load + square) / 2 has integer coefficients.
@@ -230,8 +260,15 @@ def set_hint(parts: CpModelParts, chosen: np.ndarray) -> None:
         model.add_hint(var, value(chosen))
 
 
-def run_cpsat(parts: CpModelParts, *, time_limit: float, seed: int, num_workers: int,
-              assumptions: list | None = None, gap_limit: float = 0.0):
+def run_cpsat(
+    parts: CpModelParts,
+    *,
+    time_limit: float,
+    seed: int,
+    num_workers: int,
+    assumptions: list | None = None,
+    gap_limit: float = 0.0,
+):
     """Solve with explicit workers, seed and time limit; returns (solver, status)."""
     from ortools.sat.python import cp_model
 
@@ -267,18 +304,27 @@ class CpSatSolver:
     def unsupported(self, problem: Problem) -> str | None:
         return None
 
-    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+    def solve(
+        self, problem: Problem, *, time_limit: float | None = None, seed: int = 0
+    ) -> Assignment:
         if problem.objective == "fair":
             from matcher.solve.fair import solve_fair
 
-            return solve_fair(problem, time_limit=time_limit or DEFAULT_TIME_LIMIT, seed=seed,
-                              num_workers=self.num_workers, hint=self.hint)
+            return solve_fair(
+                problem,
+                time_limit=time_limit or DEFAULT_TIME_LIMIT,
+                seed=seed,
+                num_workers=self.num_workers,
+                hint=self.hint,
+            )
         from ortools.sat.python import cp_model
 
         start = time.perf_counter()
         limit = float(time_limit or DEFAULT_TIME_LIMIT)
         candidates = problem.allowed | problem.pinned
-        parts = build_model(problem, candidates, objective="blend" if problem.objective == "blend" else "total")
+        parts = build_model(
+            problem, candidates, objective="blend" if problem.objective == "blend" else "total"
+        )
         hinted = False
         if self.hint:
             chosen = flow_hint(problem)
@@ -286,17 +332,21 @@ class CpSatSolver:
                 set_hint(parts, chosen)
                 hinted = True
         built = time.perf_counter()
-        solver, status = run_cpsat(parts, time_limit=limit - (built - start), seed=seed,
-                                   num_workers=self.num_workers)
+        solver, status = run_cpsat(
+            parts, time_limit=limit - (built - start), seed=seed, num_workers=self.num_workers
+        )
         solved = time.perf_counter()
 
         if status == cp_model.INFEASIBLE:
-            raise InfeasibleError(diagnose(problem, time_limit=max(limit - (solved - start), 1.0)) or
-                                  "CP-SAT proved that the rules cannot all hold")
+            raise InfeasibleError(
+                diagnose(problem, time_limit=max(limit - (solved - start), 1.0))
+                or "CP-SAT proved that the rules cannot all hold"
+            )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise SolverError(
                 f"CP-SAT found no assignment within {limit:g} s "
-                f"(status {solver.status_name(status)}); raise time_limit")
+                f"(status {solver.status_name(status)}); raise time_limit"
+            )
         chosen = solver.boolean_values(parts.x).to_numpy(dtype=bool)
         rows, cols = parts.rows[chosen], parts.cols[chosen]
         scores = problem.scores[rows, cols]
@@ -315,11 +365,19 @@ class CpSatSolver:
                 bound = min(bound, info["lp_bound"])
             bound = max(bound, objective)
         return Assignment(
-            rows=rows, cols=cols, startup_ids=problem.startup_ids,
-            mentor_ids=problem.mentor_ids, scores=scores, objective=objective, bound=bound,
-            status=label, solver=self.name,
+            rows=rows,
+            cols=cols,
+            startup_ids=problem.startup_ids,
+            mentor_ids=problem.mentor_ids,
+            scores=scores,
+            objective=objective,
+            bound=bound,
+            status=label,
+            solver=self.name,
             timings={"build": built - start, "solve": solved - built},
-            objective_name=objective_name(problem), info=info)
+            objective_name=objective_name(problem),
+            info=info,
+        )
 
 
 def evaluate(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> float:

@@ -8,8 +8,7 @@ worst total nor proves one), so :func:`solve_fair` works in four steps, each und
    every pinned pair and the pairs of the max-total flow optimum.
 2. **Bound.** The LP relaxation on the candidates (HiGHS) gives multipliers; priced against *every*
    pair they give a Lagrangian bound on the worst total that is valid for the full problem
-   (:func:`matcher.solve.bound.lagrangian_bound`). Pairs outside the candidates with a positive
-   reduced profit are added and the LP re-solved (column generation), which tightens the bound.
+   (:func:`matcher.solve.bound.lagrangian_bound`).
    When a few mentors are wanted by everyone the LP is weak (it hands out fractions of them), and
    a counting argument over whole mentors (:func:`price_bound`) is much tighter.
 3. **Start.** The LP's fairness multipliers ``lam_i`` say how much each startup's total is worth;
@@ -34,7 +33,7 @@ import numpy as np
 
 from matcher.errors import InfeasibleError, SolverError
 from matcher.models import Assignment
-from matcher.solve.bound import lagrangian_bound, lp_relaxation, reduced_profits
+from matcher.solve.bound import lagrangian_bound, lp_relaxation
 from matcher.solve.diagnose import diagnose
 from matcher.solve.problem import Problem
 
@@ -90,13 +89,17 @@ def solo_bound(problem: Problem) -> float:
     if width:
         top = -np.sort(np.partition(-free, width - 1, axis=1)[:, :width], axis=1)
         place = np.arange(width)[None, :]
-        take = np.where(place < must[:, None], top, np.where(place < may[:, None], np.maximum(top, 0), 0))
+        take = np.where(
+            place < must[:, None], top, np.where(place < may[:, None], np.maximum(top, 0), 0)
+        )
         totals = totals + take.sum(axis=1)
     worst = float(totals.min()) if n_s else 0.0
     return worst + 1e-9 * max(1.0, abs(worst))
 
 
-def price_bound(problem: Problem, lp_prices: np.ndarray, high: float, *, budget: float = 1.0) -> float:
+def price_bound(
+    problem: Problem, lp_prices: np.ndarray, high: float, *, budget: float = 1.0
+) -> float:
     """The best :func:`~matcher.solve.bound.threshold_bound` over a few price vectors.
 
     Tries the LP's capacity multipliers and indicators of the ``P`` most wanted mentors (by mean
@@ -111,7 +114,10 @@ def price_bound(problem: Problem, lp_prices: np.ndarray, high: float, *, budget:
     wanted = np.argsort(-problem.scores.mean(axis=0), kind="stable")
     best = high
     # the most useful sizes first (about an eighth of the mentors on the instances we measured)
-    sizes = sorted({max(1, int(v)) for v in np.geomspace(1, n_m, num=14)}, key=lambda v: abs(np.log(8 * v / n_m)))
+    sizes = sorted(
+        {max(1, int(v)) for v in np.geomspace(1, n_m, num=14)},
+        key=lambda v: abs(np.log(8 * v / n_m)),
+    )
     vectors = []
     for size in sizes:
         prices = np.zeros(n_m)
@@ -137,9 +143,13 @@ def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
     """
     n_s = problem.shape[0]
     per_startup, per_mentor = chosen.sum(axis=1), chosen.sum(axis=0)
-    ok = ((per_startup >= problem.k_min).all() and (per_startup <= problem.k_max).all()
-          and (per_mentor <= problem.capacity).all() and not (chosen & problem.forbidden).any()
-          and chosen[problem.pinned].all())
+    ok = (
+        (per_startup >= problem.k_min).all()
+        and (per_startup <= problem.k_max).all()
+        and (per_mentor <= problem.capacity).all()
+        and not (chosen & problem.forbidden).any()
+        and chosen[problem.pinned].all()
+    )
     if problem.min_load is not None and problem.min_load_penalty is None:
         ok = ok and bool((per_mentor >= problem.min_load).all())
     for quota in problem.quotas:
@@ -187,8 +197,15 @@ def fair_candidates(problem: Problem, per_startup: int) -> np.ndarray:
     return keep
 
 
-def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_workers: int = 2,
-               hint: bool = True, per_startup: int | None = None) -> Assignment:
+def solve_fair(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    num_workers: int = 2,
+    hint: bool = True,
+    per_startup: int | None = None,
+) -> Assignment:
     """Maximise the worst-served startup's total, then the total; see the module docstring.
 
     Examples
@@ -215,7 +232,7 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     if allowed.sum() <= SMALL:
         candidates = allowed.copy()
     else:
-        width = per_startup or max(3 * int(problem.k_max.max(initial=1)), 9)
+        width = per_startup or max(8 * int(problem.k_max.max(initial=1)), 24)
         candidates = fair_candidates(problem, width)
     relaxed = None
     if hint and allowed.sum() > LARGE:
@@ -232,27 +249,19 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
         candidates |= relaxed
     timings["start"] = time.perf_counter() - start
 
-    # 2. Bound: the LP on the candidates, its multipliers priced on every pair; add pairs that price out.
+    # 2. Bound: the LP on the candidates, its multipliers priced on every pair (valid for all
+    # pairs whatever the candidates); its support is where the search below starts.
     bound, duals, support = math.inf, None, None
-    for _ in range(3):
-        left = deadline - time.perf_counter()
-        lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.6 * left)
-        if lp is None:
-            break
-        value, found, x = lp
-        here = lagrangian_bound(problem, found)
-        if here < bound:
-            bound, duals = here, found
-            support = np.zeros(problem.shape, dtype=bool)
-            c_rows, c_cols = np.nonzero(candidates)
-            support[c_rows, c_cols] = x > 1e-6
-        info.setdefault("lp_values", []).append(value)
-        if here <= value + 1e-6 * max(1.0, abs(value)) or time.perf_counter() > start + 0.4 * time_limit:
-            break
-        r, _ = reduced_profits(problem, found)
-        # add, for each startup, its mentors whose reduced profit beats its weakest candidate
-        floor = np.where(candidates, r, np.inf).min(axis=1, keepdims=True)
-        candidates |= allowed & (r > floor)
+    left = deadline - time.perf_counter()
+    lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=0.5 * left)
+    if lp is not None:
+        value, duals, x = lp
+        bound = lagrangian_bound(problem, duals)
+        support = np.zeros(problem.shape, dtype=bool)
+        c_rows, c_cols = np.nonzero(candidates)
+        # a vertex (after crossover): its support is small and holds the fractional choices
+        support[c_rows, c_cols] = x > 1e-6
+        info["lp_value"] = value
     info["lagrangian_bound"] = bound
     if problem.objective == "fair":
         # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
@@ -268,7 +277,7 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     if hint and duals is not None:
         lam = np.maximum(duals.lam, 0) + 1e-3 / n_s
         restricted = replace(problem, forbidden=problem.forbidden | ~candidates)
-        for rounds in range(8):
+        for rounds in range(3):
             if time.perf_counter() > start + 0.45 * time_limit:
                 break
             lam = lam / lam.sum()
@@ -293,12 +302,21 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     # 4. CP-SAT: maximise the worst total up to the bound, from the best start; first on the
     # LP's support (small, often solved to optimality in seconds), then on all candidates.
     start_mask = best if best is not None else relaxed
-    if not met and support is not None and candidates.sum() < allowed.sum() and start_mask is not None:
+    if (
+        not met
+        and support is not None
+        and candidates.sum() < allowed.sum()
+        and start_mask is not None
+    ):
         small = support | start_mask
         parts = build_model(problem, small, objective="worst", t_max=bound)
         set_hint(parts, start_mask)
-        solver, status = run_cpsat(parts, time_limit=0.4 * (deadline - time.perf_counter()), seed=seed,
-                                   num_workers=num_workers)
+        solver, status = run_cpsat(
+            parts,
+            time_limit=0.6 * (deadline - time.perf_counter()),
+            seed=seed,
+            num_workers=num_workers,
+        )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.zeros(problem.shape, dtype=bool)
             found[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
@@ -318,7 +336,9 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     left = deadline - time.perf_counter()
     if parts is None or (left < 0.5 and best is not None):
         solver, status = None, cp_model.UNKNOWN  # no time left: report the best start
-    elif met or (best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))):
+    elif met or (
+        best is not None and worst_total(problem, best) >= bound - 1e-7 * max(1.0, abs(bound))
+    ):
         # the start already meets the bound: its worst total is optimal; go on to the total
         solver, status = None, cp_model.OPTIMAL
     else:
@@ -328,11 +348,17 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
         # the candidates may miss every feasible assignment: retry on all pairs
         candidates = allowed
         parts = build_model(problem, candidates, objective="worst", t_max=bound)
-        solver, status = run_cpsat(parts, time_limit=0.75 * (deadline - time.perf_counter()),
-                                   seed=seed, num_workers=num_workers)
+        solver, status = run_cpsat(
+            parts,
+            time_limit=0.75 * (deadline - time.perf_counter()),
+            seed=seed,
+            num_workers=num_workers,
+        )
     if status == cp_model.INFEASIBLE:
-        raise InfeasibleError(diagnose(problem, time_limit=max(deadline - time.perf_counter(), 1.0))
-                              or "CP-SAT proved that the rules cannot all hold")
+        raise InfeasibleError(
+            diagnose(problem, time_limit=max(deadline - time.perf_counter(), 1.0))
+            or "CP-SAT proved that the rules cannot all hold"
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if best is None:
             raise SolverError(f"no assignment found within {time_limit:g} s; raise time_limit")
@@ -360,11 +386,17 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
         held = int(np.where(chosen, ints, 0).sum(axis=1).min())
         total_parts = build_model(problem, candidates | chosen, objective="total", min_totals=held)
         set_hint(total_parts, chosen)
-        solver2, status2 = run_cpsat(total_parts, time_limit=deadline - time.perf_counter(), seed=seed,
-                                     num_workers=num_workers)
+        solver2, status2 = run_cpsat(
+            total_parts,
+            time_limit=deadline - time.perf_counter(),
+            seed=seed,
+            num_workers=num_workers,
+        )
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             again = np.zeros(problem.shape, dtype=bool)
-            again[total_parts.rows, total_parts.cols] = solver2.boolean_values(total_parts.x).to_numpy(dtype=bool)
+            again[total_parts.rows, total_parts.cols] = solver2.boolean_values(
+                total_parts.x
+            ).to_numpy(dtype=bool)
             if worst_total(problem, again) >= worst_total(problem, chosen) - 2 * slack:
                 chosen = again
             second = solver2.status_name(status2).lower()
@@ -376,12 +408,28 @@ def solve_fair(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num
     bound = max(bound, objective)
     # bisection and integer scaling leave the bound a hair above: certify to 1e-7 relative
     optimal = bound - objective <= 4 * slack + 1e-7 * max(1.0, abs(objective))
-    status = "optimal" if optimal and second == "optimal" else ("feasible" if optimal else "time_limit")
+    status = (
+        "optimal" if optimal and second == "optimal" else ("feasible" if optimal else "time_limit")
+    )
     if optimal:
         bound = objective
-    info.update(total=float(scores.sum()), total_status=second, candidates=int(candidates.sum()),
-                worst_proven=proven)
+    info.update(
+        total=float(scores.sum()),
+        total_status=second,
+        candidates=int(candidates.sum()),
+        worst_proven=proven,
+    )
     return Assignment(
-        rows=rows, cols=cols, startup_ids=problem.startup_ids, mentor_ids=problem.mentor_ids,
-        scores=scores, objective=objective, bound=bound, status=status, solver="cpsat",
-        timings=timings, objective_name="worst startup total", info=info)
+        rows=rows,
+        cols=cols,
+        startup_ids=problem.startup_ids,
+        mentor_ids=problem.mentor_ids,
+        scores=scores,
+        objective=objective,
+        bound=bound,
+        status=status,
+        solver="cpsat",
+        timings=timings,
+        objective_name="worst startup total",
+        info=info,
+    )

@@ -29,7 +29,9 @@ from matcher.solve.scaling import integer_scores
 __all__ = ["FlowSolver", "solve_flow", "flow_on_edges", "load_penalty", "objective_has_no_penalty"]
 
 
-def solve_flow(problem: Problem, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def solve_flow(
+    problem: Problem, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Optimal pairs of ``problem`` as (rows, cols) arrays, sorted; raises InfeasibleError.
 
     ``weights`` (shape (n_startups, n_mentors)) replaces the scores as the objective, e.g. scores
@@ -53,20 +55,34 @@ def solve_flow(problem: Problem, weights: np.ndarray | None = None) -> tuple[np.
     q_min, q_max = problem.quota_bounds()
     if len(problem.quotas):
         # A pinned mentor of a group counts toward that group's quota.
-        pins_in = np.stack([pins[:, groups == g].sum(axis=1) for g in range(len(problem.quotas))], axis=1)
+        pins_in = np.stack(
+            [pins[:, groups == g].sum(axis=1) for g in range(len(problem.quotas))], axis=1
+        )
         q_min, q_max = np.maximum(q_min - pins_in, 0), q_max - pins_in
     if (k_max < 0).any() or (capacity < 0).any() or (q_max < 0).any():
         raise InfeasibleError(diagnose(problem))
     load_min = None
     if problem.min_load is not None:
         load_min = np.maximum(problem.min_load - pins.sum(axis=0), 0)
-    rows, cols = np.nonzero(problem.allowed & ~pins & (capacity > 0)[None, :] & (k_max > 0)[:, None])
+    rows, cols = np.nonzero(
+        problem.allowed & ~pins & (capacity > 0)[None, :] & (k_max > 0)[:, None]
+    )
     values = problem.scores if weights is None else weights
-    used = flow_on_edges(rows, cols, values[rows, cols],
-                         k_min=problem.k_min - pins.sum(axis=1), k_max=k_max, capacity=capacity,
-                         group=groups, group_min=q_min, group_max=q_max, load_min=load_min,
-                         load_penalty=problem.min_load_penalty, balance=problem.balance,
-                         load_base=pins.sum(axis=0))
+    used = flow_on_edges(
+        rows,
+        cols,
+        values[rows, cols],
+        k_min=problem.k_min - pins.sum(axis=1),
+        k_max=k_max,
+        capacity=capacity,
+        group=groups,
+        group_min=q_min,
+        group_max=q_max,
+        load_min=load_min,
+        load_penalty=problem.min_load_penalty,
+        balance=problem.balance,
+        load_base=pins.sum(axis=0),
+    )
     if used is None:
         raise InfeasibleError(diagnose(problem) or "the flow network has no feasible routing")
     pin_rows, pin_cols = np.nonzero(pins)
@@ -76,11 +92,22 @@ def solve_flow(problem: Problem, weights: np.ndarray | None = None) -> tuple[np.
     return all_rows[order], all_cols[order]
 
 
-def flow_on_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, *, k_min: np.ndarray,
-                  k_max: np.ndarray, capacity: np.ndarray, group: np.ndarray | None = None,
-                  group_min: np.ndarray | None = None, group_max: np.ndarray | None = None,
-                  load_min: np.ndarray | None = None, load_penalty: float | None = None,
-                  balance: float = 0.0, load_base: np.ndarray | None = None) -> np.ndarray | None:
+def flow_on_edges(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    weights: np.ndarray,
+    *,
+    k_min: np.ndarray,
+    k_max: np.ndarray,
+    capacity: np.ndarray,
+    group: np.ndarray | None = None,
+    group_min: np.ndarray | None = None,
+    group_max: np.ndarray | None = None,
+    load_min: np.ndarray | None = None,
+    load_penalty: float | None = None,
+    balance: float = 0.0,
+    load_base: np.ndarray | None = None,
+) -> np.ndarray | None:
     """Which candidate pairs a maximum-weight assignment uses, or None when none exists.
 
     Parameters
@@ -119,7 +146,8 @@ def flow_on_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, *, k_
     Examples
     --------
     >>> used = flow_on_edges(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([0.9, 0.5, 0.4]),
-    ...                      k_min=np.array([1, 1]), k_max=np.array([1, 1]), capacity=np.array([1, 1]))
+    ...                      k_min=np.array([1, 1]), k_max=np.array([1, 1]),
+    ...                      capacity=np.array([1, 1]))
     >>> used.tolist()
     [True, False, True]
     """
@@ -136,18 +164,28 @@ def flow_on_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, *, k_
     s_supply = k_max - g_min.sum(axis=1)
     if (s_supply < 0).any() or (g_max < g_min).any():
         return None
-    hard = load_min if (load_min is not None and load_penalty is None) else np.zeros(n_m, dtype=np.int64)
-    soft = load_min if (load_min is not None and load_penalty is not None) else np.zeros(n_m, dtype=np.int64)
+    hard = (
+        load_min
+        if (load_min is not None and load_penalty is None)
+        else np.zeros(n_m, dtype=np.int64)
+    )
+    soft = (
+        load_min
+        if (load_min is not None and load_penalty is not None)
+        else np.zeros(n_m, dtype=np.int64)
+    )
     base = np.zeros(n_m, dtype=np.int64) if load_base is None else load_base
     unit = balance > 0 or soft.any()
 
-    g0 = n_s                      # (startup, group) nodes
-    m0 = g0 + n_s * n_g           # mentor nodes
+    g0 = n_s  # (startup, group) nodes
+    m0 = g0 + n_s * n_g  # mentor nodes
     sink = m0 + n_m
     n_nodes = sink + 1
-    extra = np.array([load_penalty or 0.0, balance * (int(capacity.max(initial=0) + base.max(initial=0)) + 1)])
+    extra = np.array(
+        [load_penalty or 0.0, balance * (int(capacity.max(initial=0) + base.max(initial=0)) + 1)]
+    )
     scaled = integer_scores(np.concatenate([weights, extra]), n_nodes=n_nodes)
-    costs, penalty_int = -scaled.ints[:len(weights)], int(scaled.ints[-2])
+    costs, penalty_int = -scaled.ints[: len(weights)], int(scaled.ints[-2])
     step = int(np.rint(balance * scaled.scale))
     spare = np.nonzero(k_max > k_min)[0]
     mentors = np.nonzero(capacity > 0)[0]
@@ -157,30 +195,46 @@ def flow_on_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, *, k_
     # startup -> mentor (through the startup's node of the mentor's group): each pair at most once,
     # at the cost of minus its score
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        g0 + rows * n_g + label[cols], m0 + cols, np.ones(len(rows), dtype=np.int64), costs)
+        g0 + rows * n_g + label[cols], m0 + cols, np.ones(len(rows), dtype=np.int64), costs
+    )
     # startup -> (startup, group): beyond the group's minimum, at most its maximum
     s_idx, g_idx = np.nonzero(g_max > g_min)
     flow.add_arcs_with_capacity_and_unit_cost(
-        s_idx, g0 + s_idx * n_g + g_idx, (g_max - g_min)[s_idx, g_idx], zeros(len(s_idx), dtype=np.int64))
+        s_idx,
+        g0 + s_idx * n_g + g_idx,
+        (g_max - g_min)[s_idx, g_idx],
+        zeros(len(s_idx), dtype=np.int64),
+    )
     # startup -> sink: places left unused, so that between k_min and k_max go to mentors
     spare_cap = np.minimum(k_max - k_min, s_supply)[spare]
     flow.add_arcs_with_capacity_and_unit_cost(
-        spare, np.full(len(spare), sink), spare_cap, zeros(len(spare), dtype=np.int64))
+        spare, np.full(len(spare), sink), spare_cap, zeros(len(spare), dtype=np.int64)
+    )
     if not unit:
-        # mentor -> sink: at most the mentor's capacity (a hard minimum load is absorbed at the mentor)
+        # mentor -> sink: at most the mentor's capacity (a hard minimum load is absorbed at the
+        # mentor)
         flow.add_arcs_with_capacity_and_unit_cost(
-            m0 + mentors, np.full(len(mentors), sink), capacity[mentors] - hard[mentors],
-            zeros(len(mentors), dtype=np.int64))
+            m0 + mentors,
+            np.full(len(mentors), sink),
+            capacity[mentors] - hard[mentors],
+            zeros(len(mentors), dtype=np.int64),
+        )
     else:
         # mentor -> sink, one arc per place u beyond the hard minimum: costs rise with the load
         # (balance) and the first places up to a soft minimum earn the penalty back
         first = hard[mentors]
         counts = capacity[mentors] - first
         owner = np.repeat(mentors, counts)
-        u = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(first, counts) + 1
+        u = (
+            np.arange(counts.sum())
+            - np.repeat(np.cumsum(counts) - counts, counts)
+            + np.repeat(first, counts)
+            + 1
+        )
         unit_cost = step * (u + base[owner]) - penalty_int * (u <= soft[owner])
         flow.add_arcs_with_capacity_and_unit_cost(
-            m0 + owner, np.full(len(owner), sink), np.ones(len(owner), dtype=np.int64), unit_cost)
+            m0 + owner, np.full(len(owner), sink), np.ones(len(owner), dtype=np.int64), unit_cost
+        )
     flow.set_nodes_supplies(np.arange(n_s), s_supply)
     flow.set_nodes_supplies(g0 + np.arange(n_s * n_g), g_min.ravel())
     flow.set_nodes_supplies(m0 + np.arange(n_m), -hard)
@@ -211,16 +265,28 @@ class FlowSolver:
             return "two quotas share a mentor"
         return None
 
-    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+    def solve(
+        self, problem: Problem, *, time_limit: float | None = None, seed: int = 0
+    ) -> Assignment:
         start = time.perf_counter()
         rows, cols = solve_flow(problem)
         scores = problem.scores[rows, cols]
         objective = float(scores.sum()) - load_penalty(problem, cols)
         return Assignment(
-            rows=rows, cols=cols, startup_ids=problem.startup_ids, mentor_ids=problem.mentor_ids,
-            scores=scores, objective=objective, bound=objective, status="optimal", solver=self.name,
+            rows=rows,
+            cols=cols,
+            startup_ids=problem.startup_ids,
+            mentor_ids=problem.mentor_ids,
+            scores=scores,
+            objective=objective,
+            bound=objective,
+            status="optimal",
+            solver=self.name,
             timings={"solve": time.perf_counter() - start},
-            objective_name="total" if objective_has_no_penalty(problem) else "total - load penalties")
+            objective_name="total"
+            if objective_has_no_penalty(problem)
+            else "total - load penalties",
+        )
 
 
 def objective_has_no_penalty(problem: Problem) -> bool:

@@ -179,7 +179,11 @@ def make_problem(
     """
     problems: list[InputProblem] = []
     extra_forbidden = None
-    if hasattr(scores, "values") and hasattr(scores, "startup_ids") and hasattr(scores, "mentor_ids"):
+    if (
+        hasattr(scores, "values")
+        and hasattr(scores, "startup_ids")
+        and hasattr(scores, "mentor_ids")
+    ):
         values = np.asarray(scores.values, dtype=np.float64)
         startup_ids = np.asarray(scores.startup_ids, dtype=object)
         mentor_ids = np.asarray(scores.mentor_ids, dtype=object)
@@ -188,31 +192,59 @@ def make_problem(
         try:
             values = scores.to_numpy(dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise InputError([_arg("scores", f"has a column that is not numeric ({exc})",
-                                   "give numbers only; ids go in the index and column names")]) from None
+            raise InputError(
+                [
+                    _arg(
+                        "scores",
+                        f"has a column that is not numeric ({exc})",
+                        "give numbers only; ids go in the index and column names",
+                    )
+                ]
+            ) from None
         startup_ids = np.asarray(scores.index, dtype=object)
         mentor_ids = np.asarray(scores.columns, dtype=object)
     else:
         try:
             values = np.asarray(scores, dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise InputError([_arg("scores", f"cannot be read as numbers ({exc})",
-                                   "pass a 2-D array or DataFrame of floats")]) from None
+            raise InputError(
+                [
+                    _arg(
+                        "scores",
+                        f"cannot be read as numbers ({exc})",
+                        "pass a 2-D array or DataFrame of floats",
+                    )
+                ]
+            ) from None
         if values.ndim == 2:
             startup_ids = np.arange(values.shape[0])
             mentor_ids = np.arange(values.shape[1])
     if values.ndim != 2:
-        raise InputError([_arg("scores", f"has {values.ndim} dimension(s)",
-                               "pass a matrix of shape (n_startups, n_mentors)")])
+        raise InputError(
+            [
+                _arg(
+                    "scores",
+                    f"has {values.ndim} dimension(s)",
+                    "pass a matrix of shape (n_startups, n_mentors)",
+                )
+            ]
+        )
     n_startups, n_mentors = values.shape
     bad = ~np.isfinite(values)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        problems.append(_arg(
-            "scores", f"has {int(bad.sum())} missing or infinite value(s), first at startup "
-            f"{startup_ids[i]!r}, mentor {mentor_ids[j]!r}",
-            "fill every pair with a number; forbid a pair with `forbidden` instead of NaN"))
-    for name, ids in (("scores index (startup ids)", startup_ids), ("scores columns (mentor ids)", mentor_ids)):
+        problems.append(
+            _arg(
+                "scores",
+                f"has {int(bad.sum())} missing or infinite value(s), first at startup "
+                f"{startup_ids[i]!r}, mentor {mentor_ids[j]!r}",
+                "fill every pair with a number; forbid a pair with `forbidden` instead of NaN",
+            )
+        )
+    for name, ids in (
+        ("scores index (startup ids)", startup_ids),
+        ("scores columns (mentor ids)", mentor_ids),
+    ):
         dup = pd.Index(ids)[pd.Index(ids).duplicated()]
         if len(dup):
             problems.append(_arg(name, f"repeats id(s) {list(dup[:5])}", "make every id unique"))
@@ -235,14 +267,18 @@ def make_problem(
             penalty = max(2.0 * peak, 1.0)
     balance = _number("balance", balance, problems)
     if objective not in OBJECTIVES:
-        problems.append(_arg("objective", f"is {objective!r}", f"choose one of {', '.join(OBJECTIVES)}"))
+        problems.append(
+            _arg("objective", f"is {objective!r}", f"choose one of {', '.join(OBJECTIVES)}")
+        )
     weight = {"total": 0.0, "fair": 1.0}.get(objective, 0.5 if fairness is None else fairness)
     weight = _number("fairness", weight, problems)
     if not 0.0 <= weight <= 1.0:
         problems.append(_arg("fairness", f"is {weight}", "give a blend weight between 0 and 1"))
     repeats = None
     if history not in HISTORY_MODES:
-        problems.append(_arg("history", f"is {history!r}", f"choose one of {', '.join(HISTORY_MODES)}"))
+        problems.append(
+            _arg("history", f"is {history!r}", f"choose one of {', '.join(HISTORY_MODES)}")
+        )
     elif past is not None and history != "ignore":
         before = _pair_mask("past", past, startup_ids, mentor_ids, problems)
         if history == "forbid":
@@ -254,13 +290,32 @@ def make_problem(
             values = values + _number("continuity_bonus", continuity_bonus, problems) * before
     if problems:
         raise InputError(problems)
-    return Problem(values, startup_ids, mentor_ids, k_min, k_max, cap, forbid, pin,
-                   quotas=tuple(quota_list), min_load=loads, min_load_penalty=penalty,
-                   balance=balance, objective=objective, fairness=weight, repeats=repeats)
+    return Problem(
+        values,
+        startup_ids,
+        mentor_ids,
+        k_min,
+        k_max,
+        cap,
+        forbid,
+        pin,
+        quotas=tuple(quota_list),
+        min_load=loads,
+        min_load_penalty=penalty,
+        balance=balance,
+        objective=objective,
+        fairness=weight,
+        repeats=repeats,
+    )
 
 
-def make_quotas(quotas: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray, k_max: np.ndarray,
-                problems: list[InputProblem] | None = None) -> list[Quota]:
+def make_quotas(
+    quotas: Any,
+    startup_ids: np.ndarray,
+    mentor_ids: np.ndarray,
+    k_max: np.ndarray,
+    problems: list[InputProblem] | None = None,
+) -> list[Quota]:
     """Quotas from their plain form: a list of mappings, or a mapping of name to mapping.
 
     Each mapping has ``mentors`` (mentor ids, or a bool mask of shape (n_mentors,) or
@@ -289,7 +344,9 @@ def make_quotas(quotas: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray, k_
         label = f"quotas[{name}]"
         unknown = set(spec) - {"name", "mentors", "min", "max"}
         if unknown:
-            own.append(_arg(label, f"has unknown key(s) {sorted(unknown)}", "use mentors, min and max"))
+            own.append(
+                _arg(label, f"has unknown key(s) {sorted(unknown)}", "use mentors, min and max")
+            )
             continue
         members = spec.get("mentors")
         arr = np.asarray(members) if members is not None else np.zeros(0)
@@ -298,14 +355,24 @@ def make_quotas(quotas: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray, k_
         elif members is not None and arr.ndim == 1:
             missing = [m for m in arr.tolist() if m not in col_of]
             if missing:
-                own.append(_arg(label, f"names unknown mentor(s) {missing[:5]}",
-                                "use ids that appear in the scores' columns"))
+                own.append(
+                    _arg(
+                        label,
+                        f"names unknown mentor(s) {missing[:5]}",
+                        "use ids that appear in the scores' columns",
+                    )
+                )
                 continue
             mask = np.zeros(n_m, dtype=bool)
             mask[[col_of[m] for m in arr.tolist()]] = True
         else:
-            own.append(_arg(label, "has no usable 'mentors'",
-                            f"give mentor ids or a bool mask of shape ({n_m},) or ({n_s}, {n_m})"))
+            own.append(
+                _arg(
+                    label,
+                    "has no usable 'mentors'",
+                    f"give mentor ids or a bool mask of shape ({n_m},) or ({n_s}, {n_m})",
+                )
+            )
             continue
         bounds = []
         for key, default in (("min", np.zeros(n_s, dtype=np.int64)), ("max", k_max)):
@@ -327,8 +394,13 @@ def make_quotas(quotas: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray, k_
         lo, hi = bounds
         # a minimum above k is the rules' conflict (diagnosed later), not a malformed argument
         if (lo < 0).any() or ("max" in spec and (lo > hi).any()):
-            own.append(_arg(label, f"needs 0 <= min <= max, got min {lo.max()} and max {hi.min()}",
-                            "give for example min 1, or max 1"))
+            own.append(
+                _arg(
+                    label,
+                    f"needs 0 <= min <= max, got min {lo.max()} and max {hi.min()}",
+                    "give for example min 1, or max 1",
+                )
+            )
             continue
         out.append(Quota(name, mask, lo, np.minimum(hi, k_max)))
     if problems is None and own:
@@ -349,7 +421,9 @@ def _number(name: str, value: Any, problems: list[InputProblem]) -> float:
 
 
 def _arg(name: str, message: str, hint: str = "") -> InputProblem:
-    return InputProblem(source=f"argument '{name}'", row=None, field=None, message=message, hint=hint)
+    return InputProblem(
+        source=f"argument '{name}'", row=None, field=None, message=message, hint=hint
+    )
 
 
 def _k_bounds(k: Any, n: int, problems: list[InputProblem]) -> tuple[np.ndarray, np.ndarray]:
@@ -366,17 +440,25 @@ def _k_bounds(k: Any, n: int, problems: list[InputProblem]) -> tuple[np.ndarray,
             else:
                 raise ValueError(f"has shape {arr.shape}, expected one value or {n}")
     except (TypeError, ValueError) as exc:
-        problems.append(_arg("k", str(exc), "give a whole number, a (min, max) pair, or one per startup"))
+        problems.append(
+            _arg("k", str(exc), "give a whole number, a (min, max) pair, or one per startup")
+        )
         return zeros, zeros
     if (lo < 0).any() or (lo > hi).any():
-        problems.append(_arg("k", f"needs 0 <= min <= max, got min {lo.min()} and max {hi.min()}",
-                             "give a whole number such as 3, or a range such as (2, 3)"))
+        problems.append(
+            _arg(
+                "k",
+                f"needs 0 <= min <= max, got min {lo.min()} and max {hi.min()}",
+                "give a whole number such as 3, or a range such as (2, 3)",
+            )
+        )
         return zeros, zeros
     return lo, hi
 
 
-def _capacity(capacity: Any, mentor_ids: np.ndarray, problems: list[InputProblem],
-              name: str = "capacity") -> np.ndarray:
+def _capacity(
+    capacity: Any, mentor_ids: np.ndarray, problems: list[InputProblem], name: str = "capacity"
+) -> np.ndarray:
     m = len(mentor_ids)
     try:
         if isinstance(capacity, pd.Series):
@@ -396,8 +478,13 @@ def _capacity(capacity: Any, mentor_ids: np.ndarray, problems: list[InputProblem
         return np.zeros(m, dtype=np.int64)
     if (cap < 0).any():
         j = int(np.argmax(cap < 0))
-        problems.append(_arg(name, f"is negative for mentor {mentor_ids[j]!r}",
-                             "use 0 for a mentor who takes no startup"))
+        problems.append(
+            _arg(
+                name,
+                f"is negative for mentor {mentor_ids[j]!r}",
+                "use 0 for a mentor who takes no startup",
+            )
+        )
     return cap
 
 
@@ -414,20 +501,30 @@ def _whole(value: Any) -> int:
     return int(as_float)
 
 
-def _pair_mask(name: str, pairs: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray,
-               problems: list[InputProblem]) -> np.ndarray:
+def _pair_mask(
+    name: str,
+    pairs: Any,
+    startup_ids: np.ndarray,
+    mentor_ids: np.ndarray,
+    problems: list[InputProblem],
+) -> np.ndarray:
     shape = (len(startup_ids), len(mentor_ids))
     mask = np.zeros(shape, dtype=bool)
     if pairs is None:
         return mask
     if isinstance(pairs, pd.DataFrame):
-        if pairs.shape == shape and pairs.dtypes.map(lambda d: d == bool).all():
+        if pairs.shape == shape and pairs.dtypes.map(lambda d: d is np.dtype(bool)).all():
             return pairs.to_numpy(dtype=bool)
         pairs = pairs.itertuples(index=False, name=None)
     elif isinstance(pairs, np.ndarray) and pairs.dtype == bool:
         if pairs.shape != shape:
-            problems.append(_arg(name, f"mask has shape {pairs.shape}, scores have {shape}",
-                                 "give a boolean mask of the scores' shape, or (startup, mentor) pairs"))
+            problems.append(
+                _arg(
+                    name,
+                    f"mask has shape {pairs.shape}, scores have {shape}",
+                    "give a boolean mask of the scores' shape, or (startup, mentor) pairs",
+                )
+            )
             return mask
         return pairs.copy()
     row_of = {v: i for i, v in enumerate(startup_ids)}
@@ -441,8 +538,13 @@ def _pair_mask(name: str, pairs: Any, startup_ids: np.ndarray, mentor_ids: np.nd
         i, j = row_of.get(s), col_of.get(m)
         if i is None or j is None:
             unknown = f"startup {s!r}" if i is None else f"mentor {m!r}"
-            problems.append(_arg(name, f"pair ({s!r}, {m!r}) names unknown {unknown}",
-                                 "use ids that appear in the scores' index and columns"))
+            problems.append(
+                _arg(
+                    name,
+                    f"pair ({s!r}, {m!r}) names unknown {unknown}",
+                    "use ids that appear in the scores' index and columns",
+                )
+            )
             continue
         mask[i, j] = True
     return mask
