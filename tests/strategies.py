@@ -77,6 +77,8 @@ def rule_instances(draw, max_startups: int = 6, max_mentors: int = 6, flow_only:
     if draw(st.booleans()):
         inst["min_load"] = int(draw(st.integers(0, 2)))
         inst["min_load_soft"] = draw(st.booleans())
+    if not flow_only and draw(st.booleans()):
+        inst["balance"] = draw(st.sampled_from([0.0, 0.05, 0.5]))
     if draw(st.booleans()):
         inst["past"] = (rng.random((n_s, n_m)) < 0.2) & ~inst["pinned"]
         inst["history"] = draw(st.sampled_from(["forbid", "prefer", "ignore"]))

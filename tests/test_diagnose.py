@@ -131,3 +131,11 @@ def test_every_solve_has_a_time_limit_and_reports_what_it_has():
             result.status in {"optimal", "time_limit"} and result.bound >= result.objective - 1e-6
         )
     assert time.perf_counter() - start < 8
+
+
+def test_startup_short_of_mentors_after_history_says_so():
+    past = np.array([[True, True, False], [False, False, False]])
+    found, text = _diagnoses(scores=np.ones((2, 3)), k=2, capacity=2, past=past, history="forbid")
+    assert found[0].rule == "mentors per startup" and found[0].shortfall == 1
+    assert "Startup 0 needs 2 mentors but only 1 may be paired with it" in text
+    assert "2 already paired with it in an earlier cohort" in text

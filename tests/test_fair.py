@@ -9,7 +9,13 @@ from hypothesis import HealthCheck, given, settings
 import matcher
 from matcher.solve.bound import Duals, lagrangian_bound, lp_relaxation, threshold_bound
 from matcher.solve.problem import make_problem
-from tests.strategies import assignment_instances, check_rules, milp_optimum
+from tests.strategies import (
+    assignment_instances,
+    check_rules,
+    effective,
+    milp_optimum,
+    rule_instances,
+)
 
 TOL = 1e-6
 
@@ -95,3 +101,24 @@ def test_fair_scales_with_a_time_limit_and_reports_its_bound():
     assert result.bound >= result.objective - TOL
     assert np.isfinite(result.bound) and result.gap < 0.5
     assert sum(result.timings.values()) < 12
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_instances(max_startups=4, max_mentors=5))
+def test_fair_with_every_rule_equals_milp(instance):
+    instance = {k: v for k, v in instance.items() if k not in ("balance",)}
+    if "min_load" in instance:
+        instance["min_load_soft"] = False
+    scores, forbidden = effective(instance)
+    rules = {
+        k: instance.get(k) for k in ("k", "capacity", "pinned", "quotas", "covers", "min_load")
+    }
+    worst = milp_optimum(scores, forbidden=forbidden, objective="fair", **rules)
+    if worst is None:
+        with pytest.raises(matcher.InfeasibleError):
+            matcher.assign(**instance, objective="fair", time_limit=10)
+        return
+    result = matcher.assign(**instance, objective="fair", time_limit=10)
+    check_rules(result, forbidden=forbidden, **rules)
+    assert result.bound >= result.objective - TOL
+    assert result.objective == pytest.approx(worst, abs=1e-5 * max(1, abs(worst)))
