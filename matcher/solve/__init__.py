@@ -208,6 +208,7 @@ def assign(
     """
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
                            quotas=quotas, covers=covers, min_load=min_load,
-                           min_load_soft=min_load_soft, balance=balance, objective=objective, fairness=fairness, past=past,
-                           history=history, continuity_bonus=continuity_bonus)
+                           min_load_soft=min_load_soft, balance=balance, objective=objective,
+                           fairness=fairness, past=past, history=history,
+                           continuity_bonus=continuity_bonus)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)
