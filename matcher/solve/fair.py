@@ -13,7 +13,8 @@ worst total nor proves one), so :func:`solve_fair` works in four steps, each und
    a counting argument over whole mentors (:func:`price_bound`) is much tighter.
 3. **Start.** The LP's fairness multipliers ``lam_i`` say how much each startup's total is worth;
    the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
-   A few multiplicative-weight rounds (raise the weight of startups left behind) improve it.
+   A few multiplicative-weight rounds (raise the weight of startups left behind) improve it, and
+   a local search (:func:`raise_worst`) raises the worst startup by moves and swaps.
 4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
    end of its domain (so it can stop when it meets it): first on the LP's support (small, often
    solved outright), then on all candidates; then, with every startup held at that worst total,
@@ -37,7 +38,15 @@ from matcher.solve.bound import lagrangian_bound, lp_relaxation
 from matcher.solve.diagnose import diagnose
 from matcher.solve.problem import Problem
 
-__all__ = ["solve_fair", "fair_candidates", "worst_total", "satisfies", "price_bound", "solo_bound"]
+__all__ = [
+    "solve_fair",
+    "fair_candidates",
+    "worst_total",
+    "satisfies",
+    "price_bound",
+    "solo_bound",
+    "raise_worst",
+]
 
 #: Problems with at most this many allowed pairs are solved on all of them.
 SMALL = 20_000
@@ -294,6 +303,11 @@ def solve_fair(
             lam = lam * np.exp(-2.0 * (totals - totals.min()) / spread)
             info["flow_rounds"] = rounds + 1
     if best is not None:
+        # swaps that raise the worst startup one at a time: cheap, and strong where a few
+        # mentors are wanted by everyone
+        improved = raise_worst(problem, best, seconds=0.2 * time_limit)
+        if worst_total(problem, improved) > worst_total(problem, best):
+            best = starts["local search"] = improved
         candidates |= best
     timings["heuristic"] = time.perf_counter() - start - sum(timings.values())
     info["start_worst"] = {name: worst_total(problem, c) for name, c in starts.items()}
@@ -433,3 +447,100 @@ def solve_fair(
         objective_name="worst startup total",
         info=info,
     )
+
+
+def raise_worst(
+    problem: Problem, chosen: np.ndarray, *, seconds: float, tries: int = 8
+) -> np.ndarray:
+    """Local search: raise the worst-served startup by one move or swap at a time.
+
+    A *move* gives the worst startup ``i`` a mentor with a free place instead of one of its own; a
+    *swap* trades one of ``i``'s mentors for one of another startup ``h``'s, when both end above
+    ``i``'s old total. Each step keeps every hard rule (checked on the two changed rows and
+    loads); it stops when no step helps or ``seconds`` are spent. Scanning all mentors and holders
+    of the worst startup is a few array operations, so thousands of steps fit in a second or two.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.8], [0.85, 0.1]]), k=1, capacity=1)
+    >>> raise_worst(p, np.eye(2, dtype=bool), seconds=1.0).astype(int).tolist()
+    [[0, 1], [1, 0]]
+    """
+    start = time.perf_counter()
+    chosen = chosen.copy()
+    scores = problem.scores
+    allowed = problem.allowed
+    pins = problem.pinned
+    n_s = problem.shape[0]
+    totals = np.where(chosen, scores, 0.0).sum(axis=1)
+    loads = chosen.sum(axis=0)
+    hard_min = (
+        problem.min_load
+        if (problem.min_load is not None and problem.min_load_penalty is None)
+        else np.zeros(problem.shape[1], dtype=np.int64)
+    )
+    masks = [q.mask(n_s) for q in problem.quotas]
+
+    def rows_ok(rows: tuple[int, ...]) -> bool:
+        for r in rows:
+            for quota, mask in zip(problem.quotas, masks, strict=True):
+                inside = int((chosen[r] & mask[r]).sum())
+                if not quota.min[r] <= inside <= quota.max[r]:
+                    return False
+        return True
+
+    stuck: set[int] = set()
+    while time.perf_counter() - start < seconds:
+        order = np.argsort(totals, kind="stable")
+        i = next((int(r) for r in order if int(r) not in stuck), None)
+        if i is None or totals[i] > totals[order[0]] + 1e-12 and order[0] in stuck:
+            break
+        low = totals[i]
+        own = np.nonzero(chosen[i] & ~pins[i])[0]
+        gain_to = np.where(allowed[i] & ~chosen[i], scores[i], -np.inf)  # mentors i could take
+        options = []
+        for a in own:
+            # move: take b with a free place instead of a
+            free = (loads < problem.capacity) & np.isfinite(gain_to)
+            if loads[a] - 1 >= hard_min[a]:
+                value = np.where(free, gain_to - scores[i, a], -np.inf)
+                b = int(np.argmax(value))
+                if value[b] > 1e-12:
+                    options.append((value[b], "move", a, b, -1))
+            # swap: i takes b from h, h takes a from i; both end above low
+            holders = chosen & ~pins & ~chosen[:, [a]] & allowed[:, [a]]
+            holders[i] = False
+            new_i = low - scores[i, a] + gain_to[None, :]
+            new_h = totals[:, None] - scores + scores[:, [a]]
+            value = np.where(
+                holders & np.isfinite(gain_to)[None, :], np.minimum(new_i, new_h) - low, -np.inf
+            )
+            for flat in np.argsort(value, axis=None)[::-1][:tries]:
+                h, b = divmod(int(flat), problem.shape[1])
+                if value[h, b] <= 1e-12:
+                    break
+                options.append((value[h, b], "swap", a, b, h))
+        options.sort(key=lambda o: -o[0])
+        done = False
+        for _, kind, a, b, h in options[:tries]:
+            chosen[i, a], chosen[i, b] = False, True
+            if kind == "swap":
+                chosen[h, b], chosen[h, a] = False, True
+            if rows_ok((i,) if kind == "move" else (i, h)):
+                totals[i] += scores[i, b] - scores[i, a]
+                if kind == "swap":
+                    totals[h] += scores[h, a] - scores[h, b]
+                else:
+                    loads[a] -= 1
+                    loads[b] += 1
+                done = True
+                break
+            chosen[i, a], chosen[i, b] = True, False  # undo
+            if kind == "swap":
+                chosen[h, b], chosen[h, a] = True, False
+        if not done:
+            stuck.add(i)
+        elif totals[i] > low:
+            stuck.discard(i)
+    return chosen
