@@ -516,7 +516,10 @@ def raise_worst(
             value = np.where(
                 holders & np.isfinite(gain_to)[None, :], np.minimum(new_i, new_h) - low, -np.inf
             )
-            for flat in np.argsort(value, axis=None)[::-1][:tries]:
+            flat_values = value.ravel()
+            top = np.argpartition(-flat_values, min(tries, flat_values.size - 1))[:tries]
+            # the best few swaps, best first (a partition, not a sort: the matrix is S x M)
+            for flat in top[np.argsort(-flat_values[top])]:
                 h, b = divmod(int(flat), problem.shape[1])
                 if value[h, b] <= 1e-12:
                     break
