@@ -100,10 +100,12 @@ def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
     :func:`match_cohort`, the what-if re-solves and the runner-up re-solves of
     :mod:`matcher.explain` all start here, so they solve exactly the same rules.
     """
-    rules = cohort.rules
-    capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-    return make_problem(scores, k=rules.k, capacity=capacity, forbidden=list(rules.forbidden) or None,
-                        pinned=list(rules.pinned) or None)
+    from matcher.rules import solver_arguments
+
+    args = solver_arguments(cohort)
+    for name in ("solver", "time_limit", "seed"):  # how to solve, not what
+        args.pop(name, None)
+    return make_problem(scores, **args)
 
 
 def cohort_solver(cohort: Cohort, scores: Scores, name=None):

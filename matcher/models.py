@@ -93,6 +93,30 @@ class Rules:
         Seconds a solver may take.
     seed : int
         Seed for every randomised step.
+    quotas : mapping of str to mapping
+        Mentors of each group every startup takes, e.g. ``{"academic": {"kinds": ["professor",
+        "scientist"], "min": 1}, "investor": {"kinds": ["investor"], "max": 1}}``; a group is named
+        by mentor ``kinds`` and/or mentor ids (``mentors``).
+    coverage : bool
+        Each startup gets at least one mentor whose domains cover its primary domain.
+    min_load : int
+        Startups each mentor should take (capped at its capacity; 0: no minimum).
+    min_load_hard : bool
+        Make ``min_load`` a hard rule (infeasible when it cannot hold); soft by default.
+    balance_load : float or bool
+        Weight of the penalty that spreads startups evenly over mentors (``true`` means 0.05).
+    history_rule : {"forbid", "prefer", "ignore"}
+        What to do with pairs of earlier cohorts: never repeat them, prefer them
+        (``continuity_bonus`` added to their score), or ignore them.
+    continuity_bonus : float
+        Score added to a pair made before, under ``history_rule: prefer``.
+    yearly_capacity : int or None
+        Most startups a mentor takes in one calendar year, earlier cohorts of the year included.
+    objective : {"total", "fair", "blend"}
+        Maximise the total score; the worst-served startup's total, then the total; or a blend.
+    fairness : float
+        Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
+        worst``.
     """
 
     k: int | tuple[int, int] = 3
@@ -103,6 +127,22 @@ class Rules:
     solver: str = "auto"
     time_limit: float | None = None
     seed: int = 0
+    quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    coverage: bool = False
+    min_load: int = 0
+    min_load_hard: bool = False
+    balance_load: float = 0.0
+    history_rule: str = "forbid"
+    continuity_bonus: float = 0.1
+    yearly_capacity: int | None = None
+    objective: str = "total"
+    fairness: float = 0.5
+
+    def __post_init__(self) -> None:
+        from matcher.rules import validate_rules
+
+        for name, value in validate_rules(self).items():
+            object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> Rules:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
@@ -192,9 +232,11 @@ class Assignment:
     scores : float array of shape (n_pairs,)
         The score of each assigned pair.
     objective : float
-        The value of the objective (for ``total``: the sum of the scores of the assigned pairs).
+        The value of the objective (for ``total``: the sum of the scores of the assigned pairs; for
+        ``fair``: the worst-served startup's total, see ``objective_name``).
     bound : float
         An upper bound on the best possible objective; equal to ``objective`` when optimal.
+        Under ``fair`` it bounds the worst startup's total, and ``gap`` is measured on it.
     status : str
         One of ``optimal``, ``feasible``, ``time_limit``.
     solver : str
@@ -246,17 +288,37 @@ class Assignment:
         totals = np.bincount(self.rows, weights=self.scores, minlength=len(self.startup_ids))
         return pd.Series(totals, index=pd.Index(self.startup_ids, name="startup_id"), name="total")
 
+    def spread(self) -> dict[str, float]:
+        """How evenly the startups are served: min, quartiles, max and mean of their totals.
+
+        Examples
+        --------
+        >>> a = Assignment(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array(["s1", "s2"]),
+        ...                np.array(["a", "b"]), np.array([0.5, 0.25, 0.5]), 1.25, 1.25,
+        ...                "optimal", "flow")
+        >>> a.spread()
+        {'min': 0.5, 'q1': 0.5625, 'median': 0.625, 'q3': 0.6875, 'max': 0.75, 'mean': 0.625}
+        """
+        totals = self.startup_totals().to_numpy()
+        if not len(totals):
+            return dict.fromkeys(("min", "q1", "median", "q3", "max", "mean"), float("nan"))
+        q1, median, q3 = np.quantile(totals, [0.25, 0.5, 0.75])
+        return {"min": float(totals.min()), "q1": float(q1), "median": float(median),
+                "q3": float(q3), "max": float(totals.max()), "mean": float(totals.mean())}
+
     def mentor_loads(self) -> pd.Series:
         """Number of startups each mentor takes, indexed by mentor id."""
         loads = np.bincount(self.cols, minlength=len(self.mentor_ids))
         return pd.Series(loads, index=pd.Index(self.mentor_ids, name="mentor_id"), name="load")
 
     def summary(self) -> str:
-        """One line: status, objective, bound, gap, solver and time."""
+        """One line: status, objective, bound, gap, solver, time, the worst and median startup."""
         seconds = sum(self.timings.values())
+        spread = self.spread()
         return (
             f"{self.status}: {self.objective_name} {self.objective:.4f}, bound {self.bound:.4f}, "
-            f"gap {self.gap:.2%}, {len(self.rows)} pairs, solver {self.solver}, {seconds:.3f} s"
+            f"gap {self.gap:.2%}, {len(self.rows)} pairs, solver {self.solver}, {seconds:.3f} s; "
+            f"startup totals min {spread['min']:.4f}, median {spread['median']:.4f}"
         )
 
     def __repr__(self) -> str:

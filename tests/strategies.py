@@ -9,7 +9,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 @st.composite
-def assignment_instances(draw, max_startups: int = 7, max_mentors: int = 6, feasible_only: bool = False):
+def assignment_instances(
+    draw, max_startups: int = 7, max_mentors: int = 6, feasible_only: bool = False
+):
     """Random small instances: scores, k (int or range), capacities, forbidden and pinned masks."""
     n_s = draw(st.integers(1, max_startups))
     n_m = draw(st.integers(1, max_mentors))
@@ -34,11 +36,99 @@ def assignment_instances(draw, max_startups: int = 7, max_mentors: int = 6, feas
         # Make the pins and k compatible so most instances are feasible.
         pinned &= np.cumsum(pinned, axis=1) <= (k_hi if isinstance(k, tuple) else k)
         capacity = np.maximum(capacity, pinned.sum(axis=0))
-    return {"scores": scores, "k": k, "capacity": capacity, "forbidden": forbidden, "pinned": pinned}
+    return {
+        "scores": scores,
+        "k": k,
+        "capacity": capacity,
+        "forbidden": forbidden,
+        "pinned": pinned,
+    }
 
 
-def milp_optimum(scores, k, capacity, forbidden, pinned) -> float | None:
-    """The optimal total by scipy's MILP (HiGHS), independent of OR-Tools; None if infeasible."""
+# ---- rules beyond k, capacity, conflicts and pins ----------------------------------------------
+
+
+@st.composite
+def rule_instances(draw, max_startups: int = 6, max_mentors: int = 6, flow_only: bool = False):
+    """Small instances with every rule type: quotas (disjoint or overlapping), coverage, minimum
+    load (hard or soft), balance and history. ``flow_only`` keeps to what the flow can express.
+
+    The dict holds ``assign`` keywords; ``hard`` lists the rules a milp can check.
+    """
+    inst = draw(assignment_instances(max_startups, max_mentors, feasible_only=True))
+    n_s, n_m = inst["scores"].shape
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    inst["capacity"] = np.maximum(inst["capacity"], 1)
+    k_hi = inst["k"][1] if isinstance(inst["k"], tuple) else inst["k"]
+    labels = rng.integers(-1, 2, n_m)
+    quotas = []
+    if draw(st.booleans()):
+        quotas.append({"name": "academic", "mentors": labels == 0, "min": draw(st.integers(0, 1))})
+    if draw(st.booleans()):
+        quotas.append(
+            {"name": "investor", "mentors": labels == 1, "max": draw(st.integers(0, max(k_hi, 0)))}
+        )
+    if not flow_only and draw(st.booleans()):
+        quotas.append({"name": "industry", "mentors": labels != 0, "min": draw(st.integers(0, 1))})
+    if quotas:
+        inst["quotas"] = quotas
+    if not flow_only and draw(st.booleans()):
+        inst["covers"] = rng.random((n_s, n_m)) < 0.5
+    if draw(st.booleans()):
+        inst["min_load"] = int(draw(st.integers(0, 2)))
+        inst["min_load_soft"] = draw(st.booleans())
+    if not flow_only and draw(st.booleans()):
+        inst["balance"] = draw(st.sampled_from([0.0, 0.05, 0.5]))
+    if draw(st.booleans()):
+        inst["past"] = (rng.random((n_s, n_m)) < 0.2) & ~inst["pinned"]
+        inst["history"] = draw(st.sampled_from(["forbid", "prefer", "ignore"]))
+    return inst
+
+
+def _quota_rows(quotas, covers, n_s, n_m, k_hi):
+    """(mask (n_s, n_m), min (n_s,), max (n_s,)) for every quota and coverage."""
+    out = []
+    for q in quotas or ():
+        mask = np.broadcast_to(np.asarray(q["mentors"], dtype=bool), (n_s, n_m))
+        lo = np.broadcast_to(q.get("min", 0), (n_s,))
+        hi = np.minimum(np.broadcast_to(q.get("max", k_hi), (n_s,)), k_hi)
+        out.append((mask, lo, hi))
+    if covers is not None:
+        out.append((np.asarray(covers, dtype=bool), np.full(n_s, min(1, k_hi)), np.full(n_s, k_hi)))
+    return out
+
+
+def effective(instance):
+    """The scores and forbidden mask after the history rule, as the library applies it."""
+    scores, forbidden = instance["scores"], instance["forbidden"]
+    past = instance.get("past")
+    mode = instance.get("history", "ignore")
+    if past is not None and mode == "forbid":
+        forbidden = forbidden | past
+    if past is not None and mode == "prefer":
+        scores = scores + instance.get("continuity_bonus", 0.1) * past
+    return scores, forbidden
+
+
+def milp_optimum(
+    scores,
+    k,
+    capacity,
+    forbidden,
+    pinned,
+    *,
+    quotas=None,
+    covers=None,
+    min_load=None,
+    objective="total",
+    fix_worst=None,
+    fairness=0.5,
+) -> float | None:
+    """The optimum by scipy's MILP (HiGHS), independent of OR-Tools; None if infeasible.
+
+    ``objective="fair"`` gives the best worst-startup total; with ``fix_worst`` it gives the best
+    total with every startup at ``fix_worst`` or more. ``min_load`` is hard here.
+    """
     n_s, n_m = scores.shape
     k_lo, k_hi = (k, k) if not isinstance(k, tuple) else k
     n = n_s * n_m
@@ -48,27 +138,54 @@ def milp_optimum(scores, k, capacity, forbidden, pinned) -> float | None:
     upper = (~forbidden).ravel().astype(float)
     if (lower > upper).any():
         return None
-    res = milp(
-        c=-scores.ravel(),
-        integrality=np.ones(n),
-        bounds=Bounds(lower, upper),
-        constraints=[
-            LinearConstraint(rows, np.full(n_s, k_lo), np.full(n_s, k_hi)),
-            LinearConstraint(cols, np.zeros(n_m), np.asarray(capacity, dtype=float)),
-        ],
-    )
+    cap = np.asarray(capacity, dtype=float) * np.ones(n_m)
+    constraints = [
+        LinearConstraint(rows, np.full(n_s, k_lo), np.full(n_s, k_hi)),
+        LinearConstraint(
+            cols, np.zeros(n_m) if min_load is None else np.minimum(min_load, cap), cap
+        ),
+    ]
+    for mask, lo, hi in _quota_rows(quotas, covers, n_s, n_m, k_hi):
+        per = sp.csr_matrix(rows.multiply(mask.ravel()[None, :]))
+        constraints.append(LinearConstraint(per, lo.astype(float), hi.astype(float)))
+    weighted = sp.csr_matrix(rows.multiply(scores.ravel()[None, :]))
+    fair = objective in ("fair", "blend") and fix_worst is None
+    if fair:
+        # variables: x (n) then t; t <= total_i
+        pad = lambda m: sp.hstack([m, sp.csr_matrix((m.shape[0], 1))])  # noqa: E731
+        constraints = [LinearConstraint(pad(c.A), c.lb, c.ub) for c in constraints]
+        constraints.append(LinearConstraint(sp.hstack([-weighted, np.ones((n_s, 1))]), -np.inf, 0))
+        c_tot = 0.0 if objective == "fair" else (1 - fairness) / n_s
+        alpha = 1.0 if objective == "fair" else fairness
+        c = np.concatenate([-c_tot * scores.ravel(), [-alpha]])
+        bounds = Bounds(np.concatenate([lower, [-1e9]]), np.concatenate([upper, [1e9]]))
+        integrality = np.concatenate([np.ones(n), [0]])
+    else:
+        if fix_worst is not None:
+            constraints.append(LinearConstraint(weighted, fix_worst, np.inf))
+        c, bounds, integrality = -scores.ravel(), Bounds(lower, upper), np.ones(n)
+    res = milp(c=c, integrality=integrality, bounds=bounds, constraints=constraints)
     return -res.fun if res.status == 0 else None
 
 
-def check_rules(result, k, capacity, forbidden, pinned) -> None:
-    """Assert that every rule holds in an Assignment."""
+def check_rules(
+    result, k, capacity, forbidden, pinned, *, quotas=None, covers=None, min_load=None, **_ignored
+) -> None:
+    """Assert that every rule holds in an Assignment (``min_load`` is checked as hard)."""
     n_s, n_m = forbidden.shape
     k_lo, k_hi = (k, k) if not isinstance(k, tuple) else k
     chosen = result.matrix
-    pairs = list(zip(result.rows.tolist(), result.cols.tolist()))
+    pairs = list(zip(result.rows.tolist(), result.cols.tolist(), strict=False))
     assert len(pairs) == len(set(pairs)), "a mentor was given twice to the same startup"
     per_startup = chosen.sum(axis=1)
     assert (per_startup >= k_lo).all() and (per_startup <= k_hi).all(), per_startup
     assert (chosen.sum(axis=0) <= np.asarray(capacity)).all()
     assert not (chosen & forbidden).any(), "a forbidden pair was used"
     assert (chosen[pinned]).all(), "a pinned pair was not used"
+    for mask, lo, hi in _quota_rows(quotas, covers, n_s, n_m, k_hi):
+        inside = (chosen & mask).sum(axis=1)
+        assert (inside >= lo).all() and (inside <= hi).all(), "a quota or coverage rule was broken"
+    if min_load is not None:
+        assert (chosen.sum(axis=0) >= np.minimum(min_load, capacity)).all(), (
+            "a minimum load was broken"
+        )

@@ -60,8 +60,8 @@ def test_rules_shape_the_explanation(spring_result):
         assert explain_pairs(pinned)["rules"].str.contains("quota: academic").any()
     finally:
         RULE_NOTES.pop()
-    # autumn's continuing startups keep some spring mentors: the history is named
-    autumn = explain_pairs(matcher.match_cohort("data/autumn-2026"))
+    # with continuity preferred, the continuing startups keep some spring mentors: the history is named
+    autumn = explain_pairs(matcher.match_cohort("data/autumn-2026", history_rule="prefer"))
     noted = autumn[autumn["rules"].str.contains("paired before in spring-2026")]
     history = {(s, m) for _, s, m in matcher.load_cohort("data/autumn-2026").history}
     assert len(noted) and set(zip(noted.startup_id, noted.mentor_id)) == (

@@ -62,12 +62,22 @@ def register_solver(solver: Solver) -> None:
 
 
 def _pick(name: str | Solver, problem: Problem) -> Solver:
+    return _pick_why(name, problem)[0]
+
+
+def _pick_why(name: str | Solver, problem: Problem) -> tuple[Solver, str]:
+    """The backend for ``problem`` and, for ``auto``, why it was chosen."""
     if not isinstance(name, str):
-        return name
+        return name, "given"
     if name == "auto":
+        passed = []
         for backend in SOLVERS.values():
-            if backend.unsupported(problem) is None:
-                return backend
+            reason = backend.unsupported(problem)
+            if reason is None:
+                before = "; ".join(passed) + "; " if passed else ""
+                why = f"auto: {before}{backend.name} fits"
+                return backend, why
+            passed.append(f"not {backend.name} ({reason})")
         raise InputError([InputProblem("argument 'solver'", None, None,
                                        "no registered backend can express these rules")])
     if name not in SOLVERS:
@@ -80,13 +90,13 @@ def _pick(name: str | Solver, problem: Problem) -> Solver:
         raise InputError([InputProblem("argument 'solver'", None, None,
                                        f"solver {name!r} cannot express these rules: {reason}",
                                        "use solver='auto'")])
-    return backend
+    return backend, "requested"
 
 
 def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit: float | None = None,
                   seed: int = 0) -> Assignment:
     """Solve an already validated :class:`Problem` (see :func:`assign`)."""
-    backend = _pick(solver, problem)
+    backend, why = _pick_why(solver, problem)
     start = time.perf_counter()
     found = counting_checks(problem)
     if found:
@@ -94,13 +104,14 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
     checked = time.perf_counter()
     result = backend.solve(problem, time_limit=time_limit, seed=seed)
     timings = {"checks": checked - start, **result.timings}
-    return _with_timings(result, timings)
+    return _with_timings(result, timings, {"solver_choice": why})
 
 
-def _with_timings(result: Assignment, timings: dict[str, float]) -> Assignment:
+def _with_timings(result: Assignment, timings: dict[str, float],
+                  info: dict | None = None) -> Assignment:
     from dataclasses import replace
 
-    return replace(result, timings=timings)
+    return replace(result, timings=timings, info={**result.info, **(info or {})})
 
 
 def assign(
@@ -113,6 +124,16 @@ def assign(
     solver: str | Solver = "auto",
     time_limit: float | None = None,
     seed: int = 0,
+    quotas: Any = None,
+    covers: Any = None,
+    min_load: Any = None,
+    min_load_soft: bool = True,
+    balance: float = 0.0,
+    past: Any = None,
+    history: str = "ignore",
+    continuity_bonus: float = 0.1,
+    objective: str = "total",
+    fairness: float | None = None,
 ) -> Assignment:
     """Assign mentors to startups, maximising the total score, and prove the answer.
 
@@ -135,6 +156,29 @@ def assign(
         Seconds the backend may take (the flow backend finishes without one).
     seed : int
         Seed for randomised backends.
+    quotas : list of mappings, or mapping of name to mapping, optional
+        Mentors per startup from each group: ``{"name": "academic", "mentors": ids or bool mask,
+        "min": 1, "max": 2}``; ``mentors`` may be a mask of shape (n_mentors,) or, for a group
+        that differs by startup, (n_startups, n_mentors). Disjoint groups stay on ``flow``.
+    covers : bool array of shape (n_startups, n_mentors), optional
+        Domain coverage: each startup gets at least one mentor ``covers[i]`` marks (e.g. from
+        :func:`matcher.rules.coverage_mask`).
+    min_load : int or array of shape (n_mentors,), optional
+        Startups each mentor should take (capped at its capacity). Soft by default
+        (``min_load_soft``): each missing place costs twice the largest score, so every volunteer
+        is used when possible and the assignment still exists when not; hard otherwise.
+    balance : float
+        Weight of a convex load penalty ``balance * sum_j load_j (load_j + 1) / 2`` that spreads
+        startups evenly over mentors (0: off).
+    past : iterable of (startup_id, mentor_id) or bool array, optional
+        Pairs made in earlier cohorts; ``history`` says what to do with them: ``"forbid"`` them,
+        ``"prefer"`` them (add ``continuity_bonus`` to their score) or ``"ignore"`` them. A yearly
+        capacity is a lower ``capacity`` (see :func:`matcher.rules.solver_arguments`).
+    objective : {"total", "fair", "blend"}
+        ``total`` maximises the sum of scores. ``fair`` first maximises the worst-served startup's
+        total, then the total given that; ``objective``, ``bound`` and ``gap`` then refer to the
+        worst startup's total. ``blend`` maximises ``(1 - fairness) * mean startup total +
+        fairness * worst startup total`` (``fairness`` defaults to 0.5).
 
     Returns
     -------
@@ -169,5 +213,9 @@ def assign(
     >>> result.status, round(result.objective, 2), result.solver
     ('optimal', 2.3, 'flow')
     """
-    problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned)
+    problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
+                           quotas=quotas, covers=covers, min_load=min_load,
+                           min_load_soft=min_load_soft, balance=balance, objective=objective,
+                           fairness=fairness, past=past, history=history,
+                           continuity_bonus=continuity_bonus)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)

@@ -1,12 +1,17 @@
 """Why rules cannot all hold, in words and numbers.
 
 Cheap counting checks run before any solver (pins against k and capacity, each startup's allowed
-mentors, total demand against total capacity); when those pass but the flow still cannot be routed,
-a minimum cut names the group of startups whose demand their allowed mentors cannot meet (Hall's
-condition), with the shortfall.
+mentors after conflicts and history, each quota group's demand against its mentors' capacity, each
+startup's quota and coverage, mentors' minimum loads, total demand against total capacity); when
+those pass but the flow still cannot be routed, a minimum cut names the group of startups whose
+demand their allowed mentors cannot meet (Hall's condition), with the shortfall. When even that
+finds nothing, CP-SAT with one assumption literal per rule finds a small set of rules that cannot
+hold together (:func:`conflicting_rules`).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +20,7 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from matcher.errors import Diagnosis
 from matcher.solve.problem import Problem
 
-__all__ = ["counting_checks", "hall_violation", "diagnose"]
+__all__ = ["counting_checks", "quota_checks", "hall_violation", "conflicting_rules", "diagnose"]
 
 
 def _names(ids, limit: int = 6) -> str:
@@ -44,62 +49,299 @@ def counting_checks(problem: Problem) -> list[Diagnosis]:
     both = pinned & forbidden
     if both.any():
         rows, cols = np.nonzero(both)
-        pairs = [f"({problem.startup_ids[i]}, {problem.mentor_ids[j]})" for i, j in zip(rows, cols)]
-        out.append(Diagnosis(
-            "pinned vs forbidden", f"{len(pairs)} pair(s) are both pinned and forbidden: {_names(pairs)}.",
-            shortfall=len(pairs), suggestions=("remove the pin or the conflict for each such pair",)))
+        ids = zip(problem.startup_ids[rows], problem.mentor_ids[cols], strict=True)
+        pairs = [f"({s}, {m})" for s, m in ids]
+        out.append(
+            Diagnosis(
+                "pinned vs forbidden",
+                f"{len(pairs)} pair(s) are both pinned and forbidden: {_names(pairs)}.",
+                shortfall=len(pairs),
+                suggestions=("remove the pin or the conflict for each such pair",),
+            )
+        )
 
     pins_per_startup = pinned.sum(axis=1)
     over = np.nonzero(pins_per_startup > problem.k_max)[0]
     for i in over[:10]:
         n, hi = int(pins_per_startup[i]), int(problem.k_max[i])
-        out.append(Diagnosis(
-            "pinned vs k",
-            f"Startup {problem.startup_label(i)} has {n} pinned mentors but takes at most {hi}.",
-            shortfall=n - hi, startups=(problem.startup_ids[i],),
-            suggestions=(f"unpin {n - hi} of its mentors", f"raise its k to {n}")))
+        out.append(
+            Diagnosis(
+                "pinned vs k",
+                f"Startup {problem.startup_label(i)} has {n} pinned mentors but takes at most "
+                f"{hi}.",
+                shortfall=n - hi,
+                startups=(problem.startup_ids[i],),
+                suggestions=(f"unpin {n - hi} of its mentors", f"raise its k to {n}"),
+            )
+        )
 
     pins_per_mentor = pinned.sum(axis=0)
     over = np.nonzero(pins_per_mentor > problem.capacity)[0]
     for j in over[:10]:
         n, cap = int(pins_per_mentor[j]), int(problem.capacity[j])
-        out.append(Diagnosis(
-            "pinned vs capacity",
-            f"Mentor {problem.mentor_label(j)} is pinned to {n} startups but has capacity {cap}.",
-            shortfall=n - cap, mentors=(problem.mentor_ids[j],),
-            suggestions=(f"unpin {n - cap} of those pairs", f"raise the mentor's capacity to {n}")))
+        out.append(
+            Diagnosis(
+                "pinned vs capacity",
+                f"Mentor {problem.mentor_label(j)} is pinned to {n} startups but has capacity "
+                f"{cap}.",
+                shortfall=n - cap,
+                mentors=(problem.mentor_ids[j],),
+                suggestions=(
+                    f"unpin {n - cap} of those pairs",
+                    f"raise the mentor's capacity to {n}",
+                ),
+            )
+        )
 
     available = (problem.allowed | pinned).sum(axis=1)
     short = np.nonzero(available < problem.k_min)[0]
-    n_forbidden = forbidden.sum(axis=1)
-    full = (problem.capacity == 0).sum()
     for i in short[:10]:
         need, have = int(problem.k_min[i]), int(available[i])
-        reasons = [f"{int(n_forbidden[i])} forbidden (conflicts, language or rules)"]
-        if full:
-            reasons.append(f"{int(full)} with no capacity")
-        out.append(Diagnosis(
-            "mentors per startup",
-            f"Startup {problem.startup_label(i)} needs {_k_text(problem, i)} mentors but only {have} "
-            f"may be paired with it ({'; '.join(reasons)}).",
-            shortfall=need - have, startups=(problem.startup_ids[i],),
-            suggestions=(f"allow {need - have} more mentor(s) for it", f"lower its k to {have}")))
+        reasons = _why_not(problem, i, np.ones(problem.shape[1], dtype=bool))
+        out.append(
+            Diagnosis(
+                "mentors per startup",
+                f"Startup {problem.startup_label(i)} needs {_k_text(problem, i)} mentors but only "
+                f"{have} "
+                f"may be paired with it ({'; '.join(reasons)}).",
+                shortfall=need - have,
+                startups=(problem.startup_ids[i],),
+                suggestions=(
+                    f"allow {need - have} more mentor(s) for it",
+                    f"lower its k to {have}",
+                ),
+            )
+        )
     if len(short) > 10:
-        out.append(Diagnosis("mentors per startup", f"{len(short) - 10} more startups are short of mentors.",
-                             shortfall=float(len(short) - 10)))
+        out.append(
+            Diagnosis(
+                "mentors per startup",
+                f"{len(short) - 10} more startups are short of mentors.",
+                shortfall=float(len(short) - 10),
+            )
+        )
 
     demand, supply = int(problem.k_min.sum()), int(problem.capacity.sum())
     if demand > supply:
         n_s, n_m = problem.shape
-        k_text = (f"k={int(problem.k_min[0])} each" if (problem.k_min == problem.k_min[0]).all()
-                  else "their minimum k")
-        out.append(Diagnosis(
-            "total capacity",
-            f"The {n_s} startups need {demand} mentor places ({k_text}); the {n_m} mentors offer "
-            f"{supply} in all: {demand - supply} short.",
-            shortfall=demand - supply,
-            suggestions=(f"raise mentor capacity by {demand - supply} in all", "add mentors",
-                         "lower k")))
+        k_text = (
+            f"k={int(problem.k_min[0])} each"
+            if (problem.k_min == problem.k_min[0]).all()
+            else "their minimum k"
+        )
+        out.append(
+            Diagnosis(
+                "total capacity",
+                f"The {n_s} startups need {demand} mentor places ({k_text}); the {n_m} mentors "
+                "offer "
+                f"{supply} in all: {demand - supply} short.",
+                shortfall=demand - supply,
+                suggestions=(
+                    f"raise mentor capacity by {demand - supply} in all",
+                    "add mentors",
+                    "lower k",
+                ),
+            )
+        )
+    out += quota_checks(problem)
+    return out
+
+
+def _why_not(problem: Problem, i: int, among: np.ndarray) -> list[str]:
+    """Why mentors of ``among`` may not be paired with startup ``i``: counts by reason."""
+    repeats = (
+        problem.repeats[i]
+        if problem.repeats is not None
+        else np.zeros(problem.shape[1], dtype=bool)
+    )
+    reasons = []
+    n_repeat = int((repeats & among).sum())
+    n_forbidden = int((problem.forbidden[i] & ~repeats & among).sum())
+    full = int(((problem.capacity == 0) & among & ~problem.forbidden[i]).sum())
+    reasons.append(f"{n_forbidden} forbidden (conflicts, language or rules)")
+    if n_repeat:
+        reasons.append(f"{n_repeat} already paired with it in an earlier cohort")
+    if full:
+        reasons.append(f"{full} with no capacity")
+    return reasons
+
+
+def quota_checks(problem: Problem) -> list[Diagnosis]:
+    """Quota, coverage and minimum-load rules that fail by counting alone.
+
+    Examples
+    --------
+    >>> from matcher.solve.problem import make_problem
+    >>> p = make_problem(np.ones((20, 10)), k=1, capacity=[3, 3, 2, 2, 2, 2, 9, 9, 9, 9],
+    ...                  quotas=[{"name": "academic", "mentors": [0, 1, 2, 3, 4, 5], "min": 1}])
+    >>> found = quota_checks(p)[0]
+    >>> print(found.message)
+    The 20 startups need 20 academic mentor places; the 6 academic mentors offer 14: 6 short.
+    >>> found.suggestions
+    ('raise academic capacity by 6', 'relax the academic quota for 6 startups')
+    """
+    out: list[Diagnosis] = []
+    n_s, n_m = problem.shape
+    allowed = problem.allowed | problem.pinned
+    for quota in problem.quotas:
+        name = quota.name
+        rule = "coverage" if name == "coverage" else f"{name} quota"
+        members = quota.mask(n_s)
+        if not quota.per_startup:
+            # The group's mentors must offer the places the startups' minimums need.
+            need, offer = int(quota.min.sum()), int(problem.capacity[quota.members].sum())
+            if need > offer:
+                short = need - offer
+                relax = (
+                    f"relax the {name} quota for {short} startups"
+                    if quota.min.max() <= 1
+                    else f"lower the {name} minimum by {short} places in all"
+                )
+                out.append(
+                    Diagnosis(
+                        rule,
+                        f"The {int((quota.min > 0).sum())} startups need {need} {name} mentor "
+                        "places; "
+                        f"the {int(quota.members.sum())} {name} mentors offer {offer}: {short} "
+                        "short.",
+                        shortfall=short,
+                        mentors=tuple(problem.mentor_ids[quota.members]),
+                        suggestions=(f"raise {name} capacity by {short}", relax),
+                    )
+                )
+        # A startup's minimum of the group must fit in its k.
+        for i in np.nonzero(quota.min > np.minimum(quota.max, problem.k_max))[0][:10]:
+            most = int(min(quota.max[i], problem.k_max[i]))
+            out.append(
+                Diagnosis(
+                    rule,
+                    f"Startup {problem.startup_label(i)} needs at least {int(quota.min[i])} {name} "
+                    f"mentor(s) but takes at most {most} (k={int(problem.k_max[i])}).",
+                    shortfall=int(quota.min[i]) - most,
+                    startups=(problem.startup_ids[i],),
+                    suggestions=(
+                        f"raise its k to {int(quota.min[i])}",
+                        f"relax the {name} quota for it",
+                    ),
+                )
+            )
+        # Each startup needs enough allowed mentors of the group.
+        have = (allowed & members).sum(axis=1)
+        for i in np.nonzero(have < quota.min)[0][:10]:
+            need = int(quota.min[i])
+            group_size = int(members[i].sum())
+            if name == "coverage":
+                text = (
+                    f"Startup {problem.startup_label(i)} needs a mentor who covers its primary "
+                    "domain; "
+                    + (
+                        "no mentor covers it"
+                        if group_size == 0
+                        else f"the {group_size} who do may not be paired with it "
+                        f"({'; '.join(_why_not(problem, i, members[i]))})"
+                    )
+                    + "."
+                )
+                fixes = (
+                    "add a mentor in its domain",
+                    "allow one of the mentors who cover it",
+                    "turn coverage off",
+                )
+            else:
+                text = (
+                    f"Startup {problem.startup_label(i)} needs at least {need} {name} mentor(s) "
+                    "but only "
+                    f"{int(have[i])} of the {group_size} {name} mentors may be paired with it "
+                    f"({'; '.join(_why_not(problem, i, members[i]))})."
+                )
+                fixes = (
+                    f"allow {need - int(have[i])} more {name} mentor(s) for it",
+                    f"relax the {name} quota for it",
+                )
+            out.append(
+                Diagnosis(
+                    rule,
+                    text,
+                    shortfall=need - int(have[i]),
+                    startups=(problem.startup_ids[i],),
+                    suggestions=fixes,
+                )
+            )
+    groups = problem.flow_groups
+    if problem.quotas and groups is not None:
+        # Disjoint groups: the minimums must fit in k_max, the maximums must reach k_min.
+        q_min, q_max = problem.quota_bounds()
+        outside = (allowed & (groups < 0)[None, :]).sum(axis=1)
+        per_group = np.stack(
+            [(allowed & (groups == g)[None, :]).sum(axis=1) for g in range(len(problem.quotas))],
+            axis=1,
+        )
+        reach = np.minimum(q_max, per_group).sum(axis=1) + outside
+        names = " + ".join(q.name for q in problem.quotas)
+        for i in np.nonzero(q_min.sum(axis=1) > problem.k_max)[0][:10]:
+            over = int(q_min[i].sum() - problem.k_max[i])
+            out.append(
+                Diagnosis(
+                    "quotas vs k",
+                    f"Startup {problem.startup_label(i)} needs at least {int(q_min[i].sum())} "
+                    f"mentors by its quotas ({names}) but takes at most {int(problem.k_max[i])}.",
+                    shortfall=over,
+                    startups=(problem.startup_ids[i],),
+                    suggestions=(
+                        f"raise its k to {int(q_min[i].sum())}",
+                        f"lower its quota minimums by {over}",
+                    ),
+                )
+            )
+        for i in np.nonzero(reach < problem.k_min)[0][:10]:
+            gap = int(problem.k_min[i] - reach[i])
+            out.append(
+                Diagnosis(
+                    "quotas vs k",
+                    f"Startup {problem.startup_label(i)} needs {int(problem.k_min[i])} mentors "
+                    "but its quota maximums and allowed mentors leave room for only "
+                    f"{int(reach[i])}.",
+                    shortfall=gap,
+                    startups=(problem.startup_ids[i],),
+                    suggestions=(
+                        f"raise a quota maximum by {gap}",
+                        f"lower its k to {int(reach[i])}",
+                    ),
+                )
+            )
+    if problem.min_load is not None and problem.min_load_penalty is None:
+        # Hard minimum loads: the startups must take enough places, from mentors they may have.
+        need, take = int(problem.min_load.sum()), int(problem.k_max.sum())
+        if need > take:
+            out.append(
+                Diagnosis(
+                    "minimum load",
+                    f"The mentors' minimum loads add up to {need} places but the {n_s} "
+                    f"startups take at most {take} in all: {need - take} short.",
+                    shortfall=need - take,
+                    suggestions=(
+                        f"lower the minimum load by {need - take} places in all",
+                        "raise k",
+                        "make the minimum load soft",
+                    ),
+                )
+            )
+        may = allowed.sum(axis=0)
+        for j in np.nonzero(may < problem.min_load)[0][:10]:
+            gap = int(problem.min_load[j] - may[j])
+            out.append(
+                Diagnosis(
+                    "minimum load",
+                    f"Mentor {problem.mentor_label(j)} must take {int(problem.min_load[j])} "
+                    f"startups but may be paired with only {int(may[j])}.",
+                    shortfall=gap,
+                    mentors=(problem.mentor_ids[j],),
+                    suggestions=(
+                        f"lower its minimum load to {int(may[j])}",
+                        "make the minimum load soft",
+                    ),
+                )
+            )
     return out
 
 
@@ -133,22 +375,127 @@ def hall_violation(problem: Problem) -> Diagnosis | None:
     mentors = np.sort(reach[(reach >= n_s) & (reach < n_s + n_m)] - n_s)
     need = int(demand[group].sum())
     ids = problem.startup_ids[group]
-    mentor_text = (f"mentors {_names(problem.mentor_ids[mentors])} are full" if len(mentors)
-                   else "they have no allowed mentor left")
+    mentor_text = (
+        f"mentors {_names(problem.mentor_ids[mentors])} are full"
+        if len(mentors)
+        else "they have no allowed mentor left"
+    )
     return Diagnosis(
         "mentors per group of startups",
         f"Startups {_names(ids)} need {need} mentor places among them, but the mentors they may be "
         f"paired with can give them only {need - missing} ({mentor_text}): {missing} short.",
-        shortfall=missing, startups=tuple(ids), mentors=tuple(problem.mentor_ids[mentors]),
-        suggestions=(f"raise the capacity of those mentors by {missing}",
-                     "allow more mentors for these startups (review conflicts and language rules)",
-                     f"lower k for {missing} of these startups"))
+        shortfall=missing,
+        startups=tuple(ids),
+        mentors=tuple(problem.mentor_ids[mentors]),
+        suggestions=(
+            f"raise the capacity of those mentors by {missing}",
+            "allow more mentors for these startups (review conflicts and language rules)",
+            f"lower k for {missing} of these startups",
+        ),
+    )
 
 
-def diagnose(problem: Problem) -> list[Diagnosis]:
-    """Every reason found why ``problem`` has no feasible assignment (empty when none is found)."""
+def _describe(problem: Problem, rule: str) -> str:
+    """One rule in words with its numbers, for the list of conflicting rules."""
+    n_s, n_m = problem.shape
+    allowed = problem.allowed | problem.pinned
+    if rule == "k":
+        return (
+            f"k: the {n_s} startups need at least {int(problem.k_min.sum())} mentor places "
+            f"(at most {int(problem.k_max.sum())})"
+        )
+    if rule == "capacity":
+        return f"capacity: the {n_m} mentors offer {int(problem.capacity.sum())} places"
+    if rule == "pinned":
+        return f"pinned pairs: {int(problem.pinned.sum())} pairs must be made"
+    if rule == "forbidden":
+        n = int(problem.forbidden.sum())
+        return f"forbidden pairs: {n} pairs may not be made (conflicts, language, rules)"
+    if rule == "history":
+        return f"history: {int(problem.repeats.sum())} pairs of earlier cohorts may not be repeated"
+    if rule == "min load":
+        return f"minimum load: mentors must take {int(problem.min_load.sum())} places in all"
+    for quota in problem.quotas:
+        if quota.name == rule:
+            members = quota.mask(n_s)
+            need, most = int(quota.min.sum()), int(quota.max.sum())
+            offer = int(np.minimum((allowed & members).sum(axis=0), problem.capacity).sum())
+            what = "coverage" if rule == "coverage" else f"{rule} quota"
+            return (
+                f"{what}: startups need at least {need} places from its mentors (at most {most}); "
+                f"those mentors offer up to {offer}"
+            )
+    return rule
+
+
+def conflicting_rules(
+    problem: Problem, *, time_limit: float = 10.0, seed: int = 0
+) -> Diagnosis | None:
+    """A small set of rules that cannot hold together, found with CP-SAT assumption literals.
+
+    Each rule family (k, capacity, pins, conflicts, history, each quota, coverage, minimum load) is
+    enforced by one literal; CP-SAT returns a subset of literals that is infeasible on its own, and
+    dropping rules one at a time while the rest stays infeasible makes it minimal (time allowing).
+    None when CP-SAT finds the rules feasible or runs out of time.
+    """
+    from ortools.sat.python import cp_model
+
+    from matcher.solve.cpsat import build_model, run_cpsat
+
+    start = time.perf_counter()
+    candidates = (problem.capacity > 0)[None, :] | problem.pinned
+    candidates = np.broadcast_to(candidates, problem.shape).copy()
+    if problem.k_max.max(initial=0) == 0:
+        candidates[:] = False
+
+    def infeasible(names: list[str]) -> tuple[bool, list[str]]:
+        parts = build_model(problem, candidates, enforce=True)
+        chosen = [parts.literals[n] for n in names if n in parts.literals]
+        left = time_limit - (time.perf_counter() - start)
+        if left <= 0.05:
+            return False, names
+        solver, status = run_cpsat(
+            parts, time_limit=left, seed=seed, num_workers=1, assumptions=chosen
+        )
+        if status != cp_model.INFEASIBLE:
+            return False, names
+        core = {int(v) for v in solver.sufficient_assumptions_for_infeasibility()}
+        return True, [n for n in names if parts.literals[n].index in core]
+
+    everything = list(build_model(problem, candidates, enforce=True).literals)
+    found, core = infeasible(everything)
+    if not found:
+        return None
+    for name in list(core):
+        if len(core) == 1:
+            break
+        still, smaller = infeasible([n for n in core if n != name])
+        if still:
+            core = smaller
+    words = [_describe(problem, name) for name in core]
+    return Diagnosis(
+        "conflicting rules",
+        "These rules cannot all hold together: " + "; ".join(words) + ".",
+        shortfall=float(len(core)),
+        suggestions=tuple(f"relax {name}" for name in core),
+    )
+
+
+def diagnose(problem: Problem, *, time_limit: float = 10.0) -> list[Diagnosis]:
+    """Every reason found why ``problem`` has no feasible assignment (empty when none is found).
+
+    Counting checks first, then Hall's condition by a minimum cut, then (for rules beyond k,
+    capacity, pins and conflicts) a set of conflicting rules from CP-SAT within ``time_limit``.
+    """
     found = counting_checks(problem)
     if found:
         return found
     hall = hall_violation(problem)
-    return [hall] if hall else []
+    if hall:
+        return [hall]
+    extra = problem.quotas or (problem.min_load is not None and problem.min_load_penalty is None)
+    if extra:
+        core = conflicting_rules(problem, time_limit=time_limit)
+        if core:
+            return [core]
+    return []
