@@ -189,7 +189,7 @@ def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFram
     >>> result = matcher.match_cohort("data/spring-2026")
     >>> table = runner_ups(result, n=1, startups=["s-kindbot"])
     >>> table[["startup_id", "mentor_id", "replaces"]].values.tolist()
-    [['s-kindbot', 'm-zhang-wei', 'm-li-jing']]
+    [['s-kindbot', 'm-li-jing', 'm-zhang-wei']]
     >>> bool(table["objective_change"].iloc[0] <= 0)
     True
     """

@@ -53,10 +53,17 @@ def test_match_cohort_is_optimal_and_tables_agree(spring_cohort):
     result = matcher.match_cohort(spring_cohort)
     a = result.assignment
     assert a.status == "optimal" and a.gap == 0
-    capacity = np.array([m.capacity for m in spring_cohort.mentors])
-    expected = milp_optimum(result.scores.values, 3, capacity, result.scores.forbidden,
-                            np.zeros(result.scores.shape, dtype=bool))
+    # the programme's quotas, checked by an independent MILP over the same scores
+    from matcher.rules import solver_arguments
+
+    args = solver_arguments(result.cohort)
+    assert [q["name"] for q in args["quotas"]] == ["academic", "industry", "investor"]
+    expected = milp_optimum(result.scores.values, 3, args["capacity"], result.scores.forbidden,
+                            np.zeros(result.scores.shape, dtype=bool), quotas=args["quotas"])
     assert a.objective == pytest.approx(expected, abs=1e-6)
+    kinds = result.assignments.groupby("startup_id")["mentor_kind"].agg(list)
+    assert all({"professor", "scientist"} & set(k) and {"engineer", "entrepreneur"} & set(k)
+               and k.count("investor") <= 1 for k in kinds)
     table = result.assignments
     parts = table[list(COMPONENTS)].sum(axis=1)
     assert np.allclose(parts, table["score"], atol=1e-12)
@@ -67,11 +74,15 @@ def test_match_cohort_is_optimal_and_tables_agree(spring_cohort):
 
 def test_rule_overrides_and_pins(spring_cohort):
     s0, m0 = spring_cohort.startups[0].id, spring_cohort.mentors[-1].id
-    result = matcher.match_cohort(spring_cohort, k=2, pinned=((s0, m0),), solver="cpsat")
+    assert spring_cohort.mentors[-1].kind == "investor"
+    result = matcher.match_cohort(spring_cohort, pinned=((s0, m0),), solver="cpsat")
     pairs = set(map(tuple, result.assignment.pairs[["startup_id", "mentor_id"]].values.tolist()))
     # screening leaves out s-portpulse and s-lanelogic: 9 of the 11 spring startups are matched
     assert len(result.cohort.startups) == 9
-    assert (s0, m0) in pairs and len(pairs) == 2 * len(result.cohort.startups)
+    assert (s0, m0) in pairs and len(pairs) == 3 * len(result.cohort.startups)
+    # with k=2 the academic and industry quotas leave no place for a pinned investor
+    with pytest.raises(InfeasibleError, match="academic quota"):
+        matcher.match_cohort(spring_cohort, k=2, pinned=((s0, m0),))
     assert result.assignment.solver == "cpsat"
     with pytest.raises(InputError, match="'colour': is not a rule"):
         matcher.match_cohort(spring_cohort, colour="blue")
