@@ -282,14 +282,15 @@ class Store:
 
     def __init__(self, url: str | os.PathLike):
         self.url = database_url(url)
-        if self.url.startswith("sqlite:///") and self.url != "sqlite://":
-            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url)
         try:
+            if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
             upgrade(self.engine)
-        except sa.exc.OperationalError as exc:
+        except (sa.exc.OperationalError, OSError) as exc:
+            self.engine.dispose()
             raise InputError([InputProblem(self.engine.url.render_as_string(hide_password=True), None, None,
-                                           f"cannot open the history database: {exc.orig}",
+                                           f"cannot open the history database: {getattr(exc, 'orig', exc)}",
                                            "check the --db URL and that the server is running")]) from None
 
     def close(self) -> None:
