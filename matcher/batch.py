@@ -239,6 +239,7 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
     rule_names = tuple(f.name for f in dataclasses.fields(Rules))
     items = root.value[[str(k.value) for k, _ in root.value].index("jobs")][1].value
     jobs: list[Job] = []
+    names: dict[str, int] = {}
     for index, (entry, node) in enumerate(zip(document["jobs"], items), start=1):
         where = node.start_mark.line + 1
         if not isinstance(entry, Mapping):
@@ -255,6 +256,10 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
             problems.append(InputProblem(label, _keys.get(key, _where) if key else _where, key,
                                          f"job '{_name}': {message}", hint))
 
+        if name in names:
+            problem("name", f"is used by two jobs (first at {label}, row {names[name]})",
+                    "give every job its own name")
+        names.setdefault(name, where)
         for key in spec:
             if key not in JOB_KEYS and key not in rule_names:
                 problem(key, "is neither a job key nor a rule", _suggest(key, JOB_KEYS + rule_names))
@@ -284,13 +289,6 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
                             out=out / _slug(suffix.replace("=", "-")) if suffix else out,
                             overrides={**fixed, **varied}, adopt=bool(spec.get("adopt", False)),
                             source=f"{label}, row {where}"))
-    seen: dict[str, Job] = {}
-    for job in jobs:
-        if job.name in seen:
-            problems.append(InputProblem(label, int(job.source.rsplit(" ", 1)[1]), "name",
-                                         f"job '{job.name}' is named twice (first at {seen[job.name].source})",
-                                         "give every job its own name"))
-        seen.setdefault(job.name, job)
     outs: dict[Path, str] = {}
     for job in jobs:
         if job.out in outs and outs[job.out] != job.name:

@@ -251,12 +251,14 @@ def _print_runs(records) -> None:
     table = Table(title=f"{len(records)} runs")
     for column in ("Run", "Programme", "Cohort", "Job", "Status", "Objective", "Gap", "Solver", "Pairs",
                    "When (UTC)"):
-        table.add_column(column, justify="right" if column in ("Run", "Objective", "Gap", "Pairs") else "left")
+        table.add_column(column, justify="right" if column in ("Run", "Objective", "Gap", "Pairs") else "left",
+                         no_wrap=True)
     for r in records:
         table.add_row(str(r.id) + ("*" if r.adopted else ""), r.programme, r.cohort, r.job, r.status,
                       f"{r.objective:.4f}", f"{r.gap:.2%}", r.solver, str(r.n_pairs),
                       f"{r.created_at:%Y-%m-%d %H:%M}")
-    out.print(table)
+    # piped output keeps whole cells (a terminal gets the table folded to its width)
+    (out if out.is_terminal else Console(width=200)).print(table, markup=False, highlight=False)
     if any(r.adopted for r in records):
         out.print("* adopted: the run later cohorts' history rules read")
 

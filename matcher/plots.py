@@ -27,18 +27,24 @@ __all__ = ["score_heatmap", "mentor_load", "total_distribution", "match_graph", 
 
 #: Above this many rows or columns, tick labels are left out (they would overlap).
 MAX_LABELS = 60
+#: Resolution of the PNGs.
+DPI = 80
 
 
-def _figure(width: float, height: float) -> Any:
+def _figure(width: float, height: float, *, left: float = 0.8, bottom: float = 0.5, right: float = 0.3,
+            top: float = 0.4) -> Any:
+    """A figure with fixed margins in inches (a layout engine would cost more than the drawing)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
+    return fig
 
 
 def png_base64(fig: Any) -> str:
     """The figure as a base64-encoded PNG (for ``<img src="data:image/png;base64,...">``)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -55,13 +61,13 @@ def score_heatmap(result: Any) -> Any:
     """
     scores, a, cohort = result.scores, result.assignment, result.cohort
     n_s, n_m = scores.shape
-    fig = _figure(min(4 + 0.22 * n_m, 18), min(2 + 0.3 * n_s, 14))
+    fig = _figure(min(5 + 0.22 * n_m, 18), min(3 + 0.3 * n_s, 14), left=1.8, bottom=1.7, right=0.9)
     ax = fig.add_subplot()
     values = np.ma.masked_array(scores.values, mask=scores.forbidden)
     image = ax.imshow(values, aspect="auto", cmap="viridis", interpolation="nearest")
     ax.scatter(a.cols, a.rows, s=36, facecolors="none", edgecolors="white", linewidths=1.4,
                label="assigned")
-    fig.colorbar(image, ax=ax, label="score")
+    fig.colorbar(image, ax=ax, label="score", fraction=0.04, pad=0.01)
     if n_s <= MAX_LABELS:
         ax.set_yticks(range(n_s), [_short(s.name) for s in cohort.startups], fontsize=8)
     if n_m <= MAX_LABELS:
@@ -74,7 +80,7 @@ def mentor_load(result: Any) -> Any:
     """Each mentor's load against capacity, busiest first."""
     table = result.mentors.sort_values(["load", "capacity"], ascending=False, kind="stable")
     n = len(table)
-    fig = _figure(8, min(1.5 + 0.22 * n, 16))
+    fig = _figure(8, min(1.5 + 0.22 * n, 16), left=2.0)
     ax = fig.add_subplot()
     y = np.arange(n)
     ax.barh(y, table["capacity"], color="#d9d9d9", label="capacity")
@@ -99,7 +105,7 @@ def total_distribution(totals: Mapping[str, Any]) -> Any:
     """
     labels = list(totals)
     data = [np.asarray(totals[label], dtype=float) for label in labels]
-    fig = _figure(max(4.5, 1.6 * len(labels) + 2), 4)
+    fig = _figure(max(4.5, 1.6 * len(labels) + 2), 4.5, bottom=1.0 if len(labels) > 3 else 0.5)
     ax = fig.add_subplot()
     ax.boxplot(data, showmeans=True)
     ax.set_xticks(range(1, len(labels) + 1), [_short(label, 28) for label in labels],
@@ -131,7 +137,7 @@ def match_graph(result: Any) -> Any:
     pos = {s: (0.0, -i / max(len(startups) - 1, 1)) for i, s in enumerate(startups)}
     pos.update({m: (1.0, -j / max(len(mentors) - 1, 1)) for j, m in enumerate(mentors)})
     height = min(2 + 0.28 * max(len(startups), len(mentors)), 30)
-    fig = _figure(9, height)
+    fig = _figure(9, height, left=0.1, right=0.1, bottom=0.1)
     ax = fig.add_subplot()
     weights = np.array([graph.edges[e]["weight"] for e in graph.edges])
     width = 0.5 + 3 * (weights - weights.min()) / max(np.ptp(weights), 1e-9) if len(weights) else 1
