@@ -14,6 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/matcher match data/spring-2026 --out out/spring-2026
+	$(VENV)/bin/matcher report data/spring-2026 --out out/spring-2026
 
 lint: $(STAMP)
 	$(PY) -m ruff check matcher tests benchmarks

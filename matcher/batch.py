@@ -46,8 +46,9 @@ Examples
 >>> import tempfile, pathlib
 >>> from matcher.batch import run_batch
 >>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> spring = pathlib.Path("data/spring-2026").resolve()
 >>> _ = (folder / "jobs.yaml").write_text(
-...     "jobs:\\n  - {name: spring, cohort: %s, sweep: {k: [2, 3]}}\\n" % pathlib.Path("data/spring-2026").resolve())
+...     f"jobs:\\n  - {{name: spring, cohort: {spring}, sweep: {{k: [2, 3]}}}}\\n")
 >>> batch = run_batch(folder / "jobs.yaml")
 >>> [(job.name, job.state, job.status) for job in batch.jobs]
 [('spring[k=2]', 'done', 'optimal'), ('spring[k=3]', 'done', 'optimal')]
@@ -293,7 +294,8 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
     for job in jobs:
         if job.out in outs and outs[job.out] != job.name:
             problems.append(InputProblem(label, int(job.source.rsplit(" ", 1)[1]), "out",
-                                         f"job '{job.name}' writes to {job.out}, as job '{outs[job.out]}' does",
+                                         f"job '{job.name}' writes to {job.out}, "
+                                         f"as job '{outs[job.out]}' does",
                                          "give each job its own out folder"))
         outs.setdefault(job.out, job.name)
     if problems:

@@ -213,7 +213,8 @@ def batch(
 @app.command()
 def history(
     run_id: Annotated[int | None, typer.Argument(help="A run to show; without it, list the runs.")] = None,
-    db: Annotated[str, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file.")] = str(DEFAULT_DB),
+    db: Annotated[str, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file.")] = str(
+        DEFAULT_DB),
     programme: Annotated[str | None, typer.Option(help="Only runs of this programme.")] = None,
     cohort: Annotated[str | None, typer.Option(help="Only runs of this cohort.")] = None,
 ) -> None:
@@ -251,8 +252,8 @@ def _print_runs(records) -> None:
     table = Table(title=f"{len(records)} runs")
     for column in ("Run", "Programme", "Cohort", "Job", "Status", "Objective", "Gap", "Solver", "Pairs",
                    "When (UTC)"):
-        table.add_column(column, justify="right" if column in ("Run", "Objective", "Gap", "Pairs") else "left",
-                         no_wrap=True)
+        numeric = column in ("Run", "Objective", "Gap", "Pairs")
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for r in records:
         table.add_row(str(r.id) + ("*" if r.adopted else ""), r.programme, r.cohort, r.job, r.status,
                       f"{r.objective:.4f}", f"{r.gap:.2%}", r.solver, str(r.n_pairs),

@@ -284,8 +284,9 @@ class Store:
         self.url = database_url(url)
         self.engine = sa.create_engine(self.url)
         try:
-            if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
-                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            file = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+            if file not in (None, "", ":memory:"):
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
             upgrade(self.engine)
         except (sa.exc.OperationalError, OSError) as exc:
             self.engine.dispose()
@@ -481,14 +482,16 @@ class Store:
             Programme.name == programme, CohortRow.name == before)).one_or_none()
         if stored is not None:
             if stored.start_date is None:
-                raise InputError([InputProblem("store", None, "before", f"cohort '{before}' has no start date",
+                raise InputError([InputProblem("store", None, "before",
+                                               f"cohort '{before}' has no start date",
                                                "give start_date in its programme.yaml, or pass a date")])
             return stored.start_date
         try:
             return dt.date.fromisoformat(before)
         except ValueError:
             raise InputError([InputProblem("store", None, "before",
-                                           f"'{before}' is neither a stored cohort of '{programme}' nor a date",
+                                           f"'{before}' is neither a stored cohort of '{programme}' "
+                                           "nor a date",
                                            "pass a cohort name or an ISO date")]) from None
 
     def mentor_load(self, programme: str, year: int, *, exclude: str | None = None) -> dict[str, int]:

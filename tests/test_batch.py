@@ -50,7 +50,8 @@ colour: blue
     with pytest.raises(InputError) as caught:
         load_jobs(path)
     text = str(caught.value)
-    assert "jobs.yaml, row 4, field 'kk': job 'spring': is neither a job key nor a rule (did you mean 'k'?)" in text
+    assert ("jobs.yaml, row 4, field 'kk': job 'spring': is neither a job key nor a rule "
+            "(did you mean 'k'?)") in text
     assert "jobs.yaml, row 6, field 'cohort': job 'nowhere': 'no-such-folder' does not exist" in text
     assert "jobs.yaml, row 9, field 'sweep': job 'swept'" in text
     assert "row 10, field 'name': job 'spring': is used by two jobs (first at jobs.yaml, row 2)" in text
@@ -73,7 +74,8 @@ jobs:
                                       "spring[k=3,time_limit=5]", "spring[k=3,time_limit=10]", "autumn"]
     assert jobs[2].overrides == {"seed": 4, "k": 3, "time_limit": 5}
     assert jobs[2].out == tmp_path / "results" / "spring" / "k-3_time_limit-5"
-    assert jobs[4].out == tmp_path / "elsewhere" and jobs[4].adopt and jobs[4].overrides == {"seed": 4, "k": 2}
+    assert jobs[4].out == tmp_path / "elsewhere" and jobs[4].adopt
+    assert jobs[4].overrides == {"seed": 4, "k": 2}
     assert settings["out"] == tmp_path / "results"
 
 
@@ -205,8 +207,8 @@ jobs:
   - {name: autumn, cohort: AUTUMN, solver: cpsat, time_limit: 30}
 """
     local = run_batch(write_jobs(tmp_path, jobs.replace("OUT", "local")))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, Client(cluster) as client:
         remote = run_batch(write_jobs(tmp_path, jobs.replace("OUT", "dask")), dask=client)
     assert [j.state for j in local.jobs] == [j.state for j in remote.jobs] == ["done"] * 2
     for a, b in zip(local.jobs, remote.jobs):

@@ -46,7 +46,8 @@ def test_alembic_upgrade_head_yields_the_models_schema(store_url, tmp_path):
     engine = sa.create_engine(store_url)
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
-    assert {"programmes", "cohorts", "startups", "mentors", "runs", "assignments", "alembic_version"} == tables
+    assert tables == {"programmes", "cohorts", "startups", "mentors", "runs", "assignments",
+                      "alembic_version"}
     Store(store_url).close()  # opening an up-to-date store is a no-op
 
 
