@@ -228,7 +228,7 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
             problems.append(InputProblem(label, lines.get(str(key)), str(key), "unknown key",
                                          _suggest(str(key), FILE_KEYS)))
     base = path.parent
-    settings = {"out": base / str(document.get("out") or "out"),
+    settings = {"out": _norm(base / str(document.get("out") or "out")),
                 "db": document.get("db")}
     if settings["db"] and "://" not in str(settings["db"]):
         settings["db"] = str(base / str(settings["db"]))
@@ -267,7 +267,7 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
         if not spec.get("cohort"):
             problem("cohort", "is missing", "name the cohort folder or file, relative to the job file")
             continue
-        cohort = base / str(spec["cohort"])
+        cohort = _norm(base / str(spec["cohort"]))
         if not cohort.exists():
             problem("cohort", f"'{spec['cohort']}' does not exist", f"paths are relative to {base}")
         sweep = spec.get("sweep") or {}
@@ -282,7 +282,7 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
         if len(problems) > found_before:
             continue
         fixed = {k: _tupled(v) for k, v in spec.items() if k in rule_names}
-        out = base / str(entry["out"]) if entry.get("out") else settings["out"] / _slug(name)
+        out = _norm(base / str(entry["out"])) if entry.get("out") else settings["out"] / _slug(name)
         for values in itertools.product(*sweep.values()):
             varied = dict(zip(sweep, (_tupled(v) for v in values)))
             suffix = ",".join(f"{k}={_text(v)}" for k, v in varied.items())
@@ -301,6 +301,11 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
     if problems:
         raise InputError(problems)
     return jobs, settings
+
+
+def _norm(path: Path) -> Path:
+    """``data/../out`` → ``out`` (paths are shown to people)."""
+    return Path(os.path.normpath(path))
 
 
 def _text(value: Any) -> str:

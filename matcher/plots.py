@@ -109,7 +109,9 @@ def total_distribution(totals: Mapping[str, Any]) -> Any:
     fig = _figure(max(4.5, 1.6 * len(labels) + 2), 4.5, bottom=1.0 if len(labels) > 3 else 0.5)
     ax = fig.add_subplot()
     ax.boxplot(data, showmeans=True)
-    ax.set_xticks(range(1, len(labels) + 1), [_short(label, 28) for label in labels],
+    # scenario names differ at their end (spring[k=2], spring[k=3]): keep the end
+    ax.set_xticks(range(1, len(labels) + 1),
+                  [label if len(label) <= 28 else "…" + label[-27:] for label in labels],
                   rotation=20 if len(labels) > 3 else 0, fontsize=8)
     rng = np.random.default_rng(0)  # fixed jitter: same input, same picture
     for i, values in enumerate(data, start=1):

@@ -79,6 +79,13 @@ jobs:
     assert settings["out"] == tmp_path / "results"
 
 
+def test_sample_job_file_is_valid():
+    jobs, settings = load_jobs(DATA / "jobs.yaml")
+    assert [j.name for j in jobs][:3] == ["spring", "spring-scenarios[k=2,solver=flow]",
+                                          "spring-scenarios[k=2,solver=cpsat]"]
+    assert all(j.cohort.is_dir() for j in jobs) and settings["out"].resolve() == ROOT / "out" / "batch"
+
+
 def test_batch_reports_a_failing_job_finishes_the_others_and_resumes(tmp_path, cohort_copy):
     broken = tmp_path / "broken"
     broken.mkdir()
