@@ -15,7 +15,8 @@ A job file (YAML) lists jobs; each names a cohort (a folder or file for
         adopt: true                # this run is the cohort's matching for later history rules
 
 Paths are relative to the job file. A job's keys are ``name``, ``cohort``, ``out`` (default: the
-job's name under the batch's ``out``), ``sweep``, ``adopt``, and any field of
+job's name under the batch's ``out``), ``sweep``, ``adopt``, ``block_rows`` (score a big cohort in
+blocks of this many startups, spread over the Dask cluster), and any field of
 :class:`matcher.models.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
 cartesian product of its lists, in the order written.
 
@@ -84,7 +85,7 @@ __all__ = ["Job", "JobOutcome", "BatchResult", "load_jobs", "run_batch", "inputs
 log = logging.getLogger("matcher.batch")
 
 #: Keys a job may have besides rule overrides.
-JOB_KEYS = ("name", "cohort", "out", "sweep", "adopt")
+JOB_KEYS = ("name", "cohort", "out", "sweep", "adopt", "block_rows")
 #: Keys of the job file itself.
 FILE_KEYS = ("out", "db", "defaults", "jobs")
 MARKER = "job.json"
@@ -106,6 +107,9 @@ class Job:
         Rule overrides (fields of :class:`~matcher.models.Rules`).
     adopt : bool
         Mark the run as its cohort's matching in the store.
+    block_rows : int or None
+        Compute the scores in blocks of this many startups, as Dask arrays spread over the cluster
+        (:func:`matcher.blockwise.score_blockwise`): for cohorts too big for one worker.
     source : str
         Where the job is written ("jobs.yaml, row 7"), for messages.
     """
@@ -115,6 +119,7 @@ class Job:
     out: Path
     overrides: Mapping[str, Any] = field(default_factory=dict)
     adopt: bool = False
+    block_rows: int | None = None
     source: str = ""
 
 
@@ -279,6 +284,10 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
                 problem("sweep", f"sweeps '{key}', which is not a rule", _suggest(str(key), rule_names))
         if not isinstance(spec.get("adopt", False), bool):
             problem("adopt", "is not true or false")
+        block_rows = spec.get("block_rows")
+        if block_rows is not None and (not isinstance(block_rows, int) or isinstance(block_rows, bool)
+                                       or block_rows < 1):
+            problem("block_rows", f"'{block_rows}' is not a whole number of startups", "write e.g. 5000")
         if len(problems) > found_before:
             continue
         fixed = {k: _tupled(v) for k, v in spec.items() if k in rule_names}
@@ -289,7 +298,7 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
             jobs.append(Job(name=f"{name}[{suffix}]" if suffix else name, cohort=cohort,
                             out=out / _slug(suffix.replace("=", "-")) if suffix else out,
                             overrides={**fixed, **varied}, adopt=bool(spec.get("adopt", False)),
-                            source=f"{label}, row {where}"))
+                            block_rows=block_rows, source=f"{label}, row {where}"))
     outs: dict[Path, str] = {}
     for job in jobs:
         if job.out in outs and outs[job.out] != job.name:
@@ -321,11 +330,11 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
 
 # ---------------------------------------------------------------- content hash
 
-def inputs_hash(cohort_path: str | os.PathLike, cohort: Cohort) -> str:
+def inputs_hash(cohort_path: str | os.PathLike, cohort: Cohort, **settings: Any) -> str:
     """SHA-256 over the cohort's files, its resolved rules and history, and the matcher version.
 
     Two runs with the same hash solve the same problem the same way; a batch skips a job whose hash
-    is already stored.
+    is already stored. ``settings`` that change how it is computed (``block_rows``) are included.
     """
     from matcher import __version__
     from matcher.store import rules_to_json
@@ -340,7 +349,7 @@ def inputs_hash(cohort_path: str | os.PathLike, cohort: Cohort) -> str:
         digest.update(f"file {file.name} {len(data)}\n".encode())
         digest.update(data)
     document = {"rules": rules_to_json(cohort.rules), "history": sorted(map(list, cohort.history)),
-                "name": cohort.name}
+                "name": cohort.name, "settings": settings}
     digest.update(json.dumps(document, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -378,7 +387,12 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
     start = time.perf_counter()
     try:
         _cleanup(job.out)
-        result = match_cohort(task.cohort)
+        scores = None
+        if job.block_rows is not None:
+            from matcher.blockwise import score_blockwise
+
+            scores = score_blockwise(task.cohort, block_rows=job.block_rows)
+        result = match_cohort(task.cohort, scores=scores)
         a = result.assignment
         context = {"job": job.name, "inputs hash": task.inputs_hash[:16],
                    "history pairs": len(task.cohort.history)}
@@ -540,7 +554,8 @@ def _prepare(job: Job, cohort: Cohort, store: Any) -> _Task:
     stored = store.history_for(_programme(cohort), before=start) if start is not None else ()
     history = tuple(sorted(set(cohort.history) | set(stored)))
     cohort = dataclasses.replace(cohort, history=history)
-    return _Task(job=job, cohort=cohort, inputs_hash=inputs_hash(job.cohort, cohort))
+    settings = {"block_rows": job.block_rows} if job.block_rows is not None else {}
+    return _Task(job=job, cohort=cohort, inputs_hash=inputs_hash(job.cohort, cohort, **settings))
 
 
 def _skipped(task: _Task, store: Any) -> JobOutcome | None:

@@ -210,7 +210,7 @@ def test_dask_local_cluster_equals_local_run_bit_for_bit(tmp_path):
     jobs = """\
 out: OUT
 jobs:
-  - {name: spring, cohort: SPRING, adopt: true}
+  - {name: spring, cohort: SPRING, adopt: true, block_rows: 4}
   - {name: autumn, cohort: AUTUMN, solver: cpsat, time_limit: 30}
 """
     local = run_batch(write_jobs(tmp_path, jobs.replace("OUT", "local")))
@@ -259,3 +259,25 @@ jobs:
     (tmp_path / "bad.yaml").write_text("jobs: []\nextra: 1\n")
     assert main(["batch", str(tmp_path / "bad.yaml")]) == 2
     assert "bad.yaml, row 2, field 'extra': unknown key" in capsys.readouterr().err
+
+
+def test_blockwise_scores_are_the_same_on_dask_and_locally():
+    import numpy as np
+    from distributed import Client, LocalCluster
+
+    from matcher import load_cohort, score_cohort
+    from matcher.blockwise import score_blockwise
+
+    cohort = load_cohort(SPRING)
+    local = score_blockwise(cohort, block_rows=3)
+    whole = score_cohort(cohort)
+    assert np.allclose(local.values, whole.values, rtol=0, atol=1e-12)
+    assert np.array_equal(local.forbidden, whole.forbidden)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        remote = score_blockwise(cohort, block_rows=3, client=client)
+    assert np.array_equal(remote.values, local.values)
+    for name in local.components:
+        assert np.array_equal(remote.components[name], local.components[name])
+    with pytest.raises(ValueError, match="block_rows"):
+        score_blockwise(cohort, block_rows=0)
