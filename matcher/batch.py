@@ -591,8 +591,9 @@ class _executor:
             self.client = self.dask
             owned = False
         elif self.dask == "local":
+            # one single-threaded process per core; its shutdown chatter is not the user's concern
             self.cluster = LocalCluster(n_workers=min(os.cpu_count() or 1, 4), threads_per_worker=1,
-                                        dashboard_address=None)
+                                        dashboard_address=None, silence_logs=logging.ERROR)
             self.client, owned = Client(self.cluster), True
         else:
             self.client, owned = Client(str(self.dask)), True

@@ -377,6 +377,10 @@ class Store:
 
     def runs(self, *, programme: str | None = None, cohort: str | None = None) -> list[RunRecord]:
         """Stored runs, oldest first, optionally of one programme and cohort."""
+        return self._records(programme=programme, cohort=cohort)
+
+    def _records(self, *, programme: str | None = None, cohort: str | None = None,
+                 run_id: int | None = None) -> list[RunRecord]:
         query = (sa.select(Run, CohortRow, Programme, sa.func.count(AssignmentRow.id))
                  .join(CohortRow, Run.cohort_id == CohortRow.id)
                  .join(Programme, CohortRow.programme_id == Programme.id)
@@ -386,15 +390,16 @@ class Store:
             query = query.where(Programme.name == programme)
         if cohort is not None:
             query = query.where(CohortRow.name == cohort)
+        if run_id is not None:
+            query = query.where(Run.id == run_id)
         with Session(self.engine) as session:
             return [_record(run, c, p, n) for run, c, p, n in session.execute(query)]
 
     def run(self, run_id: int) -> RunRecord:
         """One stored run."""
         with Session(self.engine) as session:
-            run = self._run_row(session, run_id)
-        found = [r for r in self.runs() if r.id == run.id]
-        return found[0]
+            self._run_row(session, run_id)
+        return self._records(run_id=run_id)[0]
 
     def find(self, inputs_hash: str) -> RunRecord | None:
         """The latest run recorded with these inputs, if any."""
