@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -176,8 +178,12 @@ def _complete(folder: Path) -> list[str]:
 
 def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
     path = write_jobs(tmp_path, "jobs:\n  - {name: s, cohort: SPRING, sweep: {seed: [0, 1, 2, 3]}}\n")
-    process = subprocess.Popen([sys.executable, "-m", "matcher", "batch", str(path)], cwd=tmp_path, env=env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # stderr on a terminal: the batch shows a progress bar there
+    terminal, stderr = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "matcher", "batch", str(path)], cwd=tmp_path,
+                               env={**env(), "TERM": "xterm", "COLUMNS": "120"}, stdout=subprocess.DEVNULL,
+                               stderr=stderr, start_new_session=True)
+    os.close(stderr)
     out = tmp_path / "out" / "s"
     deadline = time.monotonic() + 90
     try:
@@ -189,6 +195,18 @@ def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    shown = b""
+    while select.select([terminal], [], [], 0.1)[0]:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the other end is gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+    shown_text = shown.decode("utf-8", "replace")
+    assert "\x1b[" in shown_text and "━" in shown_text, shown_text[-2000:]  # a live progress bar
     assert (out / "seed-0" / "job.json").exists(), "the first job did not finish in time"
     finished = [d.name for d in out.iterdir() if (d / "job.json").exists()]
     assert len(finished) < 4, "the batch finished before it was killed"
