@@ -217,19 +217,37 @@ def history(
         DEFAULT_DB),
     programme: Annotated[str | None, typer.Option(help="Only runs of this programme.")] = None,
     cohort: Annotated[str | None, typer.Option(help="Only runs of this cohort.")] = None,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Make the run its cohort's matching, the one "
+                                                        "later cohorts' history rules read.")] = False,
+    resolve: Annotated[bool, typer.Option(
+        "--resolve", help="Solve the run again from what the store holds and check the pairs are the same.")
+    ] = False,
 ) -> None:
-    """List the stored runs, or show one with its rules and pairs."""
+    """List the stored runs, or show one with its rules and pairs.
+
+    With ``--resolve``, exits 1 when the run solved again differs from the stored one.
+    """
     from matcher.store import Store
 
     if "://" not in db and not Path(db).exists():
         _fail(InputError([InputProblem(db, None, None, "no history database here",
                                        "run `matcher batch` first, or pass --db URL")]))
+    if run_id is None and (adopt or resolve):
+        _fail(InputError([InputProblem("matcher history", None, "RUN_ID", "is missing",
+                                       "--adopt and --resolve act on one run: matcher history 3 --adopt")]))
+    again = None
     try:
         with Store(db) as store:
             if run_id is None:
                 _print_runs(store.runs(programme=programme, cohort=cohort))
                 return
+            if adopt:
+                store.adopt(run_id)
             record, pairs = store.run(run_id), store.pairs(run_id)
+            if resolve:
+                from matcher.api import match_cohort
+
+                again = match_cohort(store.load_cohort(run_id))
     except MatcherError as exc:
         _fail(exc)
     out.print(f"run {record.id}: {record.programme} / {record.cohort}, job {record.job or '-'}"
@@ -246,6 +264,13 @@ def history(
     for row in pairs.itertuples(index=False):
         table.add_row(row.startup_id, row.mentor_id, f"{row.score:.3f}")
     out.print(table)
+    if again is not None:
+        same = again.assignment.pairs.equals(pairs) and again.assignment.objective == record.objective
+        verdict = "the same" if same else "DIFFERENT"
+        out.print(f"solved again from the store: {verdict} pairs and objective "
+                  f"({again.assignment.summary()})", highlight=False, soft_wrap=True)
+        if not same:
+            raise typer.Exit(EXIT_FAILED)
 
 
 def _print_runs(records) -> None:

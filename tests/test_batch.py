@@ -134,14 +134,15 @@ jobs:
         assert [r.job for r in store.runs()] == ["edited", "steady", "edited", "edited", "steady"]
 
 
-def test_later_cohort_reads_earlier_pairs_from_the_store(tmp_path):
+def test_later_cohort_reads_earlier_pairs_from_the_store(tmp_path, store_url):
     # autumn is listed first, but its programme's spring cohort runs first and is adopted
     path = write_jobs(tmp_path, """\
 jobs:
   - {name: autumn, cohort: AUTUMN}
   - {name: spring, cohort: SPRING, adopt: true}
 """)
-    batch = run_batch(path)
+    batch = run_batch(path, db=store_url)
+    assert batch.db == store_url and not (tmp_path / "out" / "matcher.db").exists()
     assert [j.state for j in batch.jobs] == ["done", "done"]
     with Store(batch.db) as store:
         spring_run, autumn_run = store.runs()
@@ -271,6 +272,10 @@ jobs:
     assert main(["history", "1", "--db", db]) == 0
     shown = capsys.readouterr().out
     assert "22 pairs" in shown and "k=2" in shown and "optimal: total" in shown
+    assert main(["history", "1", "--db", db, "--resolve", "--adopt"]) == 0
+    shown = capsys.readouterr().out
+    assert "(adopted)" in shown and "solved again from the store: the same pairs and objective" in shown
+    assert main(["history", "--db", db, "--adopt"]) == 2
     assert main(["history", "7", "--db", db]) == 2
     assert "has no run 7" in capsys.readouterr().err
     assert main(["history", "--db", str(tmp_path / "none.db")]) == 2
