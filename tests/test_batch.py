@@ -188,11 +188,11 @@ def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
     out = tmp_path / "out" / "s"
     deadline = time.monotonic() + 90
     try:
-        # kill as soon as the first job is complete and the second is being written
+        # kill as soon as the first job is complete and a file of the second is half written
         while time.monotonic() < deadline and not (out / "seed-0" / "job.json").exists():
             time.sleep(0.05)
-        while time.monotonic() < deadline and not any((out / "seed-1").glob("*")):
-            time.sleep(0.01)
+        while time.monotonic() < deadline and not any((out / "seed-1").glob(".*")):
+            time.sleep(0.005)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
