@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,17 +71,19 @@ def _records(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
     return [str(c) for c in frame.columns], frame.astype(object).to_numpy().tolist()
 
 
-def _plots(result: Any) -> list[dict[str, str]]:
+def _plots(result: Any) -> Iterator[dict[str, str]]:
+    """Each plot as it is drawn (the page is streamed: one figure in memory at a time)."""
     from matcher import plots
 
     figures = [
-        ("Scores", "score heatmap", plots.score_heatmap(result)),
-        ("Mentor load", "mentor load vs capacity", plots.mentor_load(result)),
+        ("Scores", "score heatmap", lambda: plots.score_heatmap(result)),
+        ("Mentor load", "mentor load vs capacity", lambda: plots.mentor_load(result)),
         ("Per-startup totals", "per-startup total distribution",
-         plots.total_distribution({result.assignment.objective_name: result.startups["total"]})),
-        ("Match graph", "bipartite match graph", plots.match_graph(result)),
+         lambda: plots.total_distribution({result.assignment.objective_name: result.startups["total"]})),
+        ("Match graph", "bipartite match graph", lambda: plots.match_graph(result)),
     ]
-    return [{"title": title, "alt": alt, "png": plots.png_base64(fig)} for title, alt, fig in figures]
+    for title, alt, draw in figures:
+        yield {"title": title, "alt": alt, "png": plots.png_base64(draw())}
 
 
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,
@@ -99,6 +101,11 @@ def render_report(result: Any, *, title: str | None = None, explanations: Explan
     context : mapping, optional
         Extra facts shown under the proof (e.g. ``{"job": ..., "run": ...}``).
     """
+    return "".join(_report_stream(result, title=title, explanations=explanations, context=context))
+
+
+def _report_stream(result: Any, *, title: str | None, explanations: Explanations,
+                   context: Mapping[str, Any] | None) -> Iterator[str]:
     a, cohort = result.assignment, result.cohort
     table = result.assignments.copy()
     if callable(explanations):
@@ -114,7 +121,7 @@ def render_report(result: Any, *, title: str | None = None, explanations: Explan
     rules = {"k": result.rules.k, "solver requested": result.rules.solver,
              "common language required": result.rules.require_common_language,
              "weights": ", ".join(f"{k} {v:g}" for k, v in result.rules.weights.items())}
-    return _environment().get_template("report.html.j2").render(
+    return _environment().get_template("report.html.j2").generate(
         title=title or " – ".join(p for p in (str(programme), cohort.name) if p),
         proof=proof, rules=rules, context=dict(context or {}),
         matches=_records(table), startups=_records(result.startups.reset_index()),
@@ -137,10 +144,10 @@ def write_report(result: Any, directory: str | os.PathLike, *, title: str | None
     write_frame(result.startups.reset_index(), folder / "startups.csv")
     write_frame(result.mentors.reset_index(), folder / "mentors.csv")
     write_result_json(result, folder / "result.json")
-    html = render_report(result, title=title, explanations=explanations, context=context)
     page = folder / "report.html"
     with atomic_write(page, encoding="utf-8") as stream:
-        stream.write(html)
+        for chunk in _report_stream(result, title=title, explanations=explanations, context=context):
+            stream.write(chunk)
     return page
 
 

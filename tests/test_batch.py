@@ -188,10 +188,12 @@ def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
     out = tmp_path / "out" / "s"
     deadline = time.monotonic() + 90
     try:
-        # kill as soon as the first job is complete and a file of the second is half written
+        # kill once the first job is complete and the second's report is half written (the page is
+        # streamed to its temporary file while the plots are drawn)
         while time.monotonic() < deadline and not (out / "seed-0" / "job.json").exists():
             time.sleep(0.05)
-        while time.monotonic() < deadline and not any((out / "seed-1").glob(".*")):
+        while time.monotonic() < deadline and not any(
+                f.stat().st_size for f in (out / "seed-1").glob(".report.html.*")):
             time.sleep(0.005)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
@@ -210,7 +212,10 @@ def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
     assert "\x1b[" in shown_text and "━" in shown_text, shown_text[-2000:]  # a live progress bar
     assert (out / "seed-0" / "job.json").exists(), "the first job did not finish in time"
     finished = [d.name for d in out.iterdir() if (d / "job.json").exists()]
-    assert len(finished) < 4, "the batch finished before it was killed"
+    assert finished == ["seed-0"]
+    half = [p for p in (out / "seed-1").iterdir() if p.name.startswith(".report.html.")]
+    assert half and half[0].stat().st_size > 0, "the kill did not land while the report was written"
+    assert not (out / "seed-1" / "report.html").exists() and not (out / "seed-1" / "job.json").exists()
     for folder in out.iterdir():
         assert _complete(folder) == []
     # the next run skips the finished jobs, completes the rest, and clears the leftovers
