@@ -186,27 +186,33 @@ def test_interrupted_batch_leaves_only_complete_files_and_resumes(tmp_path):
                                stderr=stderr, start_new_session=True)
     os.close(stderr)
     out = tmp_path / "out" / "s"
+    shown = bytearray()
+
+    def watch(seconds: float) -> None:
+        # read what the batch shows on its terminal (a full terminal would block it)
+        while select.select([terminal], [], [], seconds)[0]:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # the batch is gone
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+            seconds = 0
+
     deadline = time.monotonic() + 90
     try:
         # kill once the first job is complete and the second's report is half written (the page is
         # streamed to its temporary file while the plots are drawn)
         while time.monotonic() < deadline and not (out / "seed-0" / "job.json").exists():
-            time.sleep(0.05)
+            watch(0.05)
         while time.monotonic() < deadline and not any(
                 f.stat().st_size for f in (out / "seed-1").glob(".report.html.*")):
-            time.sleep(0.005)
+            watch(0.005)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    shown = b""
-    while select.select([terminal], [], [], 0.1)[0]:
-        try:
-            chunk = os.read(terminal, 65536)
-        except OSError:  # the other end is gone
-            break
-        if not chunk:
-            break
-        shown += chunk
+    watch(0.1)
     os.close(terminal)
     shown_text = shown.decode("utf-8", "replace")
     assert "\x1b[" in shown_text and "━" in shown_text, shown_text[-2000:]  # a live progress bar
