@@ -207,6 +207,10 @@ def batch(
         err.print(f"{failed.name} ({failed.job.source}): {failed.error}", markup=False, highlight=False,
                   style="red", soft_wrap=True)
     out.print(f"summary: {result.summary}", highlight=False, soft_wrap=True)
+    import sqlalchemy as sa
+
+    out.print(f"history: {sa.make_url(result.db).render_as_string(hide_password=True)}", markup=False,
+              highlight=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -275,6 +275,7 @@ jobs:
     assert "too-many (jobs.yaml, row 3): The rules cannot all hold" in done.stderr
     assert "2 jobs: 1 done, 0 skipped, 1 failed" in done.stdout and "Traceback" not in done.stderr
     assert "\x1b[" not in done.stderr  # no terminal control codes in a log
+    assert f"history: sqlite:///{tmp_path / 'out' / 'matcher.db'}" in done.stdout
     db = str(tmp_path / "out" / "matcher.db")
     capsys.readouterr()
     assert main(["history", "--db", db]) == 0
