@@ -327,13 +327,14 @@ class Store:
                 row.start_date = start
             if session.scalar(sa.select(sa.func.count()).select_from(StartupRow).filter_by(
                     cohort_id=row.id, profiles_hash=version)) == 0:
-                session.add_all(StartupRow(cohort_id=row.id, profiles_hash=version, position=i,
-                                           startup_id=s.id, name=s.name, data=_profile_json(s))
-                                for i, s in enumerate(cohort.startups))
-                session.add_all(MentorRow(cohort_id=row.id, profiles_hash=version, position=j,
-                                          mentor_id=m.id, name=m.name, kind=m.kind, capacity=m.capacity,
-                                          data=_profile_json(m))
-                                for j, m in enumerate(cohort.mentors))
+                # one executemany per table: large cohorts are many rows
+                _insert(session, StartupRow, [
+                    {"cohort_id": row.id, "profiles_hash": version, "position": i, "startup_id": s.id,
+                     "name": s.name, "data": _profile_json(s)} for i, s in enumerate(cohort.startups)])
+                _insert(session, MentorRow, [
+                    {"cohort_id": row.id, "profiles_hash": version, "position": j, "mentor_id": m.id,
+                     "name": m.name, "kind": m.kind, "capacity": m.capacity, "data": _profile_json(m)}
+                    for j, m in enumerate(cohort.mentors)])
             if adopt:
                 session.execute(sa.update(Run).where(Run.cohort_id == row.id).values(adopted=False))
             run = Run(cohort_id=row.id, profiles_hash=version, job=job, inputs_hash=inputs_hash,
@@ -345,8 +346,9 @@ class Store:
             session.add(run)
             session.flush()
             pairs = a.pairs
-            session.add_all(AssignmentRow(run_id=run.id, startup_id=s, mentor_id=m, score=float(v))
-                            for s, m, v in zip(pairs["startup_id"], pairs["mentor_id"], pairs["score"]))
+            _insert(session, AssignmentRow, [
+                {"run_id": run.id, "startup_id": s, "mentor_id": m, "score": float(v)}
+                for s, m, v in zip(pairs["startup_id"], pairs["mentor_id"], pairs["score"])])
             return run.id
 
     def adopt(self, run_id: int) -> None:
@@ -514,6 +516,11 @@ class Store:
                                             .where(AssignmentRow.run_id == run.id)):
                     load[m] = load.get(m, 0) + 1
         return dict(sorted(load.items()))
+
+
+def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(sa.insert(model), rows)
 
 
 def _record(run: Run, cohort: CohortRow, programme: Programme, n_pairs: int) -> RunRecord:
