@@ -9,6 +9,7 @@ assignment is solved as a constrained optimisation with OR-Tools, with a proof o
 """
 
 from matcher.api import match_cohort
+from matcher.eligibility import EligibilityRules, Screening, screen
 from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError
 from matcher.features import ProfileVectorizer
 from matcher.io import load_cohort
@@ -19,6 +20,9 @@ from matcher.solve import SOLVERS, Solver, assign, register_solver
 __all__ = [
     "assign",
     "match_cohort",
+    "screen",
+    "Screening",
+    "EligibilityRules",
     "load_cohort",
     "score_cohort",
     "AffinityModel",
@@ -41,3 +45,14 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Modules loaded on first use, so `import matcher` stays fast: matcher.explain, matcher.evaluate, ...
+_LAZY_MODULES = ("audit", "embeddings", "evaluate", "explain", "preferences", "whatif")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"matcher.{name}")
+    raise AttributeError(f"module 'matcher' has no attribute {name!r}")

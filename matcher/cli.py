@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.errors import InfeasibleError, InputError, InputProblem, MatcherError, SolverError
@@ -72,12 +74,18 @@ def _match_table(result) -> Table:
 
 
 @app.command()
-def validate(path: Annotated[Path, typer.Argument(help="Cohort folder or file.")]) -> None:
+def validate(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    preferences: Annotated[Path | None, typer.Option(help="A preferences file to check too.")] = None,
+) -> None:
     """Check a cohort's files and report every problem found."""
+    from matcher.eligibility import has_eligibility_data, screen
     from matcher.io import load_cohort
 
     try:
-        cohort = load_cohort(path)
+        cohort = load_cohort(path, preferences=preferences)
+        if has_eligibility_data(cohort):  # malformed evidence is a problem in the files too
+            screen(cohort)
     except MatcherError as exc:
         _fail(exc)
     out.print(f"{path}: OK, {len(cohort.startups)} startups, {len(cohort.mentors)} mentors, "
@@ -89,18 +97,28 @@ def match(
     path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the result files.")] = Path("out"),
     k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
-    solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
+    solver: Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    no_screen: Annotated[bool, typer.Option("--no-screen", help="Match every startup, skipping the "
+                                            "eligibility screening.")] = False,
+    override: Annotated[list[str] | None, typer.Option(help="Startup id to match whatever its eligibility "
+                                                       "verdict (repeatable).")] = None,
+    preferences: Annotated[Path | None, typer.Option(
+        help="Stated preferences (startup_id, mentor_id, startup_rank, mentor_bid); by default the "
+             "file programme.yaml names, if any.")] = None,
 ) -> None:
-    """Match a cohort, print the matches and write CSV and JSON results."""
+    """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.api import match_cohort
     from matcher.io import load_cohort
 
     try:
-        cohort = load_cohort(path)
-        result = match_cohort(cohort, **_overrides(k, solver, time_limit))
+        cohort = load_cohort(path, preferences=preferences)
+        result = match_cohort(cohort, screen=False if no_screen else None,
+                              override_eligibility=override or (), **_overrides(k, solver, time_limit))
     except MatcherError as exc:
         _fail(exc)
+    if result.screening is not None:
+        out.print(result.screening.summary(), markup=False, highlight=False)
     out.print(_match_table(result))
     out.print(result.assignment.summary())
     written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
@@ -133,6 +151,106 @@ def assign_command(
         _fail(InputError([InputProblem("option --out", None, None, str(exc))]))
     out.print(result.summary())
     out.print(f"wrote {out_file}")
+
+
+@app.command("explain")
+def explain_command(
+    result_dir: Annotated[Path, typer.Argument(help="Folder written by 'matcher match PATH --out DIR'.")],
+    runner_ups: Annotated[int, typer.Option(help="Runner-up mentors per startup (one re-solve each).")] = 3,
+) -> None:
+    """Explain a match: why each pair, the runner-ups and what a swap would cost.
+
+    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR.
+    """
+    from matcher.explain import explain, load_result
+    from matcher.io import write_frame
+
+    try:
+        result = load_result(result_dir)
+        found = explain(result, n_runner_ups=runner_ups)
+    except MatcherError as exc:
+        _fail(exc)
+    for line in found.one_liners:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    table = Table(title="Runner-ups: the change in total score if swapped in (by re-solving)")
+    for column in ("Startup", "Runner-up", "Score", "Change", "Replaces"):
+        table.add_column(column, justify="right" if column in ("Score", "Change") else "left")
+    for row in found.runner_ups.itertuples(index=False):
+        change = "cannot" if row.objective_change != row.objective_change else f"{row.objective_change:+.4f}"
+        table.add_row(row.startup_id, row.mentor_id, f"{row.score:.3f}", change, row.replaces)
+    out.print(table)
+    written = [write_frame(found.to_frame(), result_dir / "explanations.csv"),
+               write_frame(found.runner_ups, result_dir / "runner_ups.csv")]
+    out.print(f"wrote {', '.join(written)}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file the ratings are about.")],
+    ratings: Annotated[Path, typer.Argument(help="CSV of ratings: startup_id, mentor_id, rating (1-5).")],
+    top: Annotated[int, typer.Option("--top", help="k of the top-k accuracy.")] = 1,
+    fit: Annotated[bool, typer.Option("--fit", help="Also fit the weights (cross-validated).")] = False,
+) -> None:
+    """Evaluate the cohort's scorer against ratings of how well pairs worked."""
+    from matcher.evaluate import fit_weights, ranking_loss, top_k_accuracy
+    from matcher.io import load_cohort, read_ratings
+    from matcher.scoring import score_cohort
+
+    try:
+        cohort = load_cohort(path)
+        table = read_ratings(ratings, cohort)
+        scores = score_cohort(cohort)
+        loss, accuracy = ranking_loss(table, scores), top_k_accuracy(table, scores, k=top)
+        fitted = fit_weights(table, scores) if fit else None
+    except MatcherError as exc:
+        _fail(exc)
+    out.print(f"{len(table)} ratings: ranking loss {loss:.4f} (0 perfect, 0.5 constant scorer), "
+              f"top-{top} accuracy {accuracy:.1%}", soft_wrap=True)
+    if fitted is not None:
+        weights = ", ".join(f"{name} {w:.2f}" for name, w in fitted.weights.items())
+        out.print(f"fitted weights: {weights}; held-out loss {fitted.cv_loss:.4f} "
+                  f"vs {fitted.baseline_cv_loss:.4f} with the programme's weights", soft_wrap=True)
+
+
+def _pairs(option: str, values: list[str], parts: int) -> list[tuple[str, ...]]:
+    out = []
+    for text in values:
+        items = tuple(x.strip() for x in text.split(","))
+        if len(items) != parts or not all(items):
+            shape = "STARTUP,MENTOR" if parts == 2 else "STARTUP,MENTOR_OUT,MENTOR_IN"
+            raise InputError([InputProblem(f"option --{option}", None, None, f"'{text}' is not {shape}",
+                                           f"write e.g. --{option} s-kindbot,m-zhang-wei")])
+        out.append(items)
+    return out
+
+
+@app.command("rematch")
+def rematch_command(
+    result_dir: Annotated[Path, typer.Argument(help="Folder written by 'matcher match PATH --out DIR'.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new result files.")],
+    pin: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR to make (repeatable).")] = None,
+    forbid: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR never to make.")] = None,
+    swap: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR_OUT,MENTOR_IN.")] = None,
+) -> None:
+    """Change a published match (pin, forbid, swap) changing the fewest pairs; print the diff."""
+    from matcher.explain import load_result
+    from matcher.whatif import rematch
+
+    try:
+        change = rematch(load_result(result_dir), pin=_pairs("pin", pin or [], 2),
+                         forbid=_pairs("forbid", forbid or [], 2), swap=_pairs("swap", swap or [], 3))
+    except MatcherError as exc:
+        _fail(exc)
+    table = Table(title=change.summary())
+    for column in ("Change", "Startup", "Mentor", "Score"):
+        table.add_column(column, justify="right" if column == "Score" else "left")
+    for row in change.diff[change.diff["change"] != "kept"].itertuples(index=False):
+        score = row.score_after if row.change == "added" else row.score_before
+        table.add_row(row.change, row.startup_id, row.mentor_id, f"{score:.3f}")
+    out.print(table)
+    out.print(change.after.assignment.summary())
+    written = change.after.to_csv(out_dir) + [change.after.to_json(out_dir / "result.json")]
+    out.print(f"wrote {', '.join(written)}")
 
 
 def _read_capacity(text: str):
@@ -312,6 +430,62 @@ def report(
     page = write_report(result, out_dir)
     out.print(result.assignment.summary(), highlight=False)
     out.print(f"report: {page}", highlight=False, soft_wrap=True)
+
+
+#: Short column headings and cell marks for the screening table (it must fit 80 columns).
+CRITERION_HEADINGS = {"young_company": "Incorporated", "local_founders": "HK\nfounders",
+                      "local_operations": "In HK", "founder_control": "Founder\nshare %",
+                      "ai_company": "AI\nwork %"}
+STATUS_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "bold red"), "unknown": ("?", "yellow")}
+
+
+def _screen_table(screening, cohort_name: str) -> Table:
+    table = Table(title=f"{cohort_name}: eligibility on {screening.start_date or 'no start date'}",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Startup", no_wrap=True)
+    criteria = list(screening.rules.active)
+    for name in criteria:
+        table.add_column(CRITERION_HEADINGS[name], no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    values = screening.table.set_index(["startup_id", "criterion"])
+    for sid, row in screening.verdicts.iterrows():
+        cells = []
+        for name in criteria:
+            mark, style = STATUS_MARKS[row[name]]
+            value = values.at[(sid, name), "value"] or "empty"
+            cells.append(f"[{style}]{mark} {escape(value)}[/]")
+        # an overridden startup is matched: say so rather than show its (open) verdict
+        verdict = "override" if row["overridden"] else row["verdict"]
+        style = "green" if row["included"] else "bold red"
+        table.add_row(escape(str(sid)), *cells, f"[{style}]{verdict}[/]")
+    return table
+
+
+@app.command("screen")
+def screen_command(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    override: Annotated[list[str] | None, typer.Option(help="Startup id to admit whatever its verdict "
+                                                       "(repeatable).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write one row per startup and criterion "
+                                                  "(.csv, .json or .xlsx).")] = None,
+) -> None:
+    """Check each startup against the programme's eligibility rules; say who is left out and why."""
+    from matcher.eligibility import screen
+    from matcher.io import load_cohort, write_frame
+
+    try:
+        cohort = load_cohort(path)
+        screening = screen(cohort, override=override or ())
+        if out_file is not None:
+            write_frame(screening.table, out_file)
+    except MatcherError as exc:
+        _fail(exc)
+    except ValueError as exc:  # an unsupported output suffix
+        _fail(InputError([InputProblem("option --out", None, None, str(exc))]))
+    out.print(_screen_table(screening, cohort.name))
+    out.print(screening.summary(), markup=False, highlight=False)
+    if out_file is not None:
+        out.print(f"wrote {out_file}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from matcher.errors import InputError, InputProblem
-from matcher.models import MENTOR_KINDS, Cohort, Mentor, Rules, Startup
+from matcher.models import MENTOR_KINDS, Cohort, Mentor, Preferences, Rules, Startup
 from matcher.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
 
 __all__ = [
@@ -39,6 +39,9 @@ __all__ = [
     "write_result_csv",
     "write_result_json",
     "safe_cell",
+    "parse_preferences",
+    "read_result",
+    "read_ratings",
 ]
 
 STARTUP_FIELDS = {"id", "name", "domains", "description"}
@@ -285,6 +288,71 @@ def parse_history(frame: pd.DataFrame, label: str
     return tuple(out), rows.problems
 
 
+PREFERENCE_FIELDS = {"startup_id", "mentor_id"}
+BID_VALUES = ("yes", "maybe", "no")
+
+
+def parse_preferences(frame: pd.DataFrame, label: str, startup_ids: list[str], mentor_ids: list[str]
+                      ) -> tuple[Preferences | None, list[InputProblem]]:
+    """Stated preferences from a table of strings, and every problem found in it.
+
+    Each row names a pair (``startup_id``, ``mentor_id``) and the startup's rank of the mentor
+    (``startup_rank``: 1 = first choice, unique per startup) and / or the mentor's bid on the startup
+    (``mentor_bid``: ``yes``, ``maybe`` or ``no``). A pair appears at most once.
+    """
+    rows = _Rows(frame, label, PREFERENCE_FIELDS)
+    if rows.ok and not {"startup_rank", "mentor_bid"} & set(frame.columns):
+        rows.add(1, "startup_rank", "neither 'startup_rank' nor 'mentor_bid' is a column",
+                 "add a startup_rank column, a mentor_bid column, or both")
+        rows.ok = False
+    if not rows.ok:
+        return None, rows.problems
+    known_s, known_m = set(startup_ids), set(mentor_ids)
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    seen_pair: dict[tuple[str, str], int] = {}
+    seen_rank: dict[tuple[str, int], int] = {}
+    for row, r in rows.records():
+        s, m = rows.text(row, r, "startup_id"), rows.text(row, r, "mentor_id")
+        for field, value, known, table in (("startup_id", s, known_s, "startups.csv"),
+                                           ("mentor_id", m, known_m, "mentors.csv")):
+            if value and value not in known:
+                near = difflib.get_close_matches(value, sorted(known), n=1)
+                rows.add(row, field, f"names unknown id '{value}'",
+                         f"did you mean '{near[0]}'?" if near else f"use ids from {table}")
+        if (s, m) in seen_pair:
+            rows.add(row, None, f"pair ({s}, {m}) is listed again (first in row {seen_pair[(s, m)]})",
+                     "give each pair one row holding both its rank and its bid")
+        seen_pair.setdefault((s, m), row)
+        rank_text, bid = r.get("startup_rank", ""), r.get("mentor_bid", "").lower()
+        rank = None
+        if rank_text:
+            try:
+                number = float(rank_text)
+            except ValueError:
+                number = float("nan")
+            if not (number >= 1 and number.is_integer()):
+                rows.add(row, "startup_rank", f"'{rank_text}' is not a whole number of 1 or more",
+                         "rank the startup's first choice 1, the next 2, and so on")
+            else:
+                rank = int(number)
+                if (s, rank) in seen_rank:
+                    rows.add(row, "startup_rank", f"{s} gives rank {rank} twice "
+                             f"(first in row {seen_rank[(s, rank)]})", "give each mentor its own rank")
+                seen_rank.setdefault((s, rank), row)
+        if bid and bid not in BID_VALUES:
+            near = difflib.get_close_matches(bid, BID_VALUES, n=1)
+            rows.add(row, "mentor_bid", f"unknown bid '{bid}'",
+                     (f"did you mean '{near[0]}'? " if near else "") + "use yes, maybe or no")
+            bid = ""
+        if rank is None and not bid and not rank_text:
+            rows.add(row, None, "has neither a startup_rank nor a mentor_bid",
+                     "fill in one or delete the row")
+        for column, value in zip(out, (s, m, rank, bid)):
+            column.append(value)
+    prefs = Preferences(*(tuple(c) for c in out), source=label)
+    return prefs, rows.problems
+
+
 # ---------------------------------------------------------------- programme.yaml
 
 def read_programme(source: str | os.PathLike | Mapping | None, label: str = "programme.yaml"
@@ -334,6 +402,7 @@ def load_cohort(
     programme: str | os.PathLike | Mapping | None = None,
     history: Source | None = None,
     taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+    preferences: Source | None = None,
     **rule_overrides: Any,
 ) -> Cohort:
     """Load and validate a cohort.
@@ -350,6 +419,10 @@ def load_cohort(
         Programme settings and rules (see ``data/README.md``).
     history : path or DataFrame, optional
         Past pairings: columns ``cohort``, ``startup_id``, ``mentor_id``.
+    preferences : path or DataFrame, optional
+        Stated preferences: columns ``startup_id``, ``mentor_id``, ``startup_rank``,
+        ``mentor_bid`` (see ``data/README.md``). Defaults to the file named by the programme's
+        ``preferences`` key.
     **rule_overrides
         Fields of :class:`~matcher.models.Rules` that replace the programme's.
 
@@ -420,13 +493,30 @@ def load_cohort(
         past, found = parse_history(h_frame, h_label)
         problems += found
 
+    stated, preferences_path = None, None
+    if preferences is None and meta.get("preferences"):
+        preferences = (folder if folder is not None else Path(".")) / str(meta["preferences"])
+    if preferences is not None:
+        if not isinstance(preferences, pd.DataFrame):
+            preferences_path = str(preferences)
+        p_frame, p_label = read_table(preferences, name="preferences")
+        stated, found = parse_preferences(p_frame, p_label, [s.id for s in parsed_startups],
+                                          [m.id for m in parsed_mentors])
+        problems += found
+
     rules, found = make_rules({**rule_values, **rule_overrides}, "programme.yaml")
     problems += found
     if problems:
         raise InputError(problems)
+    # where each startup came from, so later checks (eligibility screening) can name file and row
+    rows = {s.id: n + 2 for n, s in enumerate(parsed_startups)}
     return Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
                   name=str(meta.get("cohort", name)), history=past,
-                  meta={**meta, "folder": str(folder) if folder else None})
+                  meta={**meta, "folder": str(folder) if folder else None,
+                        "startups_source": s_label, "startup_rows": rows,
+                        "source_path": str(source) if isinstance(source, str | os.PathLike) else None,
+                        "preferences_path": preferences_path},
+                  preferences=stated)
 
 
 def _find_table(folder: Path, stem: str) -> Path:
@@ -551,7 +641,15 @@ def write_result_csv(result: Any, directory: str | os.PathLike) -> list[str]:
         write_frame(result.assignments, folder / "assignments.csv"),
         write_frame(result.startups.reset_index(), folder / "startups.csv"),
         write_frame(result.mentors.reset_index(), folder / "mentors.csv"),
-    ]
+    ] + _screening_csv(result, folder)
+
+
+def _screening_csv(result: Any, folder: Path) -> list[str]:
+    """``screening.csv`` (per startup: verdict, reason, each criterion) when the cohort was screened."""
+    screening = getattr(result, "screening", None)
+    if screening is None:
+        return []
+    return [write_frame(screening.verdicts.reset_index(), folder / "screening.csv")]
 
 
 def _json_default(value: Any) -> Any:
@@ -567,3 +665,58 @@ def write_result_json(result: Any, path: str | os.PathLike) -> str:
     with atomic_write(path, encoding="utf-8") as stream:
         json.dump(result.to_dict(), stream, indent=2, default=_json_default, ensure_ascii=False)
     return str(path)
+
+
+def read_result(directory: str | os.PathLike) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The ``result.json`` document and ``assignments.csv`` table of a result folder.
+
+    The folder is what ``matcher match PATH --out DIR`` writes.
+    """
+    folder = Path(directory)
+    path = folder / "result.json"
+    if not path.exists():
+        raise InputError([InputProblem(str(path), None, None, "file not found",
+                                       "pass the folder written by 'matcher match PATH --out DIR'")])
+    document = _read_document(path)
+    source = document.get("source") if isinstance(document, Mapping) else None
+    if not isinstance(source, Mapping) or not source.get("cohort_path"):
+        raise InputError([InputProblem(path.name, None, "source", "does not say which cohort was matched",
+                                       "match the cohort again with this version of matcher")])
+    frame, label = read_table(folder / "assignments.csv", name="assignments")
+    missing = {"startup_id", "mentor_id", "score"} - set(frame.columns)
+    if missing:
+        raise InputError([InputProblem(label, 1, sorted(missing)[0], "required column is missing",
+                                       "use the assignments.csv written by 'matcher match'")])
+    return dict(document), frame
+
+
+def read_ratings(source: Source, cohort: Cohort | None = None) -> pd.DataFrame:
+    """Ratings of how well pairs worked: columns ``startup_id``, ``mentor_id``, ``rating`` (1–5).
+
+    Other columns (e.g. ``context``) are kept. With ``cohort``, the ids must be the cohort's.
+    Every problem is reported with the file, row and field.
+    """
+    frame, label = read_table(source, name="ratings")
+    rows = _Rows(frame, label, {"startup_id", "mentor_id", "rating"})
+    if not rows.ok:
+        raise InputError(rows.problems)
+    known = None if cohort is None else ({s.id for s in cohort.startups}, {m.id for m in cohort.mentors})
+    values = []
+    for row, r in rows.records():
+        for field, pool in (("startup_id", known and known[0]), ("mentor_id", known and known[1])):
+            value = rows.text(row, r, field)
+            if value and pool is not None and value not in pool:
+                near = difflib.get_close_matches(value, sorted(pool), n=1)
+                rows.add(row, field, f"names unknown id '{value}'",
+                         f"did you mean '{near[0]}'?" if near else "use ids of the cohort")
+        try:
+            number = float(r["rating"])
+        except ValueError:
+            number = float("nan")
+        if not (1 <= number <= 5 and number.is_integer()):
+            rows.add(row, "rating", f"'{r['rating']}' is not a rating from 1 to 5",
+                     "rate each pair 1 (poorly) to 5 (very well)")
+        values.append(number)
+    if rows.problems:
+        raise InputError(rows.problems)
+    return frame.assign(rating=np.array(values, dtype=float))

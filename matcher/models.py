@@ -21,6 +21,7 @@ __all__ = [
     "Cohort",
     "Assignment",
     "MatchResult",
+    "Preferences",
     "STATUSES",
     "MENTOR_KINDS",
 ]
@@ -108,6 +109,32 @@ class Rules:
         return replace(self, **changes)
 
 
+@dataclass(frozen=True, eq=False)
+class Preferences:
+    """Stated preferences of a cohort, one entry per (startup, mentor) pair mentioned.
+
+    Startups rank mentors (``ranks``: 1 = first choice, ``None`` = not ranked); mentors bid on
+    startups (``bids``: ``"yes"``, ``"maybe"``, ``"no"``, or ``""`` for no bid). A ``"no"`` is a
+    hard rule; the rest enter the affinity as the ``preference`` component (see
+    :mod:`matcher.preferences`).
+    """
+
+    startup_ids: tuple[str, ...]
+    mentor_ids: tuple[str, ...]
+    ranks: tuple[int | None, ...]
+    bids: tuple[str, ...]
+    source: str = "preferences"
+
+    def __len__(self) -> int:
+        return len(self.startup_ids)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``startup_id``, ``mentor_id``, ``startup_rank`` (nullable int), ``mentor_bid``."""
+        return pd.DataFrame({
+            "startup_id": list(self.startup_ids), "mentor_id": list(self.mentor_ids),
+            "startup_rank": pd.array(list(self.ranks), dtype="Int64"), "mentor_bid": list(self.bids)})
+
+
 @dataclass(frozen=True)
 class Cohort:
     """Startups, mentors and rules of one cohort, as loaded by :func:`matcher.load_cohort`."""
@@ -118,6 +145,7 @@ class Cohort:
     name: str = "cohort"
     history: tuple[tuple[str, str, str], ...] = ()  # (cohort, startup_id, mentor_id)
     meta: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    preferences: Preferences | None = field(default=None, compare=False)
 
     @property
     def startup_ids(self) -> np.ndarray:
@@ -245,6 +273,9 @@ class MatchResult:
         One row per pair: ids, names, mentor kind, score and its weighted components.
     startups, mentors : DataFrame
         Per-startup summary (mentors, total, mean, weakest score) and per-mentor load vs capacity.
+    screening : Screening or None
+        The eligibility screening that chose which startups were matched (``excluded`` says who was
+        left out and why), or None when the cohort was not screened.
     """
 
     cohort: Cohort
@@ -254,6 +285,7 @@ class MatchResult:
     startups: pd.DataFrame
     mentors: pd.DataFrame
     rules: Rules
+    screening: Any = None  # matcher.eligibility.Screening, when the cohort was screened
 
     def to_csv(self, directory: str) -> list[str]:
         """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
@@ -284,6 +316,37 @@ class MatchResult:
                 "require_common_language": self.rules.require_common_language,
             },
             "assignments": self.assignments.to_dict(orient="records"),
+            # what `matcher explain RESULT_DIR` needs to reload the cohort and re-solve
+            "source": {
+                "cohort_path": _resolved(self.cohort.meta.get("source_path")),
+                "preferences_path": _resolved(self.cohort.meta.get("preferences_path")),
+                "rules": _rules_record(self.rules),
+                "screen": self.screening is not None,
+                "override_eligibility": list(self.screening.overridden) if self.screening is not None else [],
+            },
             "startups": self.startups.reset_index().to_dict(orient="records"),
             "mentors": self.mentors.reset_index().to_dict(orient="records"),
+            "excluded": dict(self.screening.excluded) if self.screening is not None else {},
         }
+
+
+def _rules_record(rules: Rules) -> dict[str, Any]:
+    """Every field of ``rules`` as JSON-ready values (tuples become lists)."""
+    from dataclasses import fields
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, np.generic):
+            return value.item()
+        return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+
+    return {f.name: plain(getattr(rules, f.name)) for f in fields(rules)}
+
+
+def _resolved(path: Any) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).resolve()) if path else None

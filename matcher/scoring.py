@@ -7,7 +7,11 @@ A pair's score is ``sum(weights[c] * components[c])`` over the components
   would leave the text weight with little effect);
 * ``domain``: cosine similarity of their AI-domain taxonomy vectors;
 * ``needs``: the share of the startup's needs (weighted, most important first) the mentor offers;
-* ``language``: the share of the startup's languages the mentor speaks.
+* ``language``: the share of the startup's languages the mentor speaks;
+* ``preference``: the stated preferences (startup ranks, mentor bids) normalised as described in
+  :mod:`matcher.preferences`. It is 0 for a cohort without stated preferences and then weighs 0, so
+  such cohorts score exactly as they would without it; with stated preferences it weighs the
+  programme's ``weights.preference``, or 0.2 when the programme does not say.
 
 Every component lies in [0, 1]. Conflicts of interest, pairs the programme forbids, and (when the
 programme requires it) pairs without a common language are hard rules: :attr:`Scores.forbidden`,
@@ -25,11 +29,12 @@ import pandas as pd
 from matcher.errors import InputError, InputProblem
 from matcher.features import ProfileVectorizer, ProfileVectors
 from matcher.models import DEFAULT_WEIGHTS, Cohort
+from matcher.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, preference_component
 
 __all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS"]
 
 #: Component names, in the order they are summed.
-COMPONENTS = ("text", "domain", "needs", "language")
+COMPONENTS = ("text", "domain", "needs", "language", "preference")
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +52,7 @@ class Scores:
     forbidden : bool array of shape (n_startups, n_mentors)
         Pairs that must not be made, for any of the ``reasons``.
     reasons : mapping of str to bool array of shape (n_startups, n_mentors)
-        Why pairs are forbidden (``conflict``, ``language``, ``rules``).
+        Why pairs are forbidden (``conflict``, ``language``, ``bid`` (the mentor said no), ``rules``).
     """
 
     values: np.ndarray
@@ -147,14 +152,25 @@ class AffinityModel:
         s = self.vectorizer_.transform(cohort.startups)
         m = self.vectorizer_.transform(cohort.mentors)
         components = component_matrices(s, m)
+        weights = dict(self.weights_)
+        prefs = cohort.preferences
+        if prefs is not None:
+            capacity = [mentor.capacity for mentor in cohort.mentors]
+            components["preference"] = preference_component(prefs, s.ids, m.ids, capacity)
+            if "preference" not in (DEFAULT_WEIGHTS if self.weights is None else self.weights):
+                weights["preference"] = DEFAULT_PREFERENCE_WEIGHT
+        else:
+            components["preference"] = np.zeros(components["text"].shape)
         values = np.zeros(components["text"].shape)
         for name in COMPONENTS:
-            values = values + self.weights_[name] * components[name]
+            values = values + weights[name] * components[name]
         reasons = {"conflict": conflict_mask(cohort)}
         if self.require_common_language:
             reasons["language"] = components["language"] == 0
+        if prefs is not None:
+            reasons["bid"] = bid_no_mask(prefs, s.ids, m.ids)
         forbidden = np.logical_or.reduce(list(reasons.values()))
-        return Scores(values, s.ids, m.ids, components, dict(self.weights_), forbidden, reasons)
+        return Scores(values, s.ids, m.ids, components, weights, forbidden, reasons)
 
 
 def component_matrices(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:

@@ -69,7 +69,9 @@ def test_rule_overrides_and_pins(spring_cohort):
     s0, m0 = spring_cohort.startups[0].id, spring_cohort.mentors[-1].id
     result = matcher.match_cohort(spring_cohort, k=2, pinned=((s0, m0),), solver="cpsat")
     pairs = set(map(tuple, result.assignment.pairs[["startup_id", "mentor_id"]].values.tolist()))
-    assert (s0, m0) in pairs and len(pairs) == 2 * len(spring_cohort.startups)
+    # screening leaves out s-portpulse and s-lanelogic: 9 of the 11 spring startups are matched
+    assert len(result.cohort.startups) == 9
+    assert (s0, m0) in pairs and len(pairs) == 2 * len(result.cohort.startups)
     assert result.assignment.solver == "cpsat"
     with pytest.raises(InputError, match="'colour': is not a rule"):
         matcher.match_cohort(spring_cohort, colour="blue")
@@ -78,8 +80,11 @@ def test_rule_overrides_and_pins(spring_cohort):
 
 
 def test_infeasible_cohort_raises_with_diagnosis(spring_cohort):
+    # the 9 screened startups fit k=8 (72 places of 75); all 11 do not fit k=7
+    with pytest.raises(InfeasibleError, match="9 startups need 81 mentor places.*75 in all: 6 short"):
+        matcher.match_cohort(spring_cohort, k=9)
     with pytest.raises(InfeasibleError, match="need 77 mentor places.*75 in all: 2 short"):
-        matcher.match_cohort(spring_cohort, k=7)
+        matcher.match_cohort(spring_cohort, k=7, screen=False)
 
 
 def test_weights_are_validated(spring_cohort):
@@ -90,10 +95,13 @@ def test_weights_are_validated(spring_cohort):
 def test_results_write_csv_and_json(tmp_path, spring_cohort):
     result = matcher.match_cohort(spring_cohort)
     paths = result.to_csv(tmp_path)
-    assert sorted(p.split("/")[-1] for p in paths) == ["assignments.csv", "mentors.csv", "startups.csv"]
+    assert sorted(p.split("/")[-1] for p in paths) == ["assignments.csv", "mentors.csv", "screening.csv",
+                                                       "startups.csv"]
     with open(result.to_json(tmp_path / "result.json")) as stream:
         document = json.load(stream)
-    assert document["status"] == "optimal" and len(document["assignments"]) == 33
+    # 9 eligible startups × k=3; the 2 left out are recorded with their reasons
+    assert document["status"] == "optimal" and len(document["assignments"]) == 27
+    assert sorted(document["excluded"]) == ["s-lanelogic", "s-portpulse"]
 
 
 def test_same_cohort_same_result(spring_cohort):

@@ -17,6 +17,7 @@ from matcher.solve.cpsat import CpSatSolver
 from matcher.solve.diagnose import counting_checks, diagnose, hall_violation
 from matcher.solve.flow import FlowSolver
 from matcher.solve.problem import Problem, make_problem
+from matcher.solve.stable import StableSolver
 
 __all__ = [
     "assign",
@@ -47,6 +48,10 @@ class Solver(Protocol):
 
 #: Registered backends, in the order ``solver="auto"`` tries them (fastest first).
 SOLVERS: dict[str, Solver] = {"flow": FlowSolver(), "cpsat": CpSatSolver()}
+# Deferred acceptance comes after the optimisers, so "auto" never picks it: it is chosen by name,
+# "stable" (startups propose) or "stable-mentors" (mentors propose).
+SOLVERS["stable"] = StableSolver(proposing="startups")
+SOLVERS["stable-mentors"] = StableSolver(proposing="mentors")
 
 
 def register_solver(solver: Solver) -> None:
@@ -122,8 +127,10 @@ def assign(
         Most startups each mentor takes.
     forbidden, pinned : iterable of (startup_id, mentor_id), or bool array of the scores' shape
         Pairs that must never / must always be made.
-    solver : {"auto", "flow", "cpsat"} or a Solver
-        Backend; ``auto`` picks the fastest one that can express the rules.
+    solver : {"auto", "flow", "cpsat", "stable", "stable-mentors"} or a Solver
+        Backend; ``auto`` picks the fastest one that can express the rules. ``stable`` and
+        ``stable-mentors`` return a stable assignment (deferred acceptance, startups or mentors
+        proposing; see :mod:`matcher.solve.stable`) rather than the best total.
     time_limit : float, optional
         Seconds the backend may take (the flow backend finishes without one).
     seed : int

@@ -1,0 +1,595 @@
+"""Eligibility screening: which applicants meet the programme's rules on the cohort's start date.
+
+The rules are data (the ``eligibility`` mapping of ``programme.yaml``, see :class:`EligibilityRules`);
+the defaults are the accelerator's published criteria:
+
+* ``young_company``: incorporated in Hong Kong less than 3 years before the start date, counted in
+  calendar years (``incorporated_on > start_date − 3 years``, not ``days / 365 < 3``);
+* ``local_founders``: strictly more than half the founders are HK permanent residents;
+* ``local_operations``: the business operates mainly in Hong Kong;
+* ``founder_control``: the founders hold strictly more than 50% of the shares;
+* ``ai_company``: at least 50% of the employees' work is AI-related.
+
+Each criterion is ``pass``, ``fail`` or ``unknown`` for each startup, with the value that decided
+it. Missing evidence (an empty field) is ``unknown``, never a pass: a startup is eligible only when
+every criterion passes. Startups that are not eligible are left out of matching with the reason
+recorded, unless the programme office overrides the decision by startup id. Malformed evidence (a
+non-number, a bad date, more HK-permanent founders than founders) raises :class:`InputError`
+naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from matcher.errors import InputError, InputProblem
+from matcher.models import Cohort
+
+__all__ = [
+    "EligibilityRules",
+    "Screening",
+    "screen",
+    "eligibility_rules",
+    "has_eligibility_data",
+    "CRITERIA",
+    "EVIDENCE_FIELDS",
+]
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+ELIGIBLE, INELIGIBLE = "eligible", "ineligible"
+
+#: Criterion names, in the order of the published rules.
+CRITERIA = ("young_company", "local_founders", "local_operations", "founder_control", "ai_company")
+
+#: Startup fields (columns of ``startups.csv``) that carry the evidence.
+EVIDENCE_FIELDS = ("incorporated_on", "founders_total", "founders_hk_permanent", "operates_mainly_in_hk",
+                   "founder_share_pct", "ai_work_pct")
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Excel date cells read as text carry a midnight time: the date alone is meant.
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
+#: The largest sensible value of each threshold: a share of founders, or a percentage.
+_CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0}
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    """The programme's eligibility criteria, as written under ``eligibility:`` in ``programme.yaml``.
+
+    A criterion set to ``None`` (or ``false`` for the yes/no ones) is not checked.
+
+    Parameters
+    ----------
+    max_age_years : int or None, default 3
+        Incorporated less than this many calendar years before the start date:
+        ``incorporated_on > start_date − max_age_years`` (29 February steps back to 28 February).
+    hk_permanent_above : float or None, default 0.5
+        Share of the founders who are HK permanent residents must be strictly above this
+        (0.5: a strict majority; exactly half fails).
+    operates_mainly_in_hk : bool, default True
+        ``operates_mainly_in_hk`` must be ``yes``.
+    founder_share_above : float or None, default 50
+        The founders together must hold strictly more than this percentage of the shares.
+    ai_work_at_least : float or None, default 50
+        At least this percentage of the employees' work must be AI-related (exactly 50 passes).
+    override : tuple of str
+        Startup ids the programme office admits to matching even though they fail or are unknown.
+
+    Examples
+    --------
+    >>> rules = EligibilityRules(max_age_years=5, override=("s-portpulse",))
+    >>> rules.active
+    ('young_company', 'local_founders', 'local_operations', 'founder_control', 'ai_company')
+    >>> EligibilityRules(operates_mainly_in_hk=False, ai_work_at_least=None).active
+    ('young_company', 'local_founders', 'founder_control')
+    """
+
+    max_age_years: int | None = 3
+    hk_permanent_above: float | None = 0.5
+    operates_mainly_in_hk: bool = True
+    founder_share_above: float | None = 50.0
+    ai_work_at_least: float | None = 50.0
+    override: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> tuple[str, ...]:
+        """Names of the criteria this programme checks, in order."""
+        on = {
+            "young_company": self.max_age_years is not None,
+            "local_founders": self.hk_permanent_above is not None,
+            "local_operations": bool(self.operates_mainly_in_hk),
+            "founder_control": self.founder_share_above is not None,
+            "ai_company": self.ai_work_at_least is not None,
+        }
+        return tuple(name for name in CRITERIA if on[name])
+
+
+def eligibility_rules(values: Mapping[str, Any] | None, label: str = "programme.yaml") -> EligibilityRules:
+    """:class:`EligibilityRules` from the ``eligibility`` mapping of a programme file.
+
+    Raises
+    ------
+    InputError
+        Naming every unknown key or refused value (field ``eligibility.<key>``).
+
+    Examples
+    --------
+    >>> eligibility_rules({"founder_share_above": 60, "override": ["s-coldpick"]}).override
+    ('s-coldpick',)
+    >>> eligibility_rules({"max_age_yrs": 3})
+    Traceback (most recent call last):
+    ...
+    matcher.errors.InputError: 1 problem in the input:
+      - programme.yaml, field 'eligibility.max_age_yrs': unknown key (did you mean 'max_age_years'?)
+    """
+    if values is None:
+        return EligibilityRules()
+    if not isinstance(values, Mapping):
+        raise InputError([InputProblem(label, None, "eligibility", "is not a mapping",
+                                       "write e.g. 'eligibility: {max_age_years: 3}'")])
+    known = [f.name for f in fields(EligibilityRules)]
+    problems, clean = [], {}
+    for key, value in values.items():
+        where = f"eligibility.{key}"
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"
+            problems.append(InputProblem(label, None, where, "unknown key", hint))
+        elif key == "override":
+            items = [value] if isinstance(value, str) else value
+            if items is None:
+                items = []
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                problems.append(InputProblem(label, None, where, f"{value!r} is not a list of startup ids",
+                                             "write e.g. 'override: [s-cantocaption]'"))
+            else:
+                clean[key] = tuple(items)
+        elif key == "operates_mainly_in_hk":
+            if not isinstance(value, bool):
+                problems.append(InputProblem(label, None, where, f"{value!r} is not true or false",
+                                             "write true to require it, false to skip the check"))
+            else:
+                clean[key] = value
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                    or not math.isfinite(value) or value < 0):
+            problems.append(InputProblem(label, None, where, f"{value!r} is not a number of 0 or more",
+                                         "write a number, or null to skip this criterion"))
+        elif key == "max_age_years" and value is not None and not float(value).is_integer():
+            problems.append(InputProblem(label, None, where, f"{value!r} is not a whole number of years",
+                                         "write e.g. 3"))
+        elif value is not None and value > _CEILING.get(key, math.inf):
+            # above the ceiling no startup could pass: surely a typo (0.5 written as 50, or 500%)
+            problems.append(InputProblem(label, None, where, f"{value!r} is out of range",
+                                         f"write a number from 0 to {_CEILING[key]:g}"))
+        else:
+            clean[key] = int(value) if key == "max_age_years" and value is not None else value
+    if problems:
+        raise InputError(problems)
+    return EligibilityRules(**clean)
+
+
+def has_eligibility_data(cohort: Cohort) -> bool:
+    """True when the programme sets eligibility rules or any startup carries an evidence field.
+
+    A cohort without either (e.g. built from two bare DataFrames) has nothing to screen, so
+    :func:`matcher.match_cohort` skips screening it by default.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> has_eligibility_data(matcher.load_cohort("data/spring-2026"))
+    True
+    """
+    if "eligibility" in cohort.meta:
+        return True
+    return any(name in s.attributes for s in cohort.startups for name in EVIDENCE_FIELDS)
+
+
+# ---------------------------------------------------------------- evidence
+
+class _Evidence:
+    """Reads one table's evidence fields, collecting every malformed value as a problem."""
+
+    def __init__(self, cohort: Cohort):
+        self.label = str(cohort.meta.get("startups_source") or "startups")
+        rows = cohort.meta.get("startup_rows") or {}
+        # io records each startup's row in the file; a cohort built by hand counts from the top
+        self.rows = {s.id: rows.get(s.id, n + 2) for n, s in enumerate(cohort.startups)}
+        self.problems: list[InputProblem] = []
+
+    def problem(self, sid: str, name: str, message: str, hint: str) -> None:
+        self.problems.append(InputProblem(self.label, self.rows[sid], name, message, hint))
+
+    def date(self, sid: str, attributes: Mapping[str, Any], name: str) -> dt.date | None:
+        text = str(attributes.get(name, "") or "").strip()
+        if not text:
+            return None
+        if midnight := _MIDNIGHT.fullmatch(text):
+            text = midnight.group(1)
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.problem(sid, name, f"'{text}' is not a date",
+                      "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
+            return None
+
+    def number(self, sid: str, attributes: Mapping[str, Any], name: str, *, low: float, high: float | None,
+               whole: bool = False) -> float | None:
+        text = str(attributes.get(name, "") or "").strip()
+        if not text:
+            return None
+        kind = "whole number" if whole else "number"
+        span = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or (whole and not value.is_integer()):
+            self.problem(sid, name, f"'{text}' is not a {kind}", f"write a {kind} {span}")
+            return None
+        if value < low or (high is not None and value > high):
+            self.problem(sid, name, f"{text} is out of range", f"write a {kind} {span}")
+            return None
+        return value
+
+    def yes_no(self, sid: str, attributes: Mapping[str, Any], name: str) -> bool | None:
+        text = str(attributes.get(name, "") or "").strip()
+        if not text:
+            return None
+        if text.lower() not in ("yes", "no"):
+            self.problem(sid, name, f"'{text}' is not yes or no", "write yes or no")
+            return None
+        return text.lower() == "yes"
+
+
+def _missing(name: str) -> str:
+    return f"{name} is empty (no evidence supplied)"
+
+
+# ---------------------------------------------------------------- criteria
+# Each criterion reads its evidence and returns (status, value that decided it, reason in words).
+
+Outcome = tuple[str, str, str]
+
+
+def _young_company(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+                   start: dt.date | None) -> Outcome:
+    incorporated = ev.date(sid, a, "incorporated_on")
+    if incorporated is None:
+        return UNKNOWN, "", _missing("incorporated_on")
+    assert start is not None  # screen() refuses an age rule without a start date
+    cutoff = years_before(start, rules.max_age_years or 0)
+    if incorporated > cutoff:
+        return PASS, incorporated.isoformat(), f"incorporated {incorporated}, after the cut-off {cutoff}"
+    return (FAIL, incorporated.isoformat(),
+            f"incorporated {incorporated}, not after the cut-off {cutoff} "
+            f"({rules.max_age_years} years before the start date {start})")
+
+
+def _local_founders(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+                    start: dt.date | None) -> Outcome:
+    total = ev.number(sid, a, "founders_total", low=1, high=None, whole=True)
+    local = ev.number(sid, a, "founders_hk_permanent", low=0, high=None, whole=True)
+    if total is not None and local is not None and local > total:
+        ev.problem(sid, "founders_hk_permanent", f"{local:g} is more than founders_total ({total:g})",
+                "count only founders, from 0 to founders_total")
+        return UNKNOWN, "", "founders_hk_permanent is malformed"
+    if total is None or local is None:
+        return UNKNOWN, "", _missing("founders_total" if total is None else "founders_hk_permanent")
+    value = f"{local:g} of {total:g}"
+    share = Fraction(str(rules.hk_permanent_above))
+    # exact arithmetic: with 0.5, 2 of 4 is exactly half and must fail
+    what = "half" if share == Fraction(1, 2) else f"{float(share):g} of them"
+    if Fraction(int(local)) > share * int(total):
+        return PASS, value, f"{value} founders are HK permanent residents, more than {what}"
+    return FAIL, value, f"{value} founders are HK permanent residents, not more than {what}"
+
+
+def _local_operations(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+                      start: dt.date | None) -> Outcome:
+    mainly = ev.yes_no(sid, a, "operates_mainly_in_hk")
+    if mainly is None:
+        return UNKNOWN, "", _missing("operates_mainly_in_hk")
+    if mainly:
+        return PASS, "yes", "operates mainly in Hong Kong"
+    return FAIL, "no", "does not operate mainly in Hong Kong"
+
+
+def _founder_control(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+                     start: dt.date | None) -> Outcome:
+    pct = ev.number(sid, a, "founder_share_pct", low=0, high=100)
+    if pct is None:
+        return UNKNOWN, "", _missing("founder_share_pct")
+    limit = rules.founder_share_above
+    if pct > limit:
+        return PASS, f"{pct:g}", f"founders hold {pct:g}% of the shares, more than {limit:g}%"
+    return FAIL, f"{pct:g}", f"founders hold {pct:g}% of the shares, not more than {limit:g}%"
+
+
+def _ai_company(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+                start: dt.date | None) -> Outcome:
+    pct = ev.number(sid, a, "ai_work_pct", low=0, high=100)
+    if pct is None:
+        return UNKNOWN, "", _missing("ai_work_pct")
+    floor = rules.ai_work_at_least
+    if pct >= floor:
+        return PASS, f"{pct:g}", f"{pct:g}% of the work is AI-related, at least {floor:g}%"
+    return FAIL, f"{pct:g}", f"{pct:g}% of the work is AI-related, less than {floor:g}%"
+
+
+_CHECKS: dict[str, Callable[..., Outcome]] = {
+    "young_company": _young_company,
+    "local_founders": _local_founders,
+    "local_operations": _local_operations,
+    "founder_control": _founder_control,
+    "ai_company": _ai_company,
+}
+
+
+def _rule_text(name: str, rules: EligibilityRules, start: dt.date | None) -> str:
+    """The rule in words, with the programme's numbers, for the table."""
+    if name == "young_company":
+        return f"incorporated after {years_before(start, rules.max_age_years or 0)}" if start else ""
+    if name == "local_founders":
+        share = Fraction(str(rules.hk_permanent_above))
+        return ("more than half the founders HK permanent residents" if share == Fraction(1, 2)
+                else f"more than {float(share):g} of the founders HK permanent residents")
+    if name == "local_operations":
+        return "operates mainly in Hong Kong"
+    if name == "founder_control":
+        return f"founders hold more than {rules.founder_share_above:g}% of the shares"
+    return f"at least {rules.ai_work_at_least:g}% of the work AI-related"
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier; 29 February falls back to 28 February.
+
+    Examples
+    --------
+    >>> years_before(dt.date(2026, 9, 7), 3)
+    datetime.date(2023, 9, 7)
+    >>> years_before(dt.date(2028, 2, 29), 3)
+    datetime.date(2025, 2, 28)
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def _start_date(cohort: Cohort, start_date: Any) -> dt.date | None:
+    value = start_date if start_date is not None else cohort.meta.get("start_date")
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        source = "programme.yaml" if start_date is None else "argument 'start_date'"
+        raise InputError([InputProblem(source, None, "start_date", f"'{text}' is not a date",
+                                       "write YYYY-MM-DD, e.g. 2026-03-02")]) from None
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True, eq=False)
+class Screening:
+    """The result of :func:`screen`: each startup's criteria, verdict and whether it is matched.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per startup and criterion: ``startup_id``, ``name``, ``criterion``, ``status``
+        (``pass`` / ``fail`` / ``unknown``), ``value`` (the evidence that decided it, as text),
+        ``rule`` (the criterion in words) and ``reason``.
+    verdicts : DataFrame
+        One row per startup, indexed by ``startup_id``: ``name``, one status column per criterion,
+        ``verdict`` (``eligible`` / ``ineligible`` / ``unknown``), ``overridden``, ``included``
+        and ``reason``.
+    rules : EligibilityRules
+        The rules applied, overrides included.
+    start_date : date or None
+        The date the rules were checked on.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> cohort = matcher.load_cohort("data/autumn-2026")
+    >>> screening = matcher.screen(cohort, override=["s-cantocaption"])
+    >>> screening
+    Screening(8 of 10 included, 2 left out, 1 overridden)
+    >>> sorted(screening.excluded)
+    ['s-coldpick', 's-shelfmind']
+    >>> len(screening.apply(cohort).startups)
+    8
+    """
+
+    table: pd.DataFrame
+    verdicts: pd.DataFrame
+    rules: EligibilityRules
+    start_date: dt.date | None
+
+    @property
+    def eligible_ids(self) -> tuple[str, ...]:
+        """Ids of the startups that go on to matching (eligible, or overridden), in cohort order."""
+        return tuple(self.verdicts.index[self.verdicts["included"]])
+
+    @property
+    def excluded(self) -> dict[str, str]:
+        """Startup id → why it is left out of matching, for every startup left out."""
+        out = self.verdicts[~self.verdicts["included"]]
+        return dict(zip(out.index, out["reason"]))
+
+    @property
+    def overridden(self) -> tuple[str, ...]:
+        """Ids of the startups matched only because the programme office overrode the verdict."""
+        return tuple(self.verdicts.index[self.verdicts["overridden"]])
+
+    def summary(self) -> str:
+        """Who is screened in, and who is left out and why, in a few lines."""
+        v = self.verdicts
+        lines = [f"{int(v['included'].sum())} of {len(v)} startups go on to matching"
+                 + (f" (checked on {self.start_date})" if self.start_date else "")
+                 + (f"; {len(self.excluded)} left out:" if self.excluded else ".")]
+        lines += [f"  - {v.at[sid, 'name']} ({sid}): {reason}" for sid, reason in self.excluded.items()]
+        lines += [f"  + {v.at[sid, 'name']} ({sid}): {v.at[sid, 'reason']}"
+                  for sid in self.overridden]
+        return "\n".join(lines)
+
+    def apply(self, cohort: Cohort) -> Cohort:
+        """The cohort without the startups left out, ready to match.
+
+        Mentor conflicts, forbidden pairs and history rows naming a startup left out are dropped
+        with it (they cannot matter any more); the screening itself is kept in
+        ``cohort.meta["screening"]``. A pinned pair naming a startup left out is refused: the
+        programme wants that pair, so it must override the verdict or drop the pin.
+
+        Raises
+        ------
+        InputError
+            The cohort holds startups this screening did not see, or a pin names a startup left out.
+        """
+        unseen = [s.id for s in cohort.startups if s.id not in self.verdicts.index]
+        if unseen:
+            raise InputError([InputProblem("screening", None, None,
+                                           f"did not screen startup(s) {', '.join(unseen)}",
+                                           "screen this cohort with matcher.screen(cohort) first")])
+        keep = set(self.eligible_ids)
+        excluded = self.excluded
+        pins = [InputProblem("rules", None, "pinned",
+                             f"pair ({s}, {m}) names {s}, left out by screening: {excluded[s]}",
+                             f"add {s} to the eligibility overrides, or remove the pin")
+                for s, m in cohort.rules.pinned if s in excluded]
+        if pins:
+            raise InputError(pins)
+        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden if p[0] in keep))
+        mentors = tuple(replace(m, conflicts=tuple(c for c in m.conflicts if c in keep))
+                        if set(m.conflicts) - keep else m for m in cohort.mentors)
+        # replace() keeps every other field of the cohort (preferences, ...) as it is
+        return replace(
+            cohort,
+            startups=tuple(s for s in cohort.startups if s.id in keep),
+            mentors=mentors,
+            rules=rules,
+            history=tuple(h for h in cohort.history if h[1] in keep),
+            meta={**cohort.meta, "screening": self},
+        )
+
+    def __repr__(self) -> str:
+        v = self.verdicts
+        return (f"Screening({int(v['included'].sum())} of {len(v)} included, "
+                f"{len(self.excluded)} left out, {len(self.overridden)} overridden)")
+
+
+def screen(cohort: Cohort, *, rules: EligibilityRules | Mapping[str, Any] | None = None,
+           override: Iterable[str] = (), start_date: dt.date | str | None = None) -> Screening:
+    """Check every startup of a cohort against the programme's eligibility rules.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A loaded cohort; the evidence is in each startup's ``attributes`` (the columns of
+        ``startups.csv``), the rules in ``cohort.meta["eligibility"]`` and the date in
+        ``cohort.meta["start_date"]`` (both from ``programme.yaml``).
+    rules : EligibilityRules or mapping, optional
+        Replaces the programme's rules (defaults: the accelerator's published criteria).
+    override : iterable of str
+        More startup ids to admit to matching whatever their verdict (added to the programme's).
+    start_date : date or str, optional
+        Replaces the programme's start date.
+
+    Returns
+    -------
+    Screening
+        ``table`` (startup × criterion), ``verdicts`` (one row per startup), ``eligible_ids``,
+        ``excluded`` (id → reason) and ``apply(cohort)``.
+
+    Raises
+    ------
+    InputError
+        Malformed evidence (naming the file, row and field), an override naming an unknown
+        startup, or an age rule with no start date.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> screening = matcher.screen(matcher.load_cohort("data/spring-2026"))
+    >>> len(screening.eligible_ids)
+    9
+    >>> screening.excluded["s-lanelogic"]
+    'fails local_founders: 2 of 4 founders are HK permanent residents, not more than half'
+    >>> screening.verdicts.loc["s-kindbot", ["ai_company", "verdict"]].tolist()
+    ['pass', 'eligible']
+    """
+    if rules is None:
+        rules = eligibility_rules(cohort.meta.get("eligibility"))
+    elif not isinstance(rules, EligibilityRules):
+        rules = eligibility_rules(rules, "argument 'rules'")
+    extra = (override,) if isinstance(override, str) else tuple(override)
+    ids = [s.id for s in cohort.startups]
+    unknown = [_unknown_override(sid, ids, "programme.yaml") for sid in rules.override if sid not in ids]
+    unknown += [_unknown_override(sid, ids, "argument 'override'") for sid in extra if sid not in ids]
+    rules = replace(rules, override=tuple(dict.fromkeys(rules.override + extra)))
+    if unknown:
+        raise InputError(unknown)
+    start = _start_date(cohort, start_date)
+    if "young_company" in rules.active and start is None:
+        raise InputError([InputProblem("programme.yaml", None, "start_date", "is missing",
+                                       "the eligibility rules are checked on this date: add "
+                                       "'start_date: YYYY-MM-DD', or set eligibility.max_age_years: null")])
+
+    evidence = _Evidence(cohort)
+    records, verdicts = [], []
+    for s in cohort.startups:
+        outcomes = {name: _CHECKS[name](evidence, s.id, s.attributes, rules, start) for name in rules.active}
+        for name, (status, value, reason) in outcomes.items():
+            records.append({"startup_id": s.id, "name": s.name, "criterion": name, "status": status,
+                            "value": value, "rule": _rule_text(name, rules, start), "reason": reason})
+        verdicts.append(_verdict(s.id, s.name, outcomes, s.id in rules.override))
+    if evidence.problems:
+        raise InputError(evidence.problems)
+
+    table = pd.DataFrame(records, columns=["startup_id", "name", "criterion", "status", "value", "rule",
+                                           "reason"])
+    frame = pd.DataFrame(verdicts, columns=["startup_id", "name", *rules.active, "verdict", "overridden",
+                                            "included", "reason"]).set_index("startup_id")
+    frame["overridden"] = frame["overridden"].astype(bool)
+    frame["included"] = frame["included"].astype(bool)
+    return Screening(table=table, verdicts=frame, rules=rules, start_date=start)
+
+
+def _unknown_override(sid: str, ids: list[str], source: str) -> InputProblem:
+    near = difflib.get_close_matches(sid, ids, n=1)
+    return InputProblem(source, None, "eligibility.override", f"names unknown startup id '{sid}'",
+                        f"did you mean '{near[0]}'?" if near else "use ids from startups.csv")
+
+
+def _verdict(sid: str, name: str, outcomes: Mapping[str, Outcome], override: bool) -> dict[str, Any]:
+    failed = [f"fails {c}: {why}" for c, (status, _, why) in outcomes.items() if status == FAIL]
+    unknown = [f"unknown {c}: {why}" for c, (status, _, why) in outcomes.items() if status == UNKNOWN]
+    # one failure settles it; otherwise missing evidence keeps the verdict open, never a pass
+    verdict = INELIGIBLE if failed else UNKNOWN if unknown else ELIGIBLE
+    reason = "; ".join(failed + unknown) or f"meets all {len(outcomes)} criteria"
+    overridden = override and verdict != ELIGIBLE
+    if overridden:
+        reason += "; admitted by override"
+    return {"startup_id": sid, "name": name, **{c: o[0] for c, o in outcomes.items()},
+            "verdict": verdict, "overridden": overridden, "included": verdict == ELIGIBLE or overridden,
+            "reason": reason}
