@@ -483,9 +483,11 @@ def run_batch(jobs_file: str | os.PathLike, *, force: bool = False, dask: Any = 
                     done(skipped)
                 else:
                     tasks.append(task)
+            cohorts = {task.job.name: task.cohort for task in tasks}
             for outcome, result in submit(tasks):
                 if result is not None:
-                    run_id = store.record(result, inputs_hash=outcome.inputs_hash, job=outcome.name,
+                    run_id = store.record(result, cohort=cohorts[outcome.name],
+                                          inputs_hash=outcome.inputs_hash, job=outcome.name,
                                           out_dir=str(outcome.job.out), adopt=outcome.job.adopt)
                     outcome = dataclasses.replace(outcome, run_id=run_id)
                     with atomic_write(outcome.job.out / MARKER, encoding="utf-8") as stream:

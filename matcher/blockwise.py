@@ -42,6 +42,9 @@ from matcher.scoring import COMPONENTS, AffinityModel, Scores, conflict_mask
 
 __all__ = ["score_blockwise"]
 
+#: The components computed from the profile vectors, block by block.
+BASE = ("text", "domain", "needs", "language")
+
 
 def _rows(vectors: ProfileVectors, start: int, stop: int) -> ProfileVectors:
     return ProfileVectors(ids=vectors.ids[start:stop], text=vectors.text[start:stop],
@@ -108,11 +111,11 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
     m = model.vectorizer_.transform(cohort.mentors)
     n_s, n_m = len(s), len(m)
     mentors = dask.delayed(m, pure=True)
-    parts: dict[str, list] = {name: [] for name in COMPONENTS}
+    parts: dict[str, list] = {name: [] for name in BASE}
     for start in range(0, n_s, block_rows):
         stop = min(start + block_rows, n_s)
         block = dask.delayed(_raw_block, pure=True)(_rows(s, start, stop), mentors)
-        for name in COMPONENTS:
+        for name in BASE:
             item = dask.delayed(_component, pure=True)(block, name)
             parts[name].append(da.from_delayed(item, shape=(stop - start, n_m), dtype=float))
     raw = {name: da.concatenate(blocks, axis=0) for name, blocks in parts.items()}
@@ -126,11 +129,29 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
             computed = dask.compute(components, scheduler="threads")[0]
         else:
             computed = runner.compute(components, sync=True)
+    # from here on as AffinityModel.score: stated preferences, weighted sum, forbidden pairs
+    weights = dict(model.weights_)
+    prefs = getattr(cohort, "preferences", None)
+    if "preference" in COMPONENTS:
+        if prefs is not None:
+            from matcher.models import DEFAULT_WEIGHTS
+            from matcher.preferences import DEFAULT_PREFERENCE_WEIGHT, preference_component
+
+            capacity = [mentor.capacity for mentor in cohort.mentors]
+            computed["preference"] = preference_component(prefs, s.ids, m.ids, capacity)
+            if "preference" not in (DEFAULT_WEIGHTS if rules.weights is None else rules.weights):
+                weights["preference"] = DEFAULT_PREFERENCE_WEIGHT
+        else:
+            computed["preference"] = np.zeros((n_s, n_m))
     values = np.zeros((n_s, n_m))
     for name in COMPONENTS:
-        values = values + model.weights_[name] * computed[name]
+        values = values + weights[name] * computed[name]
     reasons = {"conflict": conflict_mask(cohort)}
     if model.require_common_language:
         reasons["language"] = computed["language"] == 0
+    if prefs is not None:
+        from matcher.preferences import bid_no_mask
+
+        reasons["bid"] = bid_no_mask(prefs, s.ids, m.ids)
     forbidden = np.logical_or.reduce(list(reasons.values()))
-    return Scores(values, s.ids, m.ids, computed, dict(model.weights_), forbidden, reasons)
+    return Scores(values, s.ids, m.ids, computed, weights, forbidden, reasons)

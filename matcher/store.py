@@ -7,7 +7,8 @@ its schema up to date with the Alembic migrations shipped in ``matcher/migration
 It holds programmes, cohorts, the startups and mentors of each cohort exactly as they were matched,
 runs (the inputs hash, the rules, the solver, objective, bound, status and timings) and the pairs
 each run assigned. That is enough to solve a run again from the database alone
-(:meth:`Store.load_cohort`), and to feed the history rules of later cohorts:
+(:meth:`Store.load_cohort`, the cohort as filed: matching screens it again), and to feed the
+history rules of later cohorts:
 :meth:`Store.history_for` gives past pairs as ``(cohort, startup_id, mentor_id)`` tuples for
 :attr:`matcher.models.Cohort.history`, and :meth:`Store.mentor_load` how many startups each mentor
 took in a year.
@@ -20,10 +21,11 @@ Examples
 >>> import matcher
 >>> from matcher.store import Store
 >>> store = Store("sqlite://")                      # in memory; a file path or URL in practice
->>> result = matcher.match_cohort("data/spring-2026")
->>> run_id = store.record(result)
+>>> cohort = matcher.load_cohort("data/spring-2026")
+>>> result = matcher.match_cohort(cohort)             # 9 of the 11 startups are eligible
+>>> run_id = store.record(result, cohort=cohort)
 >>> store.run(run_id).status, len(store.pairs(run_id))
-('optimal', 33)
+('optimal', 27)
 >>> store.history_for("HK AI Lab Accelerator", before="2026-09-07")[0]
 ('spring-2026', 's-citysense', 'm-fatima-siddiqui')
 """
@@ -121,6 +123,8 @@ class Run(Base):
     inputs_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     rules: Mapped[dict] = mapped_column(sa.JSON)
     history: Mapped[list] = mapped_column(sa.JSON)
+    preferences: Mapped[dict | None] = mapped_column(sa.JSON)
+    meta: Mapped[dict] = mapped_column(sa.JSON)
     solver: Mapped[str] = mapped_column(sa.String(50))
     objective_name: Mapped[str] = mapped_column(sa.String(50))
     objective: Mapped[float] = mapped_column(sa.Double)
@@ -199,6 +203,35 @@ def _profile_from_json(kind: type, data: Mapping[str, Any]) -> Startup | Mentor:
             v = data[f.name]
             values[f.name] = dict(v) if f.name == "attributes" else _tupled(v)
     return kind(**values)
+
+
+def _preferences_json(prefs: Any) -> dict[str, Any] | None:
+    if prefs is None:
+        return None
+    return {f.name: _jsonable(getattr(prefs, f.name)) for f in dataclasses.fields(prefs)}
+
+
+def _preferences_from_json(values: Mapping[str, Any]) -> Any:
+    from matcher.models import Preferences
+
+    return Preferences(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _meta_json(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The cohort's programme settings that a re-solve reads (start date, eligibility, ...).
+
+    File locations are left out: a run is solved again from the store alone.
+    """
+    out = {}
+    for key, value in meta.items():
+        if key in ("folder", "source_path", "preferences_path", "run_id", "screening"):
+            continue
+        try:
+            json.dumps(_jsonable(value))
+        except (TypeError, ValueError):
+            continue  # not data (e.g. a screening object): a re-solve recomputes it
+        out[str(key)] = _jsonable(value)
+    return out
 
 
 def profiles_hash(cohort: Cohort) -> str:
@@ -306,12 +339,32 @@ class Store:
 
     # ------------------------------------------------------------ writing
 
-    def record(self, result: Any, *, inputs_hash: str = "", job: str = "", out_dir: str = "",
-               adopt: bool = False) -> int:
-        """Store a :class:`~matcher.models.MatchResult` with its inputs; returns the new run's id."""
+    def record(self, result: Any, *, cohort: Cohort | None = None, inputs_hash: str = "", job: str = "",
+               out_dir: str = "", adopt: bool = False) -> int:
+        """Store a :class:`~matcher.models.MatchResult` with its inputs; returns the new run's id.
+
+        Parameters
+        ----------
+        result : MatchResult
+        cohort : Cohort, optional
+            The cohort as it was given to :func:`matcher.match_cohort`. Needed when eligibility
+            screening left startups out (``result.cohort`` then holds only those matched, and the
+            scores were computed over all of them); by default ``result.cohort``.
+        inputs_hash, job, out_dir : str
+            What the batch that made the run knows of it.
+        adopt : bool
+            Make this run its cohort's matching for later cohorts' history.
+        """
         from matcher import __version__
 
-        cohort, a = result.cohort, result.assignment
+        a = result.assignment
+        if cohort is None:
+            if getattr(result, "screening", None) is not None and result.screening.excluded:
+                raise InputError([InputProblem("Store.record", None, "cohort",
+                                               "screening left startups out of this result",
+                                               "pass the cohort as given to match_cohort: "
+                                               "store.record(result, cohort=cohort)")])
+            cohort = result.cohort
         programme_name = str(cohort.meta.get("programme") or DEFAULT_PROGRAMME)
         version = profiles_hash(cohort)
         with Session(self.engine) as session, session.begin():
@@ -339,6 +392,8 @@ class Store:
                 session.execute(sa.update(Run).where(Run.cohort_id == row.id).values(adopted=False))
             run = Run(cohort_id=row.id, profiles_hash=version, job=job, inputs_hash=inputs_hash,
                       rules=rules_to_json(result.rules), history=_jsonable(cohort.history),
+                      preferences=_preferences_json(getattr(cohort, "preferences", None)),
+                      meta=_meta_json(cohort.meta),
                       solver=a.solver, objective_name=a.objective_name, objective=float(a.objective),
                       bound=float(a.bound), status=a.status,
                       timings={k: float(v) for k, v in a.timings.items()}, matcher_version=__version__,
@@ -431,14 +486,15 @@ class Store:
             key = {"cohort_id": run.cohort_id, "profiles_hash": run.profiles_hash}
             startups = session.scalars(sa.select(StartupRow).filter_by(**key).order_by(StartupRow.position))
             mentors = session.scalars(sa.select(MentorRow).filter_by(**key).order_by(MentorRow.position))
+            extra = {"preferences": _preferences_from_json(run.preferences)} \
+                if run.preferences is not None else {}
             return Cohort(
                 startups=tuple(_profile_from_json(Startup, s.data) for s in startups),
                 mentors=tuple(_profile_from_json(Mentor, m.data) for m in mentors),
                 rules=rules_from_json(run.rules), name=cohort.name,
                 history=tuple(tuple(h) for h in run.history),
-                meta={"programme": programme.name, "cohort": cohort.name,
-                      "start_date": cohort.start_date.isoformat() if cohort.start_date else None,
-                      "run_id": run.id},
+                meta={**run.meta, "programme": programme.name, "cohort": cohort.name, "run_id": run.id},
+                **extra,
             )
 
     def _matchings(self, session: Session, programme: str) -> list[tuple[CohortRow, Run]]:

@@ -18,8 +18,14 @@ PROGRAMME = "HK AI Lab Accelerator"
 
 
 @pytest.fixture(scope="module")
-def spring_result():
-    return matcher.match_cohort("data/spring-2026")
+def spring_cohort():
+    # with the startups' stated preferences, so they must be stored too
+    return matcher.load_cohort("data/spring-2026", preferences="data/spring-2026/preferences.csv")
+
+
+@pytest.fixture(scope="module")
+def spring_result(spring_cohort):
+    return matcher.match_cohort(spring_cohort)
 
 
 def _schema_diff(url: str) -> list:
@@ -51,9 +57,12 @@ def test_alembic_upgrade_head_yields_the_models_schema(store_url, tmp_path):
     Store(store_url).close()  # opening an up-to-date store is a no-op
 
 
-def test_run_round_trips_exactly_and_resolves_from_the_store_alone(store_url, spring_result):
+def test_run_round_trips_exactly_and_resolves_from_the_store_alone(store_url, spring_cohort, spring_result):
     with Store(store_url) as store:
-        run_id = store.record(spring_result, inputs_hash="h1", job="spring", out_dir="out/spring")
+        with pytest.raises(InputError, match="screening left startups out"):
+            store.record(spring_result)
+        run_id = store.record(spring_result, cohort=spring_cohort, inputs_hash="h1", job="spring",
+                              out_dir="out/spring")
     with Store(store_url) as store:  # a new connection: nothing cached
         record = store.run(run_id)
         pairs = store.pairs(run_id)
@@ -61,27 +70,32 @@ def test_run_round_trips_exactly_and_resolves_from_the_store_alone(store_url, sp
     a = spring_result.assignment
     assert (record.objective, record.bound, record.status, record.solver) == (a.objective, a.bound,
                                                                                a.status, a.solver)
-    assert record.inputs_hash == "h1" and record.job == "spring" and record.n_pairs == 33
+    assert record.inputs_hash == "h1" and record.job == "spring" and record.n_pairs == len(a.rows) == 27
     assert record.rules == rules_to_json(spring_result.rules)
     assert record.start_date.isoformat() == "2026-03-02"
     pd.testing.assert_frame_equal(pairs, a.pairs)  # floats bit for bit
     # the stored inputs alone give the same cohort and, solved again, the same matching
-    original = spring_result.cohort
+    original = spring_cohort  # as filed: 11 startups, 9 of them eligible and matched
+    assert len(cohort.startups) == 11 and len(spring_result.cohort.startups) == 9
     assert cohort.startups == original.startups and cohort.mentors == original.mentors
     assert [s.attributes for s in cohort.startups] == [dict(s.attributes) for s in original.startups]
     assert cohort.rules == original.rules and cohort.history == original.history
+    assert dataclasses.astuple(cohort.preferences) == dataclasses.astuple(original.preferences)
+    assert cohort.meta["eligibility"] == original.meta["eligibility"]
     again = matcher.match_cohort(cohort)
     assert again.assignments.equals(spring_result.assignments)
     assert again.assignment.objective == a.objective
 
 
-def test_history_for_gives_the_adopted_or_latest_run_per_earlier_cohort(store_url, spring_result):
-    autumn = matcher.match_cohort("data/autumn-2026")
-    k2 = matcher.match_cohort(spring_result.cohort, k=2)
+def test_history_for_gives_the_adopted_or_latest_run_per_earlier_cohort(store_url, spring_cohort,
+                                                                       spring_result):
+    autumn_cohort = matcher.load_cohort("data/autumn-2026")
+    autumn = matcher.match_cohort(autumn_cohort)
+    k2 = matcher.match_cohort(spring_cohort, k=2)
     with Store(store_url) as store:
-        first = store.record(spring_result)
-        second = store.record(k2)
-        store.record(autumn)
+        first = store.record(spring_result, cohort=spring_cohort)
+        second = store.record(k2, cohort=spring_cohort)
+        store.record(autumn, cohort=autumn_cohort)
 
         def expected(run_id):
             return tuple(sorted(("spring-2026", s, m) for s, m in
@@ -93,14 +107,15 @@ def test_history_for_gives_the_adopted_or_latest_run_per_earlier_cohort(store_ur
         assert store.history_for(PROGRAMME, before="spring-2026") == ()
         store.adopt(first)
         history = store.history_for(PROGRAMME, before="autumn-2026")
-        assert history == expected(first) and len(history) == 33
-        assert len(store.history_for(PROGRAMME)) == 33 + 30
+        n_spring, n_autumn = len(spring_result.assignment.rows), len(autumn.assignment.rows)
+        assert history == expected(first) and len(history) == n_spring
+        assert len(store.history_for(PROGRAMME)) == n_spring + n_autumn
         assert store.history_for("another programme") == ()
         with pytest.raises(InputError, match="neither a stored cohort"):
             store.history_for(PROGRAMME, before="winter")
         # yearly load: every pair of the year's cohorts, or all but the one being matched
         load = store.mentor_load(PROGRAMME, 2026)
-        assert sum(load.values()) == 63
+        assert sum(load.values()) == n_spring + n_autumn
         spring_only = store.mentor_load(PROGRAMME, 2026, exclude="autumn-2026")
         counted = spring_result.assignment.pairs["mentor_id"].value_counts().to_dict()
         assert spring_only == dict(sorted(counted.items()))
@@ -113,9 +128,9 @@ def test_history_for_gives_the_adopted_or_latest_run_per_earlier_cohort(store_ur
 
 @pytest.mark.skipif("history_rule" not in {f.name for f in dataclasses.fields(matcher.Rules)},
                     reason="the repeat-pair rule (Rules.history_rule) is not in this version yet")
-def test_stored_history_forbids_repeat_pairs(store_url, spring_result):
+def test_stored_history_forbids_repeat_pairs(store_url, spring_cohort, spring_result):
     with Store(store_url) as store:
-        store.record(spring_result, adopt=True)
+        store.record(spring_result, cohort=spring_cohort, adopt=True)
         history = store.history_for(PROGRAMME, before="autumn-2026")
     autumn = matcher.load_cohort("data/autumn-2026")
     free = matcher.match_cohort(dataclasses.replace(autumn, history=()), history_rule="forbid")

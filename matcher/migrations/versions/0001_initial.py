@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("inputs_hash", sa.String(64), nullable=False),
         sa.Column("rules", sa.JSON(), nullable=False),
         sa.Column("history", sa.JSON(), nullable=False),
+        sa.Column("preferences", sa.JSON(), nullable=True),
+        sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("solver", sa.String(50), nullable=False),
         sa.Column("objective_name", sa.String(50), nullable=False),
         sa.Column("objective", sa.Double(), nullable=False),
