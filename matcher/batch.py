@@ -15,7 +15,8 @@ A job file (YAML) lists jobs; each names a cohort (a folder or file for
         adopt: true                # this run is the cohort's matching for later history rules
 
 Paths are relative to the job file. A job's keys are ``name``, ``cohort``, ``out`` (default: the
-job's name under the batch's ``out``), ``sweep``, ``adopt``, ``block_rows`` (score a big cohort in
+job's name under the batch's ``out``), ``sweep``, ``adopt``, ``explain`` (a sentence per pair in
+the report), ``block_rows`` (score a big cohort in
 blocks of this many startups, spread over the Dask cluster), and any field of
 :class:`matcher.models.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
 cartesian product of its lists, in the order written.
@@ -85,7 +86,7 @@ __all__ = ["Job", "JobOutcome", "BatchResult", "load_jobs", "run_batch", "inputs
 log = logging.getLogger("matcher.batch")
 
 #: Keys a job may have besides rule overrides.
-JOB_KEYS = ("name", "cohort", "out", "sweep", "adopt", "block_rows")
+JOB_KEYS = ("name", "cohort", "out", "sweep", "adopt", "block_rows", "explain")
 #: Keys of the job file itself.
 FILE_KEYS = ("out", "db", "defaults", "jobs")
 MARKER = "job.json"
@@ -107,6 +108,8 @@ class Job:
         Rule overrides (fields of :class:`~matcher.models.Rules`).
     adopt : bool
         Mark the run as its cohort's matching in the store.
+    explain : bool
+        Add a sentence per pair saying why it was made to the report (:mod:`matcher.explain`).
     block_rows : int or None
         Compute the scores in blocks of this many startups, as Dask arrays spread over the cluster
         (:func:`matcher.blockwise.score_blockwise`): for cohorts too big for one worker.
@@ -120,6 +123,7 @@ class Job:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     adopt: bool = False
     block_rows: int | None = None
+    explain: bool = False
     source: str = ""
 
 
@@ -282,8 +286,9 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
         for key in sweep:
             if key not in rule_names:
                 problem("sweep", f"sweeps '{key}', which is not a rule", _suggest(str(key), rule_names))
-        if not isinstance(spec.get("adopt", False), bool):
-            problem("adopt", "is not true or false")
+        for flag in ("adopt", "explain"):
+            if not isinstance(spec.get(flag, False), bool):
+                problem(flag, "is not true or false")
         block_rows = spec.get("block_rows")
         if block_rows is not None and (not isinstance(block_rows, int) or isinstance(block_rows, bool)
                                        or block_rows < 1):
@@ -298,7 +303,8 @@ def load_jobs(path: str | os.PathLike) -> tuple[list[Job], dict[str, Any]]:
             jobs.append(Job(name=f"{name}[{suffix}]" if suffix else name, cohort=cohort,
                             out=out / _slug(suffix.replace("=", "-")) if suffix else out,
                             overrides={**fixed, **varied}, adopt=bool(spec.get("adopt", False)),
-                            block_rows=block_rows, source=f"{label}, row {where}"))
+                            block_rows=block_rows, explain=bool(spec.get("explain", False)),
+                            source=f"{label}, row {where}"))
     outs: dict[Path, str] = {}
     for job in jobs:
         if job.out in outs and outs[job.out] != job.name:
@@ -396,7 +402,10 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
         a = result.assignment
         context = {"job": job.name, "inputs hash": task.inputs_hash[:16],
                    "history pairs": len(task.cohort.history)}
-        page = write_report(result, job.out, context=context)
+        from matcher.report import explanation_lines
+
+        page = write_report(result, job.out, context=context,
+                            explanations=explanation_lines if job.explain else None)
     except MatcherError as exc:
         return _failed(job, exc, task.inputs_hash, task.cohort.name), None
     except Exception as exc:  # a bug or a resource limit: report it, keep the batch going

@@ -418,16 +418,18 @@ def report(
     k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
     solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add a sentence per pair saying why it "
+                                                            "was made.")] = False,
 ) -> None:
     """Match a cohort and write its HTML report with plots, CSV, JSON and Excel files."""
     from matcher.api import match_cohort
-    from matcher.report import write_report
+    from matcher.report import explanation_lines, write_report
 
     try:
         result = match_cohort(path, **_overrides(k, solver, time_limit))
     except MatcherError as exc:
         _fail(exc)
-    page = write_report(result, out_dir)
+    page = write_report(result, out_dir, explanations=explanation_lines if explain else None)
     out.print(result.assignment.summary(), highlight=False)
     out.print(f"report: {page}", highlight=False, soft_wrap=True)
 

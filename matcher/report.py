@@ -10,8 +10,8 @@ Every file is written atomically (temporary file, then rename). The HTML comes f
 templates with autoescaping on, so names and descriptions are shown, never run; CSV and Excel
 cells that a spreadsheet would run as formulas are neutralised (:func:`matcher.io.safe_cell`).
 
-A later step can add a one-line explanation per pair (``explanations``): the match table gets a
-"why" column.
+A sentence per pair saying why it was made (``explanations``; :func:`explanation_lines` takes them
+from :func:`matcher.explain.one_liners`) adds a "why" column to the match table.
 
 Examples
 --------
@@ -38,7 +38,8 @@ import pandas as pd
 
 from matcher.io import atomic_write, write_frame, write_result_json
 
-__all__ = ["write_report", "render_report", "write_batch_summary", "render_batch_summary", "OUTPUT_FILES"]
+__all__ = ["write_report", "render_report", "write_batch_summary", "render_batch_summary",
+           "explanation_lines", "OUTPUT_FILES"]
 
 #: Files :func:`write_report` writes into a job's folder, ``report.html`` last.
 OUTPUT_FILES = ("assignments.csv", "assignments.json", "assignments.xlsx", "startups.csv", "mentors.csv",
@@ -84,6 +85,19 @@ def _plots(result: Any) -> Iterator[dict[str, str]]:
     ]
     for title, alt, draw in figures:
         yield {"title": title, "alt": alt, "png": plots.png_base64(draw())}
+
+
+def explanation_lines(result: Any) -> list[str]:
+    """One sentence per row of ``result.assignments`` saying why the pair was made.
+
+    From :func:`matcher.explain.one_liners`, in the order of the match table; pass this function as
+    ``explanations`` to :func:`write_report`.
+    """
+    from matcher.explain import one_liners
+
+    lines = one_liners(result)
+    table = result.assignments
+    return [lines[(s, m)] for s, m in zip(table["startup_id"], table["mentor_id"])]
 
 
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,

@@ -98,7 +98,7 @@ def test_batch_reports_a_failing_job_finishes_the_others_and_resumes(tmp_path, c
 jobs:
   - {{name: edited, cohort: {cohort_copy}, k: 2}}
   - {{name: broken, cohort: {broken}}}
-  - {{name: steady, cohort: SPRING}}
+  - {{name: steady, cohort: SPRING, explain: true}}
   - {{name: too-many, cohort: SPRING, k: 9}}
 """)
     first = run_batch(path)
@@ -112,6 +112,8 @@ jobs:
     out = tmp_path / "out" / "edited"
     assert len(pd.read_csv(out / "assignments.csv")) == 2 * 9  # k=2, 9 eligible startups
     summary = (tmp_path / "out" / "index.html").read_text()
+    assert "<th>why</th>" in (tmp_path / "out" / "steady" / "report.html").read_text()
+    assert "<th>why</th>" not in (out / "report.html").read_text()
     assert 'href="edited/report.html"' in summary and "too-many" in summary and "6 short" in summary
     facts = json.loads((tmp_path / "out" / "batch.json").read_text())
     assert [j["state"] for j in facts["jobs"]] == ["done", "failed", "done", "failed"]

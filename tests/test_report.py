@@ -100,9 +100,11 @@ def test_batch_summary_escapes_and_compares_scenarios():
 def test_report_command_writes_the_report(tmp_path, capsys):
     from matcher.cli import main
 
-    assert main(["report", "data/spring-2026", "--out", str(tmp_path / "r"), "--k", "2"]) == 0
+    assert main(["report", "data/spring-2026", "--out", str(tmp_path / "r"), "--k", "2", "--explain"]) == 0
     printed = capsys.readouterr().out
     assert f"report: {tmp_path / 'r' / 'report.html'}" in printed.replace("\n", "")
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "<th>why</th>" in html and "FaceTrust Labs × " in html and "strongest factor" in html
     assert len(pd.read_csv(tmp_path / "r" / "assignments.csv")) == 2 * 9  # k=2, 9 eligible startups
 
 
