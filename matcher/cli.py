@@ -275,6 +275,165 @@ def _read_capacity(text: str):
     return pd.Series(values.to_numpy(), index=frame["mentor_id"])
 
 
+# ---------------------------------------------------------------- batch, history, report
+
+DEFAULT_DB = Path("out") / "matcher.db"
+
+
+@app.command()
+def batch(
+    jobs: Annotated[Path, typer.Argument(help="YAML job file (see matcher.batch).")],
+    force: Annotated[bool, typer.Option("--force", help="Run jobs again even if their inputs are "
+                                                         "unchanged.")] = False,
+    dask: Annotated[str | None, typer.Option(help="Run on Dask: 'local' for a LocalCluster, or a "
+                                                  "scheduler address tcp://host:8786.")] = None,
+    db: Annotated[str | None, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file "
+                                                "(default: matcher.db in the batch's out folder).")] = None,
+) -> None:
+    """Run the jobs of a job file; a failing job is reported and the others go on.
+
+    Exit status: 0 when every job was done or skipped, 1 when any job failed, 2 when the job file
+    itself is malformed (then nothing runs).
+    """
+    from matcher.batch import run_batch
+
+    def line(outcome, n, total) -> None:
+        style = "red" if outcome.state == "failed" else None
+        err.print(f"[{n}/{total}] {outcome.line()}", markup=False, highlight=False, style=style,
+                  soft_wrap=True)
+
+    try:
+        if err.is_terminal:
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=False) as bar:
+                task = bar.add_task("jobs", total=None)
+
+                def tick(outcome, n, total) -> None:
+                    bar.update(task, completed=n, total=total, description=outcome.name)
+                    line(outcome, n, total)
+
+                result = run_batch(jobs, force=force, dask=dask, db=db, progress=tick)
+        else:
+            result = run_batch(jobs, force=force, dask=dask, db=db, progress=line)
+    except MatcherError as exc:
+        _fail(exc)
+    states = [j.state for j in result.jobs]
+    out.print(f"{len(states)} jobs: {states.count('done')} done, {states.count('skipped')} skipped, "
+              f"{states.count('failed')} failed", highlight=False)
+    for failed in result.failed:
+        err.print(f"{failed.name} ({failed.job.source}): {failed.error}", markup=False, highlight=False,
+                  style="red", soft_wrap=True)
+    out.print(f"summary: {result.summary}", highlight=False, soft_wrap=True)
+    import sqlalchemy as sa
+
+    out.print(f"history: {sa.make_url(result.db).render_as_string(hide_password=True)}", markup=False,
+              highlight=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def history(
+    run_id: Annotated[int | None, typer.Argument(help="A run to show; without it, list the runs.")] = None,
+    db: Annotated[str, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file.")] = str(
+        DEFAULT_DB),
+    programme: Annotated[str | None, typer.Option(help="Only runs of this programme.")] = None,
+    cohort: Annotated[str | None, typer.Option(help="Only runs of this cohort.")] = None,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Make the run its cohort's matching, the one "
+                                                        "later cohorts' history rules read.")] = False,
+    resolve: Annotated[bool, typer.Option(
+        "--resolve", help="Solve the run again from what the store holds and check the pairs are the same.")
+    ] = False,
+) -> None:
+    """List the stored runs, or show one with its rules and pairs.
+
+    With ``--resolve``, exits 1 when the run solved again differs from the stored one.
+    """
+    from matcher.store import Store
+
+    if "://" not in db and not Path(db).exists():
+        _fail(InputError([InputProblem(db, None, None, "no history database here",
+                                       "run `matcher batch` first, or pass --db URL")]))
+    if run_id is None and (adopt or resolve):
+        _fail(InputError([InputProblem("matcher history", None, "RUN_ID", "is missing",
+                                       "--adopt and --resolve act on one run: matcher history 3 --adopt")]))
+    again = None
+    try:
+        with Store(db) as store:
+            if run_id is None:
+                _print_runs(store.runs(programme=programme, cohort=cohort))
+                return
+            if adopt:
+                store.adopt(run_id)
+            record, pairs = store.run(run_id), store.pairs(run_id)
+            if resolve:
+                from matcher.api import match_cohort
+
+                again = match_cohort(store.load_cohort(run_id))
+    except MatcherError as exc:
+        _fail(exc)
+    out.print(f"run {record.id}: {record.programme} / {record.cohort}, job {record.job or '-'}"
+              f"{' (adopted)' if record.adopted else ''}", markup=False, highlight=False)
+    out.print(f"{record.status}: {record.objective_name} {record.objective:.4f}, bound {record.bound:.4f}, "
+              f"gap {record.gap:.2%}, solver {record.solver}, {sum(record.timings.values()):.3f} s, "
+              f"matcher {record.matcher_version}, {record.created_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+    out.print("rules: " + ", ".join(f"{k}={v}" for k, v in record.rules.items()), markup=False,
+              highlight=False, soft_wrap=True)
+    out.print(f"inputs {record.inputs_hash}; outputs {record.out_dir or '-'}", markup=False, highlight=False)
+    table = Table(title=f"{len(pairs)} pairs")
+    for column in ("Startup", "Mentor", "Score"):
+        table.add_column(column, justify="right" if column == "Score" else "left")
+    for row in pairs.itertuples(index=False):
+        table.add_row(row.startup_id, row.mentor_id, f"{row.score:.3f}")
+    out.print(table)
+    if again is not None:
+        same = again.assignment.pairs.equals(pairs) and again.assignment.objective == record.objective
+        verdict = "the same" if same else "DIFFERENT"
+        out.print(f"solved again from the store: {verdict} pairs and objective "
+                  f"({again.assignment.summary()})", highlight=False, soft_wrap=True)
+        if not same:
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _print_runs(records) -> None:
+    table = Table(title=f"{len(records)} runs")
+    for column in ("Run", "Programme", "Cohort", "Job", "Status", "Objective", "Gap", "Solver", "Pairs",
+                   "When (UTC)"):
+        numeric = column in ("Run", "Objective", "Gap", "Pairs")
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    for r in records:
+        table.add_row(str(r.id) + ("*" if r.adopted else ""), r.programme, r.cohort, r.job, r.status,
+                      f"{r.objective:.4f}", f"{r.gap:.2%}", r.solver, str(r.n_pairs),
+                      f"{r.created_at:%Y-%m-%d %H:%M}")
+    # piped output keeps whole cells (a terminal gets the table folded to its width)
+    (out if out.is_terminal else Console(width=200)).print(table, markup=False, highlight=False)
+    if any(r.adopted for r in records):
+        out.print("* adopted: the run later cohorts' history rules read")
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report and files.")] = Path("out"),
+    k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
+    solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add a sentence per pair saying why it "
+                                                            "was made.")] = False,
+) -> None:
+    """Match a cohort and write its HTML report with plots, CSV, JSON and Excel files."""
+    from matcher.api import match_cohort
+    from matcher.report import explanation_lines, write_report
+
+    try:
+        result = match_cohort(path, **_overrides(k, solver, time_limit))
+    except MatcherError as exc:
+        _fail(exc)
+    page = write_report(result, out_dir, explanations=explanation_lines if explain else None)
+    out.print(result.assignment.summary(), highlight=False)
+    out.print(f"report: {page}", highlight=False, soft_wrap=True)
+
+
 #: Short column headings and cell marks for the screening table (it must fit 80 columns).
 CRITERION_HEADINGS = {"young_company": "Incorporated", "local_founders": "HK\nfounders",
                       "local_operations": "In HK", "founder_control": "Founder\nshare %",

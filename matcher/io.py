@@ -559,6 +559,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Ite
     try:
         with os.fdopen(handle, mode, **kwargs) as stream:
             yield stream
+        _share_mode(tmp, target)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -574,12 +575,30 @@ def atomic_save(path: str | os.PathLike, save: Callable[[str], Any]) -> str:
     os.close(handle)
     try:
         save(tmp)
+        _share_mode(tmp, target)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return str(target)
+
+
+def _share_mode(tmp: str, target: Path) -> None:
+    """Give the temporary file the mode a plain ``open`` would (mkstemp makes it owner-only)."""
+    os.chmod(tmp, 0o666 & ~_umask())
+
+
+def _umask() -> int:
+    # read, not set-and-restore: os.umask would briefly change it for every thread
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def safe_cell(value: Any) -> Any:
