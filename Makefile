@@ -15,9 +15,9 @@ $(STAMP): setup.cfg pyproject.toml
 # Screen the applicants first (who is left out and why), then match those who go on.
 demo: $(STAMP)
 	$(VENV)/bin/matcher screen data/spring-2026
-	$(VENV)/bin/matcher match data/spring-2026 --out out/spring-2026
+	$(VENV)/bin/matcher match data/spring-2026 --objective fair --out out/spring-2026
 	$(VENV)/bin/matcher explain out/spring-2026 --runner-ups 1
-	$(VENV)/bin/matcher report data/spring-2026 --out out/spring-2026 --explain
+	$(VENV)/bin/matcher report data/spring-2026 --objective fair --out out/spring-2026 --explain
 
 lint: $(STAMP)
 	$(PY) -m ruff check matcher tests $(wildcard benchmarks)

@@ -39,8 +39,11 @@ def _fail(exc: MatcherError) -> None:
     raise typer.Exit(status)
 
 
-def _overrides(k: str | None, solver: str | None, time_limit: float | None) -> dict[str, Any]:
+def _overrides(k: str | None, solver: str | None, time_limit: float | None,
+               objective: str | None = None) -> dict[str, Any]:
     rules: dict[str, Any] = {}
+    if objective is not None:
+        rules["objective"] = objective
     if k is not None:
         rules["k"] = _parse_k(k)
     if solver is not None:
@@ -48,6 +51,13 @@ def _overrides(k: str | None, solver: str | None, time_limit: float | None) -> d
     if time_limit is not None:
         rules["time_limit"] = time_limit
     return rules
+
+
+def _spread_line(assignment) -> str:
+    """The spread of per-startup totals: how well the worst-served startups fare."""
+    spread = assignment.spread()
+    return "per-startup totals: " + ", ".join(
+        f"{name} {spread[name]:.4f}" for name in ("min", "q1", "median", "q3", "max"))
 
 
 def _parse_k(text: str) -> int | tuple[int, int]:
@@ -106,6 +116,8 @@ def match(
     preferences: Annotated[Path | None, typer.Option(
         help="Stated preferences (startup_id, mentor_id, startup_rank, mentor_bid); by default the "
              "file programme.yaml names, if any.")] = None,
+    objective: Annotated[str | None, typer.Option(
+        help="total (sum of scores), fair (worst-served startup first) or blend.")] = None,
 ) -> None:
     """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.api import match_cohort
@@ -114,13 +126,15 @@ def match(
     try:
         cohort = load_cohort(path, preferences=preferences)
         result = match_cohort(cohort, screen=False if no_screen else None,
-                              override_eligibility=override or (), **_overrides(k, solver, time_limit))
+                              override_eligibility=override or (),
+                              **_overrides(k, solver, time_limit, objective))
     except MatcherError as exc:
         _fail(exc)
     if result.screening is not None:
         out.print(result.screening.summary(), markup=False, highlight=False)
     out.print(_match_table(result))
-    out.print(result.assignment.summary())
+    out.print(result.assignment.summary(), highlight=False)
+    out.print(_spread_line(result.assignment), highlight=False)
     written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
     out.print(f"wrote {', '.join(written)}")
 
@@ -420,17 +434,32 @@ def report(
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add a sentence per pair saying why it "
                                                             "was made.")] = False,
+    objective: Annotated[str | None, typer.Option(
+        help="total (sum of scores), fair (worst-served startup first) or blend.")] = None,
+    compare: Annotated[bool, typer.Option(help="Also solve with the other objective (total / fair) "
+                                               "and compare the per-startup totals.")] = True,
 ) -> None:
     """Match a cohort and write its HTML report with plots, CSV, JSON and Excel files."""
     from matcher.api import match_cohort
     from matcher.report import explanation_lines, write_report
 
     try:
-        result = match_cohort(path, **_overrides(k, solver, time_limit))
+        result = match_cohort(path, **_overrides(k, solver, time_limit, objective))
+        others = {}
+        if compare:
+            other = "total" if result.rules.objective != "total" else "fair"
+            # the same scores, so the two spreads differ only by the objective
+            others[other] = match_cohort(result.cohort, scores=result.scores, objective=other,
+                                         time_limit=time_limit).startups["total"]
     except MatcherError as exc:
         _fail(exc)
-    page = write_report(result, out_dir, explanations=explanation_lines if explain else None)
+    page = write_report(result, out_dir, explanations=explanation_lines if explain else None,
+                        compare=others)
     out.print(result.assignment.summary(), highlight=False)
+    out.print(_spread_line(result.assignment), highlight=False)
+    for name, totals in others.items():
+        out.print(f"  under {name}: min {totals.min():.4f}, median {totals.median():.4f}, "
+                  f"max {totals.max():.4f}", highlight=False)
     out.print(f"report: {page}", highlight=False, soft_wrap=True)
 
 

@@ -272,7 +272,8 @@ def one_liners(result: MatchResult, pairs: pd.DataFrame | None = None,
         runner = best_runner.get(row["startup_id"])
         if runner is not None and runner.replaces and row["mentor_id"] in runner.replaces.split("; "):
             text += (f". Runner-up: {mentors[runner.mentor_id].name} ({runner.score:.3f}), "
-                     f"swapping in would change the total by {runner.objective_change:+.3f}")
+                     f"swapping in would change the {result.assignment.objective_name} by "
+                     f"{runner.objective_change:+.3f}")
         lines.append(text + ".")
     index = pd.MultiIndex.from_frame(pairs[["startup_id", "mentor_id"]])
     return pd.Series(lines, index=index, name="explanation")
@@ -362,9 +363,12 @@ def load_result(directory) -> MatchResult:
     order = np.lexsort((cols_a, rows_a))
     rows_a, cols_a = rows_a[order], cols_a[order]
     values = scores.values[rows_a, cols_a]
+    # the recorded objective (under "fair" it is the worst startup's total, not the sum)
     assignment = Assignment(rows_a, cols_a, scores.startup_ids, scores.mentor_ids, values,
-                            float(values.sum()), float(document.get("bound", np.inf)),
-                            str(document.get("status", "feasible")), str(document.get("solver", "")))
+                            float(document.get("objective", values.sum())),
+                            float(document.get("bound", np.inf)),
+                            str(document.get("status", "feasible")), str(document.get("solver", "")),
+                            objective_name=str(document.get("objective_name", "total")))
     from matcher.api import make_result
 
     return make_result(cohort, scores, assignment, screening=screening)

@@ -368,6 +368,7 @@ class MatchResult:
             "cohort": self.cohort.name,
             "status": a.status,
             "objective": a.objective,
+            "objective_name": a.objective_name,
             "bound": a.bound,
             "gap": a.gap,
             "solver": a.solver,

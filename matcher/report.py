@@ -72,15 +72,16 @@ def _records(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
     return [str(c) for c in frame.columns], frame.astype(object).to_numpy().tolist()
 
 
-def _plots(result: Any) -> Iterator[dict[str, str]]:
+def _plots(result: Any, compare: Mapping[str, Any] | None = None) -> Iterator[dict[str, str]]:
     """Each plot as it is drawn (the page is streamed: one figure in memory at a time)."""
     from matcher import plots
 
+    totals = {result.rules.objective: result.startups["total"], **(compare or {})}
     figures = [
         ("Scores", "score heatmap", lambda: plots.score_heatmap(result)),
         ("Mentor load", "mentor load vs capacity", lambda: plots.mentor_load(result)),
         ("Per-startup totals", "per-startup total distribution",
-         lambda: plots.total_distribution({result.assignment.objective_name: result.startups["total"]})),
+         lambda: plots.total_distribution(totals)),
         ("Match graph", "bipartite match graph", lambda: plots.match_graph(result)),
     ]
     for title, alt, draw in figures:
@@ -101,7 +102,7 @@ def explanation_lines(result: Any) -> list[str]:
 
 
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,
-                  context: Mapping[str, Any] | None = None) -> str:
+                  context: Mapping[str, Any] | None = None, compare: Mapping[str, Any] | None = None) -> str:
     """The HTML report of a :class:`~matcher.models.MatchResult` as a string.
 
     Parameters
@@ -114,12 +115,16 @@ def render_report(result: Any, *, title: str | None = None, explanations: Explan
         the result returning them); shown as a "why" column.
     context : mapping, optional
         Extra facts shown under the proof (e.g. ``{"job": ..., "run": ...}``).
+    compare : mapping of str to Series, optional
+        Per-startup totals of other scenarios (e.g. ``{"fair": ...}``), drawn beside this one's.
     """
-    return "".join(_report_stream(result, title=title, explanations=explanations, context=context))
+    return "".join(_report_stream(result, title=title, explanations=explanations, context=context,
+                                  compare=compare))
 
 
 def _report_stream(result: Any, *, title: str | None, explanations: Explanations,
-                   context: Mapping[str, Any] | None) -> Iterator[str]:
+                   context: Mapping[str, Any] | None, compare: Mapping[str, Any] | None = None
+                   ) -> Iterator[str]:
     a, cohort = result.assignment, result.cohort
     table = result.assignments.copy()
     if callable(explanations):
@@ -132,20 +137,25 @@ def _report_stream(result: Any, *, title: str | None, explanations: Explanations
     proof = {"status": a.status, "objective": f"{a.objective_name} {a.objective:.4f}",
              "bound": f"{a.bound:.4f}", "gap": f"{a.gap:.2%}", "solver": a.solver,
              "pairs": len(a.rows), "seconds": f"{sum(a.timings.values()):.3f}"}
-    rules = {"k": result.rules.k, "solver requested": result.rules.solver,
+    quotas = dict(result.rules.quotas or {})
+    rules = {"k": result.rules.k, "objective": result.rules.objective,
+             "solver requested": result.rules.solver,
+             "quotas": "; ".join(f"{name}: {spec}" for name, spec in quotas.items()) or "none",
+             "history": result.rules.history_rule,
              "common language required": result.rules.require_common_language,
              "weights": ", ".join(f"{k} {v:g}" for k, v in result.rules.weights.items())}
     return _environment().get_template("report.html.j2").generate(
         title=title or " – ".join(p for p in (str(programme), cohort.name) if p),
         proof=proof, rules=rules, context=dict(context or {}),
         matches=_records(table), startups=_records(result.startups.reset_index()),
-        mentors=_records(result.mentors.reset_index()), plots=_plots(result),
+        mentors=_records(result.mentors.reset_index()), plots=_plots(result, compare),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
 def write_report(result: Any, directory: str | os.PathLike, *, title: str | None = None,
-                 explanations: Explanations = None, context: Mapping[str, Any] | None = None) -> Path:
+                 explanations: Explanations = None, context: Mapping[str, Any] | None = None,
+                 compare: Mapping[str, Any] | None = None) -> Path:
     """Write a matching's files and HTML report into ``directory``; returns the report's path.
 
     The files are :data:`OUTPUT_FILES`, each written atomically; ``report.html`` comes last, so a
@@ -160,7 +170,8 @@ def write_report(result: Any, directory: str | os.PathLike, *, title: str | None
     write_result_json(result, folder / "result.json")
     page = folder / "report.html"
     with atomic_write(page, encoding="utf-8") as stream:
-        for chunk in _report_stream(result, title=title, explanations=explanations, context=context):
+        for chunk in _report_stream(result, title=title, explanations=explanations, context=context,
+                                    compare=compare):
             stream.write(chunk)
     return page
 

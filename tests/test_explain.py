@@ -102,3 +102,17 @@ def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["explain", str(tmp_path)]) == 2
     assert "result.json: file not found" in capsys.readouterr().err
+
+
+def test_a_reloaded_fair_result_keeps_its_objective(tmp_path):
+    from matcher.cli import main
+    from matcher.explain import load_result
+
+    assert main(["match", "data/spring-2026", "--objective", "fair", "--out", str(tmp_path)]) == 0
+    again = load_result(tmp_path)
+    fresh = matcher.match_cohort("data/spring-2026", objective="fair")
+    # under "fair" the objective is the worst startup's total, not the sum of the scores
+    assert again.assignment.objective == pytest.approx(fresh.assignment.objective)
+    assert again.assignment.objective < again.assignment.scores.sum() / 3
+    change = runner_ups(again, n=1, startups=["s-kindbot"])["objective_change"].iloc[0]
+    assert -again.assignment.objective < change <= 1e-9

@@ -131,7 +131,7 @@ def test_history_for_gives_the_adopted_or_latest_run_per_earlier_cohort(store_ur
 def test_stored_history_forbids_repeat_pairs(store_url, spring_cohort, spring_result):
     with Store(store_url) as store:
         store.record(spring_result, cohort=spring_cohort, adopt=True)
-        history = store.history_for(PROGRAMME, before="autumn-2026")
+        history = store.history_for(PROGRAMME, before="2026-09-07")  # autumn is not stored: its start
     autumn = matcher.load_cohort("data/autumn-2026")
     free = matcher.match_cohort(dataclasses.replace(autumn, history=()), history_rule="forbid")
     pairs = set(map(tuple, free.assignment.pairs[["startup_id", "mentor_id"]].to_numpy().tolist()))
@@ -145,6 +145,10 @@ def test_stored_history_forbids_repeat_pairs(store_url, spring_cohort, spring_re
 def test_rules_json_round_trip():
     rules = matcher.Rules(k=(2, 3), forbidden=(("s1", "m1"),), pinned=(("s2", "m2"),), time_limit=2.5, seed=7)
     assert rules_from_json(rules_to_json(rules)) == rules
+    # the programme rules too: quotas, coverage, loads, history and the objective
+    rich = matcher.load_cohort("data/spring-2026", coverage=True, min_load=1, balance_load=0.05,
+                               history_rule="prefer", yearly_capacity=3, objective="fair").rules
+    assert rich.quotas and rules_from_json(rules_to_json(rich)) == rich
     with pytest.raises(InputError, match="'colour'.*not a rule"):
         rules_from_json({"colour": "blue"})
 
