@@ -83,8 +83,10 @@ jobs:
 
 def test_sample_job_file_is_valid():
     jobs, settings = load_jobs(DATA / "jobs.yaml")
-    assert [j.name for j in jobs][:3] == ["spring", "spring-scenarios[k=2,solver=flow]",
-                                          "spring-scenarios[k=2,solver=cpsat]"]
+    assert [j.name for j in jobs][:3] == ["spring", "spring-scenarios[k=2,objective=total]",
+                                          "spring-scenarios[k=2,objective=fair]"]
+    assert jobs[2].overrides["objective"] == "fair"
+
     assert all(j.cohort.is_dir() for j in jobs) and settings["out"].resolve() == ROOT / "out" / "batch"
 
 
