@@ -68,6 +68,14 @@ def _num(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _quota_text(name: str, spec: Mapping[str, Any]) -> str:
+    """'academic: professor or scientist, at least 1' from a quota's spec."""
+    members = " or ".join(map(str, [*spec.get("kinds", ()), *spec.get("mentors", ())]))
+    limits = [f"at least {spec['min']}" if spec.get("min") else "",
+              f"at most {spec['max']}" if spec.get("max") is not None else ""]
+    return f"{name}: {members}, " + " and ".join(x for x in limits if x)
+
+
 def _records(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
     return [str(c) for c in frame.columns], frame.astype(object).to_numpy().tolist()
 
@@ -140,7 +148,7 @@ def _report_stream(result: Any, *, title: str | None, explanations: Explanations
     quotas = dict(result.rules.quotas or {})
     rules = {"k": result.rules.k, "objective": result.rules.objective,
              "solver requested": result.rules.solver,
-             "quotas": "; ".join(f"{name}: {spec}" for name, spec in quotas.items()) or "none",
+             "quotas": "; ".join(_quota_text(name, spec) for name, spec in quotas.items()) or "none",
              "history": result.rules.history_rule,
              "common language required": result.rules.require_common_language,
              "weights": ", ".join(f"{k} {v:g}" for k, v in result.rules.weights.items())}
