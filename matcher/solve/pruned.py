@@ -1,0 +1,326 @@
+"""Large problems: min-cost flow on candidate pairs, then a certificate over every pair.
+
+:func:`solve_pruned` is the loop:
+
+1. candidates: the ``L`` best mentors of each startup (:func:`~matcher.solve.candidates.top_candidates`);
+2. min-cost flow on them (:func:`~matcher.solve.flow.flow_on_edges`);
+3. if the pruned network is infeasible, the startups of a Hall-violating group get twice as many
+   candidates (when they already have every mentor, the full problem is infeasible too);
+4. otherwise potentials of the residual graph price every pruned pair block by block
+   (:mod:`matcher.solve.certificate`); pairs with positive reduced profit join the candidates
+   and the flow is solved again; when there are none, the result is certified optimal.
+
+:class:`PrunedFlowSolver` is the backend ``"pruned"``; :func:`matcher.assign` uses it by itself for
+score matrices of :data:`AUTO_MIN_PAIRS` pairs or more when the rules are k, capacities,
+forbidden and pinned pairs only, and always for :class:`~matcher.solve.candidates.VectorScores`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.errors import Diagnosis, InfeasibleError, SolverError
+from matcher.models import Assignment
+from matcher.solve.candidates import Candidates, DenseScores, as_score_source, top_candidates
+from matcher.solve.certificate import find_violations, hall_group, residual_potentials
+from matcher.solve.flow import flow_on_edges
+from matcher.solve.problem import Problem
+from matcher.solve.scaling import integer_scores
+
+__all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
+           "prefers_pruned"]
+
+#: Score matrices with at least this many pairs go through candidates + certificate under "auto".
+AUTO_MIN_PAIRS = 1_000_000
+
+#: The fields a plain Problem has; a Problem carrying other non-empty rules is not for this path.
+_PLAIN_FIELDS = {"scores", "startup_ids", "mentor_ids", "k_min", "k_max", "capacity", "forbidden",
+                 "pinned"}
+
+
+def default_width(k_max: np.ndarray, n_mentors: int) -> int:
+    """Candidates per startup to start with: ``4 k + 8``, enough for all tested distributions.
+
+    Examples
+    --------
+    >>> default_width(np.array([3, 3]), 1000)
+    20
+    """
+    k = int(k_max.max(initial=0))
+    return int(min(n_mentors, 4 * k + 8))
+
+
+@dataclass(frozen=True, eq=False)
+class PrunedResult:
+    """The pairs of an optimum found on candidates, and its certificate.
+
+    Attributes
+    ----------
+    rows, cols : int arrays
+        Assigned pairs, pins included, sorted by row then column.
+    scores : float array
+        Exact score of each assigned pair.
+    certified : bool
+        True when no pruned pair has positive reduced profit: the optimum of the full problem.
+    info : dict
+        ``rounds`` (flow solves), ``pairs_added`` (by the certificate and by widening),
+        ``candidates`` (pairs in the last flow), ``widened`` (startups given more candidates
+        because the pruned problem was infeasible), ``violations`` (per round).
+    timings : dict
+        Seconds in ``candidates``, ``flow``, ``potentials`` and ``certificate``.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+    certified: bool
+    info: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+
+def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray,
+                 forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+                 pinned: tuple[np.ndarray, np.ndarray] | None = None, width: int | None = None,
+                 max_rounds: int = 50) -> PrunedResult:
+    """Optimal assignment of the full problem, solved on candidates and certified.
+
+    Parameters
+    ----------
+    source : VectorScores, DenseScores or array of shape (n_startups, n_mentors)
+        The scores; only blocks of rows are ever computed.
+    k_min, k_max : int arrays of shape (n_startups,)
+    capacity : int array of shape (n_mentors,)
+    forbidden, pinned : (rows, cols) int arrays, optional
+        Pairs that must never / must always be made (pins already checked against k and capacity).
+    width : int, optional
+        Candidates per startup to start with (default :func:`default_width`).
+    max_rounds : int
+        Flow solves allowed; when reached, the result is returned with ``certified=False``.
+
+    Returns
+    -------
+    PrunedResult
+
+    Raises
+    ------
+    InfeasibleError
+        When the rules cannot hold even with every pair.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.9, 0.8, 0.1], [0.95, 0.2, 0.6], [0.9, 0.3, 0.5]])
+    >>> r = solve_pruned(scores, k_min=np.ones(3, int), k_max=np.ones(3, int),
+    ...                  capacity=np.ones(3, int), width=1)
+    >>> r.cols.tolist(), r.certified, r.info["rounds"] > 1
+    ([1, 2, 0], True, True)
+    """
+    timings = {"candidates": 0.0, "flow": 0.0, "potentials": 0.0, "certificate": 0.0}
+    tick = time.perf_counter()
+    source = as_score_source(source)
+    n_s, n_m = source.shape
+    empty = np.zeros(0, dtype=np.int64)
+    f_rows, f_cols = forbidden if forbidden is not None else (empty, empty)
+    p_rows, p_cols = pinned if pinned is not None else (empty, empty)
+    p_rows, p_cols = np.asarray(p_rows, np.int64), np.asarray(p_cols, np.int64)
+    # pins use up a place of their startup and of their mentor before anything else
+    pins_s = np.bincount(p_rows, minlength=n_s)
+    pins_m = np.bincount(p_cols, minlength=n_m)
+    k_lo = np.maximum(k_min - pins_s, 0)
+    k_hi = k_max - pins_s
+    cap = capacity - pins_m
+    if (k_hi < 0).any() or (cap < 0).any():
+        raise InfeasibleError("pinned pairs exceed k or a mentor's capacity")
+    keys = np.unique(np.concatenate([np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64),
+                                     p_rows * n_m + p_cols]))
+    excluded = (keys // n_m, keys % n_m)
+    active_rows, active_cols = k_hi > 0, cap > 0
+    widths = np.full(n_s, width or default_width(k_max, n_m), dtype=np.int64)
+
+    cand = top_candidates(source, widths, excluded=excluded, active_rows=active_rows,
+                          active_cols=active_cols)
+    n_first = len(cand)
+    # the scale a dense solve of the same problem would use: from the peak over every pair
+    scale = integer_scores(np.array([cand.peak])).scale
+    timings["candidates"] += time.perf_counter() - tick
+
+    info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [], "width": int(widths[0])}
+    certified = False
+    used = None
+    while info["rounds"] < max_rounds:
+        info["rounds"] += 1
+        tick = time.perf_counter()
+        # quantise to the global scale, so the flow's own scale is that one times a power of two
+        weights = np.rint(cand.weights * scale) / scale
+        used = flow_on_edges(cand.rows, cand.cols, weights, k_min=k_lo, k_max=k_hi, capacity=cap)
+        timings["flow"] += time.perf_counter() - tick
+        if used is None:
+            tick = time.perf_counter()
+            cand, added = _widen(source, cand, widths, k_lo, cap, excluded, active_rows, active_cols)
+            info["widened"] += added
+            timings["candidates"] += time.perf_counter() - tick
+            continue
+        tick = time.perf_counter()
+        costs = -np.rint(cand.weights * scale).astype(np.int64)
+        d_s, d_m, _ = residual_potentials(cand.rows, cand.cols, costs, used, k_min=k_lo, k_max=k_hi,
+                                          capacity=cap)
+        timings["potentials"] += time.perf_counter() - tick
+        tick = time.perf_counter()
+        v_rows, v_cols, n_bad = find_violations(
+            source, cand, d_s, d_m, scale=scale, excluded=excluded, active_rows=active_rows,
+            active_cols=active_cols, per_row=int(widths.max(initial=1)))
+        timings["certificate"] += time.perf_counter() - tick
+        info["violations"].append(n_bad)
+        if n_bad == 0:
+            certified = True
+            break
+        if info["rounds"] == max_rounds:
+            break
+        cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
+    if used is None:
+        raise SolverError(f"no feasible routing of the candidate pairs after {max_rounds} rounds")
+    info["candidates"] = len(cand)
+    info["pairs_added"] = len(cand) - n_first
+    rows = np.concatenate([cand.rows[used], p_rows])
+    cols = np.concatenate([cand.cols[used], p_cols])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    return PrunedResult(rows, cols, source.exact(rows, cols), certified, info, timings)
+
+
+def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, supply: np.ndarray,
+           excluded, active_rows, active_cols) -> tuple[Candidates, int]:
+    """Double the candidates of the startups in a Hall-violating group of the pruned network."""
+    group = hall_group(cand.rows, cand.cols, demand, supply)
+    if group is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
+        raise SolverError("the candidate network is infeasible but meets Hall's condition")
+    have = np.bincount(cand.rows, minlength=cand.n_startups)
+    n_allowed = _allowed_per_row(excluded, active_cols, cand.n_startups)
+    growable = group & (have < n_allowed)
+    if not growable.any():
+        # every startup of the group already sees all of its allowed mentors
+        raise InfeasibleError([_hall_diagnosis(group, cand, demand, supply, source)])
+    widths[growable] = np.maximum(2 * widths[growable], have[growable] + 1)
+    rows = np.nonzero(growable)[0]
+    sub = top_candidates(_RowSubset(source, rows), widths[rows],
+                         excluded=_subset_pairs(excluded, rows), active_cols=active_cols)
+    new_rows = rows[sub.rows]
+    before = len(cand)
+    cand = cand.merge(new_rows, sub.cols, sub.weights)
+    return cand, int(growable.sum()) if len(cand) > before else 0
+
+
+def _allowed_per_row(excluded, active_cols: np.ndarray, n_s: int) -> np.ndarray:
+    ex_rows, ex_cols = excluded
+    on_active = active_cols[ex_cols]
+    return int(active_cols.sum()) - np.bincount(ex_rows[on_active], minlength=n_s)
+
+
+def _subset_pairs(pairs, rows: np.ndarray):
+    """Pairs whose row is in ``rows``, renumbered to positions in ``rows`` (sorted)."""
+    pos = np.searchsorted(rows, pairs[0])
+    pos = np.minimum(pos, len(rows) - 1)
+    hit = rows[pos] == pairs[0]
+    return pos[hit], pairs[1][hit]
+
+
+class _RowSubset:
+    """A score source restricted to some rows (for widening a few startups)."""
+
+    def __init__(self, source, rows: np.ndarray):
+        self.source, self.rows = source, rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), self.source.shape[1])
+
+    def blocks(self, start: int, stop: int):
+        picked = self.rows[start:stop]
+        return self.source.exact_rows(picked), np.zeros(len(picked))
+
+    def exact(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.source.exact(self.rows[rows], cols)
+
+
+def _hall_diagnosis(group, cand, demand, supply, source) -> Diagnosis:
+    ids = np.nonzero(group)[0]
+    need = int(demand[group].sum())
+    mentors = np.unique(cand.cols[group[cand.rows]])
+    offer = int(supply[mentors].sum())
+    startup_ids = getattr(source, "startup_ids", None)
+    names = [str(startup_ids[i]) if startup_ids is not None else str(i) for i in ids[:6]]
+    more = f" and {len(ids) - 6} more" if len(ids) > 6 else ""
+    return Diagnosis(
+        "mentors per group of startups",
+        f"Startups {', '.join(names)}{more} need {need} mentor places among them, but the "
+        f"{len(mentors)} mentors they may be paired with offer at most {offer} places for them.",
+        shortfall=max(need - offer, 1), startups=tuple(ids.tolist()),
+        suggestions=("raise the capacity of those mentors",
+                     "allow more mentors for these startups (review conflicts and language rules)",
+                     "lower k for some of these startups"))
+
+
+def prefers_pruned(problem: Problem) -> bool:
+    """True when ``problem`` is large and has only k, capacity, forbidden and pinned rules."""
+    n_s, n_m = problem.shape
+    if n_s * n_m < AUTO_MIN_PAIRS or n_m <= 2 * default_width(problem.k_max, n_m):
+        return False
+    return not _extra_rules(problem)
+
+
+def _extra_rules(problem: Problem) -> list[str]:
+    """Names of the rules ``problem`` sets beyond k, capacity, forbidden and pinned."""
+    extra = []
+    for f in dataclasses.fields(problem):
+        value = getattr(problem, f.name)
+        if f.name in _PLAIN_FIELDS or value is None or value is False:
+            continue
+        if hasattr(value, "__len__") and len(value) == 0:
+            continue
+        extra.append(f.name)
+    return extra
+
+
+class PrunedFlowSolver:
+    """Min-cost flow on each startup's best mentors, certified optimal over all pairs.
+
+    Exact for the rules the flow backend expresses (k, capacities, forbidden, pinned); built for
+    large problems. The :class:`~matcher.models.Assignment` has ``certified=True`` and reports
+    ``rounds`` and ``pairs_added`` in its ``info``.
+    """
+
+    name = "pruned"
+
+    def __init__(self, *, width: int | None = None, max_rounds: int = 50):
+        self.width = width
+        self.max_rounds = max_rounds
+
+    def unsupported(self, problem: Problem) -> str | None:
+        """Why this backend cannot express ``problem``, or None when it can."""
+        extra = _extra_rules(problem)
+        return f"it handles only k, capacities, forbidden and pinned pairs, not {extra[0]}" \
+            if extra else None
+
+    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+        start = time.perf_counter()
+        result = solve_pruned(
+            DenseScores(problem.scores), k_min=problem.k_min, k_max=problem.k_max,
+            capacity=problem.capacity, forbidden=np.nonzero(problem.forbidden),
+            pinned=np.nonzero(problem.pinned), width=self.width, max_rounds=self.max_rounds)
+        timings = {**result.timings, "solve": time.perf_counter() - start}
+        return to_assignment(result, problem.startup_ids, problem.mentor_ids, self.name, timings)
+
+
+def to_assignment(result: PrunedResult, startup_ids, mentor_ids, solver: str,
+                  timings: dict) -> Assignment:
+    """The :class:`~matcher.models.Assignment` of a :class:`PrunedResult`."""
+    objective = float(result.scores.sum())
+    return Assignment(
+        rows=result.rows, cols=result.cols, startup_ids=startup_ids, mentor_ids=mentor_ids,
+        scores=result.scores, objective=objective,
+        bound=objective if result.certified else float("inf"),
+        status="optimal" if result.certified else "feasible", solver=solver, timings=timings,
+        info=dict(result.info), certified=result.certified)
