@@ -209,8 +209,11 @@ class Candidates:
     def merge(self, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> Candidates:
         """These candidates plus new pairs (duplicates dropped), still sorted."""
         keys = np.concatenate([self.rows * self.n_mentors + self.cols, rows * self.n_mentors + cols])
-        keys, first = np.unique(keys, return_index=True)
-        w = np.concatenate([self.weights, weights])[first]
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        keys = keys[first]
+        w = np.concatenate([self.weights, weights])[order[first]]
         return Candidates(keys // self.n_mentors, keys % self.n_mentors, w, self.n_startups,
                           self.n_mentors, self.peak)
 
@@ -240,6 +243,11 @@ def pair_mask(rows: np.ndarray, cols: np.ndarray, start: int, stop: int, n_mento
     return out
 
 
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
 def _row_blocks(n_rows: int, n_cols: int, block_entries: int) -> Iterator[tuple[int, int]]:
     step = max(1, block_entries // max(1, n_cols))
     for start in range(0, n_rows, step):
@@ -248,7 +256,7 @@ def _row_blocks(n_rows: int, n_cols: int, block_entries: int) -> Iterator[tuple[
 
 def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.ndarray, np.ndarray]
                    | None = None, active_rows: np.ndarray | None = None,
-                   active_cols: np.ndarray | None = None,
+                   active_cols: np.ndarray | None = None, column_width: int | np.ndarray | None = None,
                    block_entries: int = BLOCK_ENTRIES) -> Candidates:
     """The ``width`` highest-scoring allowed mentors of every startup, block by block.
 
@@ -262,6 +270,10 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     active_rows, active_cols : bool arrays, optional
         Startups that still take mentors and mentors that still have places; other pairs are
         never proposed.
+    column_width : int or int array of shape (n_mentors,), optional
+        Also keep each mentor's best ``column_width`` startups. Without them, when every
+        startup ranks the same few star mentors first, the other mentors get no candidate
+        at all and the pruned problem is infeasible.
     block_entries : int
         Scores computed at a time; memory is O(block_entries + n_startups × width).
 
@@ -286,37 +298,83 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     ex_rows, ex_cols = excluded if excluded is not None else (np.zeros(0, np.int64),) * 2
     dead_cols = ~np.asarray(active_cols, dtype=bool)
     out_rows, out_cols, peak = [], [], 0.0
+    col_widths = None if column_width is None else np.minimum(
+        np.broadcast_to(np.asarray(column_width, dtype=np.int64), (n_m,)), n_s)
+    t = 0 if col_widths is None else int(col_widths.max(initial=0))
+    col_vals = np.full((n_m, 0), np.inf, dtype=np.float32)
+    col_rows = np.zeros((n_m, 0), dtype=np.int64)
+    any_dead = bool(dead_cols.any())
     for start, stop in _row_blocks(n_s, n_m, block_entries):
         values, _ = source.blocks(start, stop)
-        blocked = pair_mask(ex_rows, ex_cols, start, stop, n_m)
-        blocked |= dead_cols[None, :]
-        blocked |= ~active_rows[start:stop, None]
-        values = np.where(blocked, -np.inf, values)
-        finite = np.abs(values, where=~blocked, out=np.zeros_like(values))
-        peak = max(peak, float(finite.max(initial=0.0)))
+        # negated once: argpartition picks the smallest, and +inf marks pairs never to propose;
+        # float32 halves the memory traffic, and a candidate chosen on rounded values is still
+        # checked exactly by the certificate
+        neg = np.negative(values, dtype=np.float32)
+        lo, hi = np.searchsorted(ex_rows, [start, stop])
+        neg[ex_rows[lo:hi] - start, ex_cols[lo:hi]] = np.inf
+        if any_dead:
+            neg[:, dead_cols] = np.inf
+        inactive = ~active_rows[start:stop]
+        if inactive.any():
+            neg[inactive] = np.inf
+        top_value = -float(neg.min(initial=np.inf))
+        low_value = -float(neg.max(initial=-np.inf, where=neg < np.inf))
+        peak = max(peak, abs(top_value) if np.isfinite(top_value) else 0.0,
+                   abs(low_value) if np.isfinite(low_value) else 0.0)
+        if t:
+            col_vals, col_rows = _merge_column_tops(col_vals, col_rows, neg, start, t)
         w = int(min(widths[start:stop].max(initial=0), n_m))
         if w == 0:
             continue
         # argpartition keeps the w best of each row in O(n_mentors); their order does not matter
-        top = np.argpartition(-values, w - 1, axis=1)[:, :w] if w < n_m else \
+        top = np.argpartition(neg, w - 1, axis=1)[:, :w] if w < n_m else \
             np.broadcast_to(np.arange(n_m), (stop - start, n_m))
         local = np.broadcast_to(np.arange(stop - start)[:, None], top.shape)
         keep = np.arange(w)[None, :] < widths[start:stop, None]
         if (widths[start:stop] < w).any():
             # rows that keep fewer: rank inside the kept w and cut
-            order = np.argsort(-np.take_along_axis(values, top, axis=1), axis=1, kind="stable")
+            order = np.argsort(np.take_along_axis(neg, top, axis=1), axis=1, kind="stable")
             top = np.take_along_axis(top, order, axis=1)
-        keep &= np.isfinite(np.take_along_axis(values, top, axis=1))
+        keep &= np.take_along_axis(neg, top, axis=1) < np.inf
         out_rows.append(local[keep] + start)
         out_cols.append(top[keep])
-    rows = np.concatenate(out_rows) if out_rows else np.zeros(0, np.int64)
-    cols = np.concatenate(out_cols) if out_cols else np.zeros(0, np.int64)
-    keys = np.sort(rows.astype(np.int64) * n_m + cols)
+    if t and col_vals.shape[1]:
+        # each mentor keeps its own column_width best: rank its t kept startups and cut
+        order = np.argsort(col_vals, axis=1, kind="stable")
+        col_vals = np.take_along_axis(col_vals, order, axis=1)
+        col_rows = np.take_along_axis(col_rows, order, axis=1)
+        keep = (np.arange(col_vals.shape[1])[None, :] < col_widths[:, None]) & (col_vals < np.inf)
+        out_rows.append(col_rows[keep])
+        out_cols.append(np.broadcast_to(np.arange(n_m)[:, None], keep.shape)[keep])
+    rows = np.concatenate(out_rows).astype(np.int64) if out_rows else np.zeros(0, np.int64)
+    cols = np.concatenate(out_cols).astype(np.int64) if out_cols else np.zeros(0, np.int64)
+    keys = _sorted_unique(rows * n_m + cols)
     rows, cols = keys // n_m, keys % n_m
     weights = source.exact(rows, cols)
     # the block values of VectorScores are float32: take the exact value of the largest one
     peak = max(peak, float(np.abs(weights).max(initial=0.0)))
     return Candidates(rows, cols, weights, n_s, n_m, peak)
+
+
+def _merge_column_tops(col_vals: np.ndarray, col_rows: np.ndarray, neg: np.ndarray, start: int,
+                      t: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``t`` best rows of each column among the kept ones and a new block (negated scores).
+
+    Works on the transpose, one mentor per row, because argpartition along the rows of a
+    C-ordered block is several times slower than along its columns.
+    """
+    block = np.ascontiguousarray(neg.T)
+    if block.shape[1] > t:
+        idx = np.argpartition(block, t - 1, axis=1)[:, :t]
+        block = np.take_along_axis(block, idx, axis=1)
+    else:
+        idx = np.broadcast_to(np.arange(block.shape[1])[None, :], block.shape)
+    vals = np.concatenate([col_vals, block], axis=1)
+    rows = np.concatenate([col_rows, idx + start], axis=1)
+    if vals.shape[1] <= t:
+        return vals, rows
+    top = np.argpartition(vals, t - 1, axis=1)[:, :t]
+    return np.take_along_axis(vals, top, axis=1), np.take_along_axis(rows, top, axis=1)
 
 
 def top_l_dense(scores: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from matcher.errors import SolverError
-from matcher.solve.candidates import BLOCK_ENTRIES, Candidates, _row_blocks, pair_mask
+from matcher.solve.candidates import BLOCK_ENTRIES, Candidates, _row_blocks
 
 __all__ = ["residual_potentials", "find_violations", "hall_group"]
 
@@ -162,35 +162,36 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     (array([0]), array([1]), 1)
     """
     n_s, n_m = candidates.n_startups, candidates.n_mentors
-    ex_rows, ex_cols = excluded
-    dead_cols = ~np.asarray(active_cols, dtype=bool)
-    d_m = d_mentors.astype(np.float64)
+    skip_keys = np.union1d(candidates.rows * n_m + candidates.cols, excluded[0] * n_m + excluded[1])
+    active_cols = np.asarray(active_cols, dtype=bool)
+    # potentials in score units: a pair may violate when score + b_j > a_i (up to rounding)
+    a = d_startups.astype(np.float64) / scale
+    b = d_mentors.astype(np.float64) / scale
     found_rows, found_cols, found_profit, total = [], [], [], 0
     for start, stop in _row_blocks(n_s, n_m, block_entries):
-        rows_active = active_rows[start:stop]
-        if not rows_active.any():
+        if not active_rows[start:stop].any():
             continue
         values, err = source.blocks(start, stop)
-        # threshold in scaled units; float64 holds these integers exactly (< 2**53)
-        threshold = d_startups[start:stop, None].astype(np.float64) - d_m[None, :]
-        screen = values * scale
-        screen += (err * scale + 1.0)[:, None]
-        maybe = screen > threshold
-        del screen
-        # pairs already in the flow, forbidden or pinned, or without places, cannot violate
-        skip = pair_mask(candidates.rows, candidates.cols, start, stop, n_m)
-        pair_mask(ex_rows, ex_cols, start, stop, n_m, out=skip)
-        skip |= dead_cols[None, :]
-        skip |= ~rows_active[:, None]
-        maybe &= ~skip
+        # screen generously (error bound of the block, plus one integer unit), then recheck
+        # the few pairs that pass with exact scores and integer arithmetic
+        lhs = values + b[None, :]
+        maybe = lhs > (a[start:stop] - err - 1.0 / scale)[:, None]
+        del lhs
         r, c = np.nonzero(maybe)
+        r += start
+        keys = r.astype(np.int64) * n_m + c
+        # pairs already in the flow, forbidden or pinned, or without places, cannot violate
+        pos = np.minimum(np.searchsorted(skip_keys, keys), max(len(skip_keys) - 1, 0))
+        fresh = ~(skip_keys[pos] == keys) if len(skip_keys) else np.ones(len(keys), bool)
+        fresh &= active_cols[c] & active_rows[r]
+        r, c = r[fresh], c[fresh]
         if not len(r):
             continue
-        exact = np.rint(source.exact(r + start, c) * scale)
-        profit = exact - threshold[r, c]
+        exact = np.rint(source.exact(r, c) * scale)
+        profit = exact - (d_startups[r] - d_mentors[c]).astype(np.float64)
         bad = profit > 0
         total += int(bad.sum())
-        found_rows.append(r[bad] + start)
+        found_rows.append(r[bad])
         found_cols.append(c[bad])
         found_profit.append(profit[bad])
     if not found_rows:
@@ -210,17 +211,24 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
 
 
 def hall_group(rows: np.ndarray, cols: np.ndarray, demand: np.ndarray,
-               supply: np.ndarray) -> np.ndarray | None:
+               supply: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Startups whose minimum demand their candidate mentors cannot meet (Hall's condition).
 
     A maximum flow source → startup (``demand``) → mentor (candidate pairs) → sink (``supply``);
     when it falls short, the startups still reachable from the source in the residual graph
-    form a group whose candidates are too few. Returns a bool mask over startups, or None.
+    form a group whose candidates are too few.
+
+    Returns
+    -------
+    (startups, mentors) bool masks or None
+        The group, and the mentors reachable from it (all full); None when demand is met.
 
     Examples
     --------
-    >>> hall_group(np.array([0, 1]), np.array([0, 0]), np.array([1, 1]), np.array([1, 1])).tolist()
-    [True, True]
+    >>> group, full = hall_group(np.array([0, 1]), np.array([0, 0]), np.array([1, 1]),
+    ...                          np.array([1, 1]))
+    >>> group.tolist(), full.tolist()
+    ([True, True], [True, False])
     """
     n_s, n_m = len(demand), len(supply)
     source, sink = n_s + n_m, n_s + n_m + 1
@@ -237,4 +245,6 @@ def hall_group(rows: np.ndarray, cols: np.ndarray, demand: np.ndarray,
     reach = breadth_first_order(residual, source, directed=True, return_predecessors=False)
     group = np.zeros(n_s, dtype=bool)
     group[reach[reach < n_s]] = True
-    return group
+    full = np.zeros(n_m, dtype=bool)
+    full[reach[(reach >= n_s) & (reach < n_s + n_m)] - n_s] = True
+    return group, full

@@ -140,8 +140,10 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     active_rows, active_cols = k_hi > 0, cap > 0
     widths = np.full(n_s, width or default_width(k_max, n_m), dtype=np.int64)
 
+    # each mentor also proposes its 2 x capacity best startups, so that no mentor is left
+    # without candidates when every startup ranks the same stars first
     cand = top_candidates(source, widths, excluded=excluded, active_rows=active_rows,
-                          active_cols=active_cols)
+                          active_cols=active_cols, column_width=2 * cap)
     n_first = len(cand)
     # the scale a dense solve of the same problem would use: from the peak over every pair
     scale = integer_scores(np.array([cand.peak])).scale
@@ -193,30 +195,31 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
 
 def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, supply: np.ndarray,
            excluded, active_rows, active_cols) -> tuple[Candidates, int]:
-    """Double the candidates of the startups in a Hall-violating group of the pruned network."""
-    group = hall_group(cand.rows, cand.cols, demand, supply)
-    if group is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
+    """More candidates for the startups of a Hall-violating group of the pruned network.
+
+    The group's candidate mentors are all full, so its startups get their best mentors
+    *outside* that set; only when there are none, their next best mentors of any kind. When a
+    startup of the group has no allowed pair left to add, the group violates Hall's condition
+    in the full problem too (the cut is unchanged), and the rules cannot hold.
+    """
+    found = hall_group(cand.rows, cand.cols, demand, supply)
+    if found is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
         raise SolverError("the candidate network is infeasible but meets Hall's condition")
-    have = np.bincount(cand.rows, minlength=cand.n_startups)
-    n_allowed = _allowed_per_row(excluded, active_cols, cand.n_startups)
-    growable = group & (have < n_allowed)
-    if not growable.any():
-        # every startup of the group already sees all of its allowed mentors
-        raise InfeasibleError([_hall_diagnosis(group, cand, demand, supply, source)])
-    widths[growable] = np.maximum(2 * widths[growable], have[growable] + 1)
-    rows = np.nonzero(growable)[0]
-    sub = top_candidates(_RowSubset(source, rows), widths[rows],
-                         excluded=_subset_pairs(excluded, rows), active_cols=active_cols)
-    new_rows = rows[sub.rows]
-    before = len(cand)
-    cand = cand.merge(new_rows, sub.cols, sub.weights)
-    return cand, int(growable.sum()) if len(cand) > before else 0
-
-
-def _allowed_per_row(excluded, active_cols: np.ndarray, n_s: int) -> np.ndarray:
-    ex_rows, ex_cols = excluded
-    on_active = active_cols[ex_cols]
-    return int(active_cols.sum()) - np.bincount(ex_rows[on_active], minlength=n_s)
+    group, full = found
+    rows = np.nonzero(group)[0]
+    n_m = cand.n_mentors
+    # never propose again what is a candidate already, forbidden or pinned
+    in_group = group[cand.rows]
+    keys = np.union1d(cand.rows[in_group] * n_m + cand.cols[in_group],
+                      excluded[0][group[excluded[0]]] * n_m + excluded[1][group[excluded[0]]])
+    skip = _subset_pairs((keys // n_m, keys % n_m), rows)
+    width = int(widths.max(initial=1))
+    for cols_ok in (active_cols & ~full, active_cols):
+        sub = top_candidates(_RowSubset(source, rows), width, excluded=skip, active_cols=cols_ok)
+        if len(sub):
+            return cand.merge(rows[sub.rows], sub.cols, sub.weights), len(np.unique(sub.rows))
+    # every allowed pair of the group is a candidate already
+    raise InfeasibleError([_hall_diagnosis(group, cand, demand, supply, source)])
 
 
 def _subset_pairs(pairs, rows: np.ndarray):
