@@ -167,17 +167,26 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     # potentials in score units: a pair may violate when score + b_j > a_i (up to rounding)
     a = d_startups.astype(np.float64) / scale
     b = d_mentors.astype(np.float64) / scale
+    b32 = b.astype(np.float32)
+    # float32 sums: the screen's slack covers their rounding (2**-21 of the magnitudes)
+    slack = 1.0 / scale + 2.0**-21 * (candidates.peak + float(np.abs(b).max(initial=0.0))
+                                      + np.abs(a))
+    buf = None
     found_rows, found_cols, found_profit, total = [], [], [], 0
     for start, stop in _row_blocks(n_s, n_m, block_entries):
         if not active_rows[start:stop].any():
             continue
-        values, err = source.blocks(start, stop)
+        if buf is None or buf.shape[0] < stop - start:
+            buf = np.empty((stop - start, n_m), dtype=np.float32)
+            raw = np.empty((stop - start, n_m), dtype=np.float32)
+            maybe = np.empty((stop - start, n_m), dtype=bool)
+        values, err = source.blocks(start, stop, out=raw)
         # screen generously (error bound of the block, plus one integer unit), then recheck
         # the few pairs that pass with exact scores and integer arithmetic
-        lhs = values + b[None, :]
-        maybe = lhs > (a[start:stop] - err - 1.0 / scale)[:, None]
-        del lhs
-        r, c = np.nonzero(maybe)
+        lhs = np.add(values, b32[None, :], out=buf[: stop - start], casting="same_kind")
+        mask = np.greater(lhs, (a[start:stop] - err - slack[start:stop]).astype(np.float32)[:, None],
+                          out=maybe[: stop - start])
+        r, c = np.nonzero(mask)
         r += start
         keys = r.astype(np.int64) * n_m + c
         # pairs already in the flow, forbidden or pinned, or without places, cannot violate
