@@ -27,6 +27,7 @@ __all__ = [
     "top_candidates",
     "top_l_dense",
     "pair_mask",
+    "nonzero_2d",
     "BLOCK_ENTRIES",
 ]
 
@@ -252,6 +253,18 @@ def pair_mask(rows: np.ndarray, cols: np.ndarray, start: int, stop: int, n_mento
     return out
 
 
+def nonzero_2d(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a C-ordered 2-D mask, several times faster on large sparse masks.
+
+    Examples
+    --------
+    >>> nonzero_2d(np.array([[False, True], [True, False]]))
+    (array([0, 1]), array([1, 0]))
+    """
+    flat = np.flatnonzero(mask)
+    return np.divmod(flat, mask.shape[1]) if mask.ndim == 2 else (flat, flat)
+
+
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:
     keys = np.sort(keys)
     return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
@@ -391,10 +404,10 @@ def _row_tops(block: np.ndarray, widths: np.ndarray,
         # the w smallest group minima are w distinct entries: at least w entries pass tau
         tau = np.partition(gmin, w - 1, axis=1)[:, w - 1]
         tau = np.where(tau < np.inf, tau, np.finfo(np.float32).max)
-        gr, gc = np.nonzero(gmin <= tau[:, None])
+        gr, gc = nonzero_2d(gmin <= tau[:, None])
     members = gc[:, None] + n_groups * np.arange(_G)[None, :]
     vals = block[gr[:, None], members]  # (n_hit_groups, _G)
-    hit_r, hit_o = np.nonzero(vals <= tau[gr][:, None])
+    hit_r, hit_o = nonzero_2d(vals <= tau[gr][:, None])
     rows = gr[hit_r]
     cols = members[hit_r, hit_o]
     v = vals[hit_r, hit_o]
@@ -436,10 +449,10 @@ def _column_passes(block: np.ndarray, theta: np.ndarray,
     b_pad, m_pad = block.shape
     n_groups = b_pad // _G
     gmin = _fold_min(block, axis=0, scratch=scratch)  # group g holds rows g, g + n_groups, ...
-    gr, gc = np.nonzero(gmin <= theta[None, :])
+    gr, gc = nonzero_2d(gmin <= theta[None, :])
     members = gr[:, None] + n_groups * np.arange(_G)[None, :]
     vals = block[members, gc[:, None]]  # (n_hit_groups, _G)
-    hit_r, hit_o = np.nonzero(vals <= theta[gc][:, None])
+    hit_r, hit_o = nonzero_2d(vals <= theta[gc][:, None])
     return members[hit_r, hit_o], gc[hit_r], vals[hit_r, hit_o]
 
 

@@ -24,7 +24,13 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from matcher.errors import SolverError
-from matcher.solve.candidates import BLOCK_ENTRIES, Candidates, _row_blocks
+from matcher.solve.candidates import (
+    BLOCK_ENTRIES,
+    Candidates,
+    _row_blocks,
+    _sorted_unique,
+    nonzero_2d,
+)
 
 __all__ = ["residual_potentials", "find_violations", "hall_group"]
 
@@ -162,7 +168,8 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     (array([0]), array([1]), 1)
     """
     n_s, n_m = candidates.n_startups, candidates.n_mentors
-    skip_keys = np.union1d(candidates.rows * n_m + candidates.cols, excluded[0] * n_m + excluded[1])
+    skip_keys = _sorted_unique(np.concatenate([candidates.rows * n_m + candidates.cols,
+                                               excluded[0] * n_m + excluded[1]]))
     active_cols = np.asarray(active_cols, dtype=bool)
     # potentials in score units: a pair may violate when score + b_j > a_i (up to rounding)
     a = d_startups.astype(np.float64) / scale
@@ -186,7 +193,7 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
         lhs = np.add(values, b32[None, :], out=buf[: stop - start], casting="same_kind")
         mask = np.greater(lhs, (a[start:stop] - err - slack[start:stop]).astype(np.float32)[:, None],
                           out=maybe[: stop - start])
-        r, c = np.nonzero(mask)
+        r, c = nonzero_2d(mask)
         r += start
         keys = r.astype(np.int64) * n_m + c
         # pairs already in the flow, forbidden or pinned, or without places, cannot violate

@@ -25,7 +25,7 @@ import numpy as np
 
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
 from matcher.models import Assignment
-from matcher.solve.candidates import Candidates, DenseScores, as_score_source, top_candidates
+from matcher.solve.candidates import Candidates, DenseScores, _sorted_unique, as_score_source, top_candidates
 from matcher.solve.certificate import find_violations, hall_group, residual_potentials
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.problem import Problem
@@ -134,7 +134,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     cap = capacity - pins_m
     if (k_hi < 0).any() or (cap < 0).any():
         raise InfeasibleError("pinned pairs exceed k or a mentor's capacity")
-    keys = np.unique(np.concatenate([np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64),
+    keys = _sorted_unique(np.concatenate([np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64),
                                      p_rows * n_m + p_cols]))
     excluded = (keys // n_m, keys % n_m)
     active_rows, active_cols = k_hi > 0, cap > 0
