@@ -279,7 +279,7 @@ def _row_blocks(n_rows: int, n_cols: int, block_entries: int) -> Iterator[tuple[
 def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.ndarray, np.ndarray]
                    | None = None, active_rows: np.ndarray | None = None,
                    active_cols: np.ndarray | None = None, column_width: int | np.ndarray | None = None,
-                   block_entries: int = BLOCK_ENTRIES) -> Candidates:
+                   prices: np.ndarray | None = None, block_entries: int = BLOCK_ENTRIES) -> Candidates:
     """The ``width`` highest-scoring allowed mentors of every startup, block by block.
 
     Parameters
@@ -297,6 +297,9 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
         estimated on a sample of rows, so the count is approximate). Without them, when every
         startup ranks the same few star mentors first, the other mentors get no candidate at
         all and the pruned problem is infeasible.
+    prices : float array of shape (n_mentors,), optional
+        Estimated mentor prices (LP duals): rows rank mentors by ``score - price``, so that a
+        star mentor everyone wants but few can have does not fill every list.
     block_entries : int
         Scores computed at a time; memory is O(block_entries + n_startups × width).
 
@@ -326,6 +329,12 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     active_cols = np.ones(n_m, bool) if active_cols is None else np.asarray(active_cols, bool)
     ex_rows, ex_cols = excluded if excluded is not None else (np.zeros(0, np.int64),) * 2
     theta = None if column_width is None else _column_thresholds(source, column_width)
+    shift = None
+    if prices is not None:
+        shift = np.zeros(-(-n_m // _G) * _G, dtype=np.float32)
+        shift[:n_m] = prices
+        if theta is not None:
+            theta = theta + shift  # a per-column constant keeps each column's order
     m_pad = -(-n_m // _G) * _G
     step = max(_G, block_entries // m_pad // _G * _G)
     # one buffer for every block: padding columns and rows stay +inf ("never propose")
@@ -340,9 +349,13 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
         b_pad = -(-b // _G) * _G
         values, _ = source.blocks(start, stop, out=raw)
         peak = max(peak, abs(float(values.min(initial=0.0))))
+        if shift is not None:
+            peak = max(peak, abs(float(values.max(initial=0.0))))
         block = buf[:b_pad]
         # negated once: the smallest are the best, and +inf marks pairs never to propose
         np.negative(values, out=block[:b, :n_m], casting="same_kind")
+        if shift is not None:
+            block[:b] += shift[None, :]
         block[b:] = np.inf
         lo, hi = np.searchsorted(ex_rows, [start, stop])
         block[ex_rows[lo:hi] - start, ex_cols[lo:hi]] = np.inf
@@ -352,7 +365,7 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
         if inactive.any():
             block[:b][inactive] = np.inf
         r, c, v = _row_tops(block, widths[start:stop], scratch)
-        if len(v):
+        if len(v) and shift is None:
             peak = max(peak, abs(float(v.min())))
         found_r.append(r + start)
         found_c.append(c)

@@ -65,13 +65,15 @@ def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, u
 
     Examples
     --------
-    Two startups, one mentor of capacity 1, k in [0, 1]; startup 1 (score 5) got it:
+    Two startups, one mentor of capacity 1, k in [0, 1]; startup 1 (score 5) got it. The
+    mentor's price is ``d_sink - d_mentor = 3`` (what startup 0 would pay) and startup 1 keeps
+    a surplus ``d_startup - d_sink = 2``:
 
     >>> d_s, d_m, d_t = residual_potentials(
     ...     np.array([0, 1]), np.array([0, 0]), np.array([-3, -5]), np.array([False, True]),
     ...     k_min=np.array([0, 0]), k_max=np.array([1, 1]), capacity=np.array([1]))
     >>> d_s.tolist(), d_m.tolist(), d_t
-    ([0, 0], [-3], 0)
+    ([0, 2], [-3], 0)
     """
     n_s, n_m = len(k_max), len(capacity)
     sink = n_s + n_m
@@ -93,7 +95,36 @@ def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, u
                                zeros(len(m_back), np.int64), zeros(len(s_fwd), np.int64),
                                zeros(len(s_back), np.int64)]).astype(np.int64)
     d = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1)
+    d = _tighten(d, tails, heads, arc_cost, n_s)
     return d[:n_s], d[n_s:sink], int(d[sink])
+
+
+def _tighten(d: np.ndarray, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_s: int,
+             sweeps: int = 3) -> np.ndarray:
+    """Raise startups' and lower mentors' potentials as far as the residual arcs allow.
+
+    Distances from a virtual root are capped at 0 by the root's arcs, which keeps startup
+    potentials (their prices ``u_i``) too low and empty mentors' too high: a pruned pair then
+    looks profitable when it is not, and costs a needless round. A startup's potential may rise
+    to the least ``d[tail] + cost`` over its incoming arcs (arcs leaving it only get slacker);
+    a mentor's may drop to the largest ``d[head] - cost`` over its outgoing arcs. Both keep
+    every reduced cost non-negative, so the certificate stays valid.
+    """
+    n = len(d)
+    is_startup_head = heads < n_s
+    is_mentor_tail = (tails >= n_s) & (tails < n - 1)
+    for _ in range(sweeps):
+        into = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(into, heads[is_startup_head], d[tails[is_startup_head]]
+                      + costs[is_startup_head])
+        raise_s = into[:n_s] < np.iinfo(np.int64).max
+        d[:n_s][raise_s] = np.maximum(d[:n_s][raise_s], into[:n_s][raise_s])
+        out = np.full(n, np.iinfo(np.int64).min)
+        np.maximum.at(out, tails[is_mentor_tail], d[heads[is_mentor_tail]] - costs[is_mentor_tail])
+        lower_m = out[n_s:n - 1] > np.iinfo(np.int64).min
+        seg = d[n_s:n - 1]
+        seg[lower_m] = np.minimum(seg[lower_m], out[n_s:n - 1][lower_m])
+    return d
 
 
 def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int) -> np.ndarray:
@@ -123,6 +154,7 @@ def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nod
 def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_mentors: np.ndarray, *,
                     scale: float, excluded: tuple[np.ndarray, np.ndarray],
                     active_rows: np.ndarray, active_cols: np.ndarray, per_row: int,
+                    margin: float = 0.0,
                     block_entries: int = BLOCK_ENTRIES) -> tuple[np.ndarray, np.ndarray, int]:
     """Pruned pairs with positive reduced profit, scanning the scores block by block.
 
@@ -148,6 +180,10 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
         Startups with places left and mentors with capacity left.
     per_row : int
         Most violating pairs returned per startup (the most profitable first).
+    margin : float
+        Also return pairs within ``margin`` (in score units) of violating: when the flow is
+        solved again, prices move, and these are the pairs that would violate next. They are
+        not counted in ``n_violations``.
 
     Returns
     -------
@@ -191,8 +227,8 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
         # screen generously (error bound of the block, plus one integer unit), then recheck
         # the few pairs that pass with exact scores and integer arithmetic
         lhs = np.add(values, b32[None, :], out=buf[: stop - start], casting="same_kind")
-        mask = np.greater(lhs, (a[start:stop] - err - slack[start:stop]).astype(np.float32)[:, None],
-                          out=maybe[: stop - start])
+        bar = (a[start:stop] - err - slack[start:stop] - margin).astype(np.float32)
+        mask = np.greater(lhs, bar[:, None], out=maybe[: stop - start])
         r, c = nonzero_2d(mask)
         r += start
         keys = r.astype(np.int64) * n_m + c
@@ -205,8 +241,8 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
             continue
         exact = np.rint(source.exact(r, c) * scale)
         profit = exact - (d_startups[r] - d_mentors[c]).astype(np.float64)
-        bad = profit > 0
-        total += int(bad.sum())
+        total += int((profit > 0).sum())
+        bad = profit > -margin * scale
         found_rows.append(r[bad])
         found_cols.append(c[bad])
         found_profit.append(profit[bad])

@@ -141,9 +141,11 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     widths = np.full(n_s, width or default_width(k_max, n_m), dtype=np.int64)
 
     # each mentor also proposes its 2 x capacity best startups, so that no mentor is left
-    # without candidates when every startup ranks the same stars first
+    # without candidates when every startup ranks the same stars first; rows rank mentors by
+    # score minus a price estimated on a sample, so full stars do not fill every list
+    prices = estimate_prices(source, k_lo, k_hi, cap) if n_s > _PRICE_MIN_ROWS else None
     cand = top_candidates(source, widths, excluded=excluded, active_rows=active_rows,
-                          active_cols=active_cols, column_width=2 * cap)
+                          active_cols=active_cols, column_width=2 * cap, prices=prices)
     n_first = len(cand)
     # the scale a dense solve of the same problem would use: from the peak over every pair
     scale = integer_scores(np.array([cand.peak])).scale
@@ -173,7 +175,8 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
         tick = time.perf_counter()
         v_rows, v_cols, n_bad = find_violations(
             source, cand, d_s, d_m, scale=scale, excluded=excluded, active_rows=active_rows,
-            active_cols=active_cols, per_row=int(widths.max(initial=1)))
+            active_cols=active_cols, per_row=int(widths.max(initial=1)),
+            margin=_NEAR * cand.peak)
         timings["certificate"] += time.perf_counter() - tick
         info["violations"].append(n_bad)
         if n_bad == 0:
@@ -191,6 +194,55 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     order = np.lexsort((cols, rows))
     rows, cols = rows[order], cols[order]
     return PrunedResult(rows, cols, source.exact(rows, cols), certified, info, timings)
+
+
+#: Pairs this close to violating (relative to the largest score) join violators' rounds.
+_NEAR = 0.01
+
+#: Problems with more startups than this get price estimates from a sample.
+_PRICE_MIN_ROWS = 4096
+
+
+def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray, *,
+                    n_sample: int | None = None) -> np.ndarray | None:
+    """Mentor prices (LP duals) of a sample of startups with capacities scaled down to it.
+
+    A small market on evenly spread startups clears at prices close to those of the whole one;
+    rows then propose mentors by ``score - price``. Only a heuristic: the certificate is what
+    makes the answer exact. Returns None when the sample cannot be routed.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> scores = rng.random((300, 20)) * 0.1 + np.r_[1.0, np.zeros(19)]  # mentor 0 is a star
+    >>> p = estimate_prices(scores, np.full(300, 1), np.full(300, 1), np.full(20, 20),
+    ...                     n_sample=100)
+    >>> bool(p[0] > 0.5), bool(np.median(p[1:]) < 0.1)
+    (True, True)
+    """
+    source = as_score_source(source)
+    n_s, n_m = source.shape
+    n = min(n_s, n_sample or min(8192, max(2048, n_s // 10)))
+    sample = np.linspace(0, n_s - 1, n).astype(np.int64)
+    rows_of = getattr(source, "approx_rows", source.exact_rows)
+    values = np.asarray(rows_of(sample), dtype=np.float64)
+    # capacities scaled to the sample, rounded so that their total is kept
+    share = np.cumsum(capacity * (n / n_s))
+    cap = np.diff(np.floor(np.r_[0.0, share])).astype(np.int64)
+    lo, hi = k_min[sample], k_max[sample]
+    cand = top_candidates(DenseScores(values), int(min(n_m, 4 * hi.max(initial=0) + 8)),
+                          column_width=2 * cap, active_rows=hi > 0, active_cols=cap > 0)
+    ints = integer_scores(cand.weights, n_nodes=n + n_m + 1)
+    used = flow_on_edges(cand.rows, cand.cols, ints.ints / ints.scale, k_min=lo, k_max=hi,
+                         capacity=cap)
+    if used is None:
+        return None
+    _, d_m, d_t = residual_potentials(cand.rows, cand.cols, -ints.ints, used, k_min=lo, k_max=hi,
+                                      capacity=cap)
+    prices = (d_t - d_m) / ints.scale
+    # mentors with no place in the sample: no evidence, so the typical price
+    prices[cap == 0] = np.median(prices[cap > 0]) if (cap > 0).any() else 0.0
+    return prices
 
 
 def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, supply: np.ndarray,
