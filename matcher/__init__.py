@@ -10,10 +10,11 @@ assignment is solved as a constrained optimisation with OR-Tools, with a proof o
 
 from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError
 from matcher.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup
-from matcher.solve import SOLVERS, Solver, assign, register_solver
+from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver
 
 __all__ = [
     "assign",
+    "VectorScores",
     "Solver",
     "SOLVERS",
     "register_solver",

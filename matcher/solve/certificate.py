@@ -32,7 +32,7 @@ from matcher.solve.candidates import (
     nonzero_2d,
 )
 
-__all__ = ["residual_potentials", "find_violations", "hall_group"]
+__all__ = ["residual_potentials", "find_violations", "pool_violations", "cap_pairs", "hall_group"]
 
 
 def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.ndarray, *,
@@ -154,7 +154,8 @@ def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nod
 def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_mentors: np.ndarray, *,
                     scale: float, excluded: tuple[np.ndarray, np.ndarray],
                     active_rows: np.ndarray, active_cols: np.ndarray, per_row: int,
-                    margin: float = 0.0,
+                    margin: float = 0.0, per_col: np.ndarray | None = None,
+                    pool: list | None = None,
                     block_entries: int = BLOCK_ENTRIES) -> tuple[np.ndarray, np.ndarray, int]:
     """Pruned pairs with positive reduced profit, scanning the scores block by block.
 
@@ -184,6 +185,12 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
         Also return pairs within ``margin`` (in score units) of violating: when the flow is
         solved again, prices move, and these are the pairs that would violate next. They are
         not counted in ``n_violations``.
+    per_col : int array of shape (n_mentors,), optional
+        Most pairs returned per mentor (the most profitable first).
+    pool : list, optional
+        When given, ``(rows, cols, scaled_scores)`` of every pair found within ``margin`` is
+        appended to it, before the per-row and per-column cuts: the next rounds look there
+        first (see :func:`pool_violations`) and scan everything again only to certify.
 
     Returns
     -------
@@ -239,27 +246,75 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
         r, c = r[fresh], c[fresh]
         if not len(r):
             continue
-        exact = np.rint(source.exact(r, c) * scale)
-        profit = exact - (d_startups[r] - d_mentors[c]).astype(np.float64)
-        total += int((profit > 0).sum())
-        bad = profit > -margin * scale
+        # profit in integer units from the block itself; only pairs within the error bound of
+        # zero need their exact score (millions may violate in a round, a few are close)
+        approx = (values[r - start, c].astype(np.float64) + b[c] - a[r]) * scale
+        tol = (err[r - start] + slack[r]) * scale
+        unsure = np.abs(approx) <= tol
+        if unsure.any():
+            ru, cu = r[unsure], c[unsure]
+            approx[unsure] = np.rint(source.exact(ru, cu) * scale) - (
+                d_startups[ru] - d_mentors[cu]).astype(np.float64)
+        total += int((approx > 0).sum())
+        bad = approx > -margin * scale
         found_rows.append(r[bad])
         found_cols.append(c[bad])
-        found_profit.append(profit[bad])
+        found_profit.append(approx[bad])
     if not found_rows:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, 0
     rows, cols = np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64)
     profit = np.concatenate(found_profit)
-    # keep the most profitable per_row of each startup: sort by row, then by profit descending
-    order = np.lexsort((cols, -profit, rows))
-    rows, cols = rows[order], cols[order]
-    first = np.searchsorted(rows, rows, side="left")
-    rank = np.arange(len(rows)) - first
-    keep = rank < per_row
-    rows, cols = rows[keep], cols[keep]
+    if pool is not None:
+        pool.append((rows, cols, profit + (d_startups[rows] - d_mentors[cols]).astype(np.float64)))
+    rows, cols = cap_pairs(rows, cols, profit, per_row, per_col)
     order = np.lexsort((cols, rows))
     return rows[order], cols[order], total
+
+
+def cap_pairs(rows: np.ndarray, cols: np.ndarray, profit: np.ndarray, per_row: int,
+              per_col: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The most profitable pairs, at most ``per_col[j]`` per mentor and ``per_row`` per startup.
+
+    Examples
+    --------
+    >>> cap_pairs(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([3.0, 2.0, 5.0]), 1)
+    (array([0, 1]), array([0, 0]))
+    """
+    if per_col is not None:
+        # when every startup wants the same empty mentor, adding them all would only move
+        # the crowd to the next one
+        order = np.lexsort((rows, -profit, cols))
+        rows, cols, profit = rows[order], cols[order], profit[order]
+        rank = np.arange(len(cols)) - np.searchsorted(cols, cols, side="left")
+        keep = rank < per_col[cols]
+        rows, cols, profit = rows[keep], cols[keep], profit[keep]
+    order = np.lexsort((cols, -profit, rows))
+    rows, cols = rows[order], cols[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    keep = rank < per_row
+    return rows[keep], cols[keep]
+
+
+def pool_violations(pool: tuple[np.ndarray, np.ndarray, np.ndarray], candidates: Candidates,
+                    d_startups: np.ndarray, d_mentors: np.ndarray, *, per_row: int,
+                    per_col: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs of an earlier scan's pool that violate under new potentials (no full scan).
+
+    The pool's scores are the block approximations, so this only proposes pairs; certifying
+    still takes a full :func:`find_violations`.
+    """
+    rows, cols, scaled = pool
+    n_m = candidates.n_mentors
+    keys = candidates.rows * n_m + candidates.cols
+    pair = rows * n_m + cols
+    pos = np.minimum(np.searchsorted(keys, pair), max(len(keys) - 1, 0))
+    fresh = keys[pos] != pair if len(keys) else np.ones(len(pair), bool)
+    profit = scaled - (d_startups[rows] - d_mentors[cols]).astype(np.float64)
+    bad = fresh & (profit > 0)
+    r, c = cap_pairs(rows[bad], cols[bad], profit[bad], per_row, per_col)
+    order = np.lexsort((c, r))
+    return r[order], c[order], int(bad.sum())
 
 
 def hall_group(rows: np.ndarray, cols: np.ndarray, demand: np.ndarray,

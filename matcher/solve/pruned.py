@@ -25,8 +25,20 @@ import numpy as np
 
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
 from matcher.models import Assignment
-from matcher.solve.candidates import Candidates, DenseScores, _sorted_unique, as_score_source, top_candidates
-from matcher.solve.certificate import find_violations, hall_group, residual_potentials
+from matcher.solve.candidates import (
+    Candidates,
+    DenseScores,
+    _sorted_unique,
+    as_score_source,
+    nonzero_2d,
+    top_candidates,
+)
+from matcher.solve.certificate import (
+    find_violations,
+    hall_group,
+    pool_violations,
+    residual_potentials,
+)
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores
@@ -154,6 +166,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [], "width": int(widths[0])}
     certified = False
     used = None
+    pool = None
     while info["rounds"] < max_rounds:
         info["rounds"] += 1
         tick = time.perf_counter()
@@ -173,10 +186,22 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
                                           capacity=cap)
         timings["potentials"] += time.perf_counter() - tick
         tick = time.perf_counter()
+        per_row, per_col = int(widths.max(initial=1)), 2 * cap + 2
+        if pool is not None:
+            # look first among the pairs the last scan found close to violating
+            v_rows, v_cols, n_bad = pool_violations(pool, cand, d_s, d_m, per_row=per_row,
+                                                    per_col=per_col)
+            if n_bad:
+                info["violations"].append(f"{n_bad} (pool)")
+                timings["certificate"] += time.perf_counter() - tick
+                cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
+                continue
+        found: list = []
         v_rows, v_cols, n_bad = find_violations(
             source, cand, d_s, d_m, scale=scale, excluded=excluded, active_rows=active_rows,
-            active_cols=active_cols, per_row=int(widths.max(initial=1)),
-            margin=_NEAR * cand.peak)
+            active_cols=active_cols, per_row=per_row, margin=_NEAR * cand.peak, per_col=per_col,
+            pool=found)
+        pool = found[0] if found else None
         timings["certificate"] += time.perf_counter() - tick
         info["violations"].append(n_bad)
         if n_bad == 0:
@@ -222,7 +247,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     """
     source = as_score_source(source)
     n_s, n_m = source.shape
-    n = min(n_s, n_sample or min(8192, max(2048, n_s // 10)))
+    n = min(n_s, n_sample or 8192)
     sample = np.linspace(0, n_s - 1, n).astype(np.int64)
     rows_of = getattr(source, "approx_rows", source.exact_rows)
     values = np.asarray(rows_of(sample), dtype=np.float64)
@@ -366,8 +391,8 @@ class PrunedFlowSolver:
         start = time.perf_counter()
         result = solve_pruned(
             DenseScores(problem.scores), k_min=problem.k_min, k_max=problem.k_max,
-            capacity=problem.capacity, forbidden=np.nonzero(problem.forbidden),
-            pinned=np.nonzero(problem.pinned), width=self.width, max_rounds=self.max_rounds)
+            capacity=problem.capacity, forbidden=nonzero_2d(problem.forbidden),
+            pinned=nonzero_2d(problem.pinned), width=self.width, max_rounds=self.max_rounds)
         timings = {**result.timings, "solve": time.perf_counter() - start}
         return to_assignment(result, problem.startup_ids, problem.mentor_ids, self.name, timings)
 
