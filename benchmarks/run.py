@@ -112,7 +112,8 @@ def run_case(case: Case) -> dict:
                    solver=result.solver, certified=result.certified,
                    stages={k: round(v, 3) for k, v in result.timings.items()},
                    rounds=result.info.get("rounds"), pairs_added=result.info.get("pairs_added"),
-                   candidates=result.info.get("candidates"))
+                   candidates=result.info.get("candidates"),
+                   violations=result.info.get("violations"), widened=result.info.get("widened"))
     elif case.method == "lsa-slots":
         out.update(_lsa_slots(scores, capacity))
     elif case.method == "networkx":

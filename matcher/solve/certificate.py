@@ -257,9 +257,12 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
                 d_startups[ru] - d_mentors[cu]).astype(np.float64)
         total += int((approx > 0).sum())
         bad = approx > -margin * scale
-        found_rows.append(r[bad])
-        found_cols.append(c[bad])
-        found_profit.append(approx[bad])
+        # a startup's pairs all lie in its block: cut to its best few here, so memory stays
+        # O(n_startups x per_row) even when a round flags tens of millions of pairs
+        r, c, approx = _best_per_row(r[bad], c[bad], approx[bad], 4 * per_row)
+        found_rows.append(r)
+        found_cols.append(c)
+        found_profit.append(approx)
     if not found_rows:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, 0
@@ -270,6 +273,16 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     rows, cols = cap_pairs(rows, cols, profit, per_row, per_col)
     order = np.lexsort((cols, rows))
     return rows[order], cols[order], total
+
+
+def _best_per_row(rows, cols, profit, n):
+    """The ``n`` most profitable pairs of each row (rows in any order), order not kept."""
+    if not len(rows) or np.bincount(rows - rows.min()).max(initial=0) <= n:
+        return rows, cols, profit
+    order = np.lexsort((cols, -profit, rows))
+    rows, cols, profit = rows[order], cols[order], profit[order]
+    keep = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") < n
+    return rows[keep], cols[keep], profit[keep]
 
 
 def cap_pairs(rows: np.ndarray, cols: np.ndarray, profit: np.ndarray, per_row: int,
