@@ -247,7 +247,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     """
     source = as_score_source(source)
     n_s, n_m = source.shape
-    n = min(n_s, n_sample or 8192)
+    n = min(n_s, n_sample or min(8192, max(2048, n_s // 8)))
     sample = np.linspace(0, n_s - 1, n).astype(np.int64)
     rows_of = getattr(source, "approx_rows", source.exact_rows)
     values = np.asarray(rows_of(sample), dtype=np.float64)
