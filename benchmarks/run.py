@@ -241,6 +241,8 @@ START, END = "<!-- results: start -->", "<!-- results: end -->"
 def _fmt(x, digits=2) -> str:
     if x is None:
         return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
     if isinstance(x, float):
         return f"{x:,.{digits}f}"
     return f"{x:,}" if isinstance(x, int) else str(x)
