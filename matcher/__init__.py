@@ -15,10 +15,11 @@ from matcher.features import ProfileVectorizer
 from matcher.io import load_cohort
 from matcher.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup
 from matcher.scoring import AffinityModel, Scores, score_cohort
-from matcher.solve import SOLVERS, Solver, assign, register_solver
+from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver
 
 __all__ = [
     "assign",
+    "VectorScores",
     "match_cohort",
     "screen",
     "Screening",

@@ -243,6 +243,10 @@ class Assignment:
         The backend that produced this assignment.
     timings : mapping of str to float
         Seconds spent in each stage.
+    certified : bool or None
+        For solves on candidate pairs only: True when a certificate proved the answer optimal over
+        every pair (``info`` then holds ``rounds`` and ``pairs_added``), False when it could not;
+        None when every pair was in the model, so no certificate was needed.
     """
 
     rows: np.ndarray
@@ -257,6 +261,7 @@ class Assignment:
     timings: Mapping[str, float] = field(default_factory=dict)
     objective_name: str = "total"
     info: Mapping[str, Any] = field(default_factory=dict)
+    certified: bool | None = None
 
     @property
     def gap(self) -> float:

@@ -11,12 +11,17 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol, runtime_checkable
 
+import pandas as pd
+
 from matcher.errors import InfeasibleError, InputError, InputProblem
 from matcher.models import Assignment
+from matcher.solve.candidates import VectorScores
 from matcher.solve.cpsat import CpSatSolver
 from matcher.solve.diagnose import counting_checks, diagnose, hall_violation
 from matcher.solve.flow import FlowSolver
+from matcher.solve.large import assign_vectors
 from matcher.solve.problem import Problem, make_problem
+from matcher.solve.pruned import PrunedFlowSolver, prefers_pruned
 from matcher.solve.stable import StableSolver
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "diagnose",
     "counting_checks",
     "hall_violation",
+    "VectorScores",
 ]
 
 
@@ -47,7 +53,7 @@ class Solver(Protocol):
 
 
 #: Registered backends, in the order ``solver="auto"`` tries them (fastest first).
-SOLVERS: dict[str, Solver] = {"flow": FlowSolver(), "cpsat": CpSatSolver()}
+SOLVERS: dict[str, Solver] = {"flow": FlowSolver(), "cpsat": CpSatSolver(), "pruned": PrunedFlowSolver()}
 # Deferred acceptance comes after the optimisers, so "auto" never picks it: it is chosen by name,
 # "stable" (startups propose) or "stable-mentors" (mentors propose).
 SOLVERS["stable"] = StableSolver(proposing="startups")
@@ -97,6 +103,9 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
                   seed: int = 0) -> Assignment:
     """Solve an already validated :class:`Problem` (see :func:`assign`)."""
     backend, why = _pick_why(solver, problem)
+    if solver == "auto" and backend.name == "flow" and prefers_pruned(problem):
+        # large and plain: the flow on candidate pairs, certified over all pairs, is exact too
+        backend, why = SOLVERS["pruned"], "auto: large with only k, capacity, forbidden and pinned rules"
     start = time.perf_counter()
     found = counting_checks(problem)
     if found:
@@ -139,19 +148,24 @@ def assign(
 
     Parameters
     ----------
-    scores : array or DataFrame of shape (n_startups, n_mentors), or Scores
+    scores : array or DataFrame of shape (n_startups, n_mentors), Scores, or VectorScores
         Affinity of each pair, higher is better. A DataFrame's index holds startup ids and its
-        columns mentor ids; a plain array's ids are row and column positions.
+        columns mentor ids; a plain array's ids are row and column positions. A
+        :class:`VectorScores` (startup and mentor profile vectors) is scored block by block and
+        never held as a matrix: the way to match 10⁵ startups.
     k : int, (int, int) or array of shape (n_startups,)
         Distinct mentors per startup: exactly ``k`` or between ``k[0]`` and ``k[1]``.
     capacity : int, array of shape (n_mentors,) or Series indexed by mentor id
         Most startups each mentor takes.
     forbidden, pinned : iterable of (startup_id, mentor_id), or bool array of the scores' shape
         Pairs that must never / must always be made.
-    solver : {"auto", "flow", "cpsat", "stable", "stable-mentors"} or a Solver
-        Backend; ``auto`` picks the fastest one that can express the rules. ``stable`` and
-        ``stable-mentors`` return a stable assignment (deferred acceptance, startups or mentors
-        proposing; see :mod:`matcher.solve.stable`) rather than the best total.
+    solver : {"auto", "flow", "cpsat", "pruned", "stable", "stable-mentors"} or a Solver
+        Backend; ``auto`` picks the fastest one that can express the rules. For large problems
+        with only k, capacity, forbidden and pinned rules it picks ``pruned``: min-cost flow on
+        each startup's best mentors, with a certificate that no other pair would do better
+        (``Assignment.certified``). ``stable`` and ``stable-mentors`` return a stable assignment
+        (deferred acceptance, startups or mentors proposing; see :mod:`matcher.solve.stable`)
+        rather than the best total.
     time_limit : float, optional
         Seconds the backend may take (the flow backend finishes without one).
     seed : int
@@ -213,6 +227,12 @@ def assign(
     >>> result.status, round(result.objective, 2), result.solver
     ('optimal', 2.3, 'flow')
     """
+    if isinstance(scores, VectorScores):
+        plain = not (quotas or covers is not None or min_load or balance or objective != "total"
+                     or (past is not None and history != "ignore"))
+        if plain and solver in ("auto", "pruned"):
+            return assign_vectors(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned)
+        scores = pd.DataFrame(scores.dense(), index=scores.startup_ids, columns=scores.mentor_ids)
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
                            quotas=quotas, covers=covers, min_load=min_load,
                            min_load_soft=min_load_soft, balance=balance, objective=objective,

@@ -8,6 +8,7 @@ arrays indexed by position. :func:`make_problem` turns what a user passes to
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -112,6 +113,20 @@ class Problem:
     def shape(self) -> tuple[int, int]:
         return self.scores.shape
 
+    def side_rules(self) -> tuple[str, ...]:
+        """Names of the rules set beyond k, capacity, forbidden and pinned pairs.
+
+        Backends that express only those (deferred acceptance, the pruned flow) refuse the others by
+        name, so a rule added to :class:`Problem` later is never silently ignored.
+
+        >>> make_problem(np.ones((2, 2)), k=1).side_rules()
+        ()
+        >>> make_problem(np.ones((2, 2)), k=1, objective="fair").side_rules()
+        ('objective', 'fairness')
+        """
+        return tuple(f.name for f in dataclasses.fields(self)
+                     if f.name not in BASE_FIELDS and not _at_default(f, getattr(self, f.name)))
+
     @property
     def allowed(self) -> np.ndarray:
         """Pairs that may be made: not forbidden, and the mentor has some capacity."""
@@ -144,6 +159,30 @@ class Problem:
 
     def mentor_label(self, j: int) -> str:
         return str(self.mentor_ids[j])
+
+
+#: The fields every backend understands: the score matrix, ids, k, capacities, forbidden and pinned.
+BASE_FIELDS = {"scores", "startup_ids", "mentor_ids", "k_min", "k_max", "capacity", "forbidden", "pinned"}
+
+
+def _at_default(f: dataclasses.Field, value: Any) -> bool:
+    """True when a Problem field holds no rule: its default, or an empty / all-False value."""
+    for default in (f.default, f.default_factory):
+        if default is dataclasses.MISSING:
+            continue
+        try:
+            if bool(value == (default() if callable(default) else default)):
+                return True
+        except (TypeError, ValueError):
+            pass
+    if value is None:
+        return True
+    if isinstance(value, np.ndarray):
+        return value.size == 0 or not value.any()
+    try:
+        return len(value) == 0
+    except TypeError:
+        return False
 
 
 def make_problem(

@@ -18,7 +18,6 @@ Stability usually costs total score, so the :class:`~matcher.models.Assignment` 
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import time
 from collections import deque
@@ -34,33 +33,6 @@ __all__ = ["StableSolver", "deferred_acceptance", "preference_order"]
 PROPOSING = ("startups", "mentors")
 
 #: The fields of a Problem deferred acceptance understands.
-BASE_FIELDS = {"scores", "startup_ids", "mentor_ids", "k_min", "k_max", "capacity", "forbidden", "pinned"}
-
-
-def _at_default(f: dataclasses.Field, value) -> bool:
-    """True when a Problem field holds no rule: its default, or an empty / all-False value."""
-    if f.default is not dataclasses.MISSING:
-        try:
-            if bool(value == f.default):
-                return True
-        except (TypeError, ValueError):
-            pass
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        try:
-            if bool(value == f.default_factory()):  # type: ignore[misc]
-                return True
-        except (TypeError, ValueError):
-            pass
-    if value is None:
-        return True
-    if isinstance(value, np.ndarray):
-        return value.size == 0 or not value.any()
-    try:
-        return len(value) == 0
-    except TypeError:
-        return False
-
-
 def preference_order(utility: np.ndarray, acceptable: np.ndarray) -> list[np.ndarray]:
     """Each row's acceptable columns, best first; ties go to the lower column position.
 
@@ -200,9 +172,8 @@ class StableSolver:
         field of the problem that is not at its default is refused by name, so a rule added to
         :class:`Problem` later is never silently ignored.
         """
-        for f in dataclasses.fields(problem):
-            if f.name not in BASE_FIELDS and not _at_default(f, getattr(problem, f.name)):
-                return f"deferred acceptance cannot express the rule {f.name!r}"
+        for name in problem.side_rules():
+            return f"deferred acceptance cannot express the rule {name!r}"
         for name, utility in (("startup_utility", self.startup_utility),
                               ("mentor_utility", self.mentor_utility)):
             if utility is not None and np.shape(utility) != problem.shape:

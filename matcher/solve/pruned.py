@@ -1,0 +1,400 @@
+"""Large problems: min-cost flow on candidate pairs, then a certificate over every pair.
+
+:func:`solve_pruned` is the loop:
+
+1. candidates: the ``L`` best mentors of each startup (:func:`~matcher.solve.candidates.top_candidates`);
+2. min-cost flow on them (:func:`~matcher.solve.flow.flow_on_edges`);
+3. if the pruned network is infeasible, the startups of a Hall-violating group get twice as many
+   candidates (when they already have every mentor, the full problem is infeasible too);
+4. otherwise potentials of the residual graph price every pruned pair block by block
+   (:mod:`matcher.solve.certificate`); pairs with positive reduced profit join the candidates
+   and the flow is solved again; when there are none, the result is certified optimal.
+
+:class:`PrunedFlowSolver` is the backend ``"pruned"``; :func:`matcher.assign` uses it by itself for
+score matrices of :data:`AUTO_MIN_PAIRS` pairs or more when the rules are k, capacities,
+forbidden and pinned pairs only, and always for :class:`~matcher.solve.candidates.VectorScores`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.errors import Diagnosis, InfeasibleError, SolverError
+from matcher.models import Assignment
+from matcher.solve.candidates import (
+    Candidates,
+    DenseScores,
+    _sorted_unique,
+    as_score_source,
+    nonzero_2d,
+    top_candidates,
+)
+from matcher.solve.certificate import (
+    find_violations,
+    hall_group,
+    pool_violations,
+    residual_potentials,
+)
+from matcher.solve.flow import flow_on_edges
+from matcher.solve.problem import Problem
+from matcher.solve.scaling import integer_scores
+
+__all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
+           "prefers_pruned"]
+
+#: Score matrices with at least this many pairs go through candidates + certificate under "auto".
+AUTO_MIN_PAIRS = 1_000_000
+
+#: The fields a plain Problem has; a Problem carrying other non-empty rules is not for this path.
+_PLAIN_FIELDS = {"scores", "startup_ids", "mentor_ids", "k_min", "k_max", "capacity", "forbidden",
+                 "pinned"}
+
+
+def default_width(k_max: np.ndarray, n_mentors: int) -> int:
+    """Candidates per startup to start with: ``4 k + 8``, enough for all tested distributions.
+
+    Examples
+    --------
+    >>> default_width(np.array([3, 3]), 1000)
+    20
+    """
+    k = int(k_max.max(initial=0))
+    return int(min(n_mentors, 4 * k + 8))
+
+
+@dataclass(frozen=True, eq=False)
+class PrunedResult:
+    """The pairs of an optimum found on candidates, and its certificate.
+
+    Attributes
+    ----------
+    rows, cols : int arrays
+        Assigned pairs, pins included, sorted by row then column.
+    scores : float array
+        Exact score of each assigned pair.
+    certified : bool
+        True when no pruned pair has positive reduced profit: the optimum of the full problem.
+    info : dict
+        ``rounds`` (flow solves), ``pairs_added`` (by the certificate and by widening),
+        ``candidates`` (pairs in the last flow), ``widened`` (startups given more candidates
+        because the pruned problem was infeasible), ``violations`` (per round).
+    timings : dict
+        Seconds in ``candidates``, ``flow``, ``potentials`` and ``certificate``.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+    certified: bool
+    info: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+
+def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray,
+                 forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+                 pinned: tuple[np.ndarray, np.ndarray] | None = None, width: int | None = None,
+                 max_rounds: int = 50) -> PrunedResult:
+    """Optimal assignment of the full problem, solved on candidates and certified.
+
+    Parameters
+    ----------
+    source : VectorScores, DenseScores or array of shape (n_startups, n_mentors)
+        The scores; only blocks of rows are ever computed.
+    k_min, k_max : int arrays of shape (n_startups,)
+    capacity : int array of shape (n_mentors,)
+    forbidden, pinned : (rows, cols) int arrays, optional
+        Pairs that must never / must always be made (pins already checked against k and capacity).
+    width : int, optional
+        Candidates per startup to start with (default :func:`default_width`).
+    max_rounds : int
+        Flow solves allowed; when reached, the result is returned with ``certified=False``.
+
+    Returns
+    -------
+    PrunedResult
+
+    Raises
+    ------
+    InfeasibleError
+        When the rules cannot hold even with every pair.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.9, 0.8, 0.1], [0.95, 0.2, 0.6], [0.9, 0.3, 0.5]])
+    >>> r = solve_pruned(scores, k_min=np.ones(3, int), k_max=np.ones(3, int),
+    ...                  capacity=np.ones(3, int), width=1)
+    >>> r.cols.tolist(), r.certified
+    ([1, 2, 0], True)
+    """
+    timings = {"candidates": 0.0, "flow": 0.0, "potentials": 0.0, "certificate": 0.0}
+    tick = time.perf_counter()
+    source = as_score_source(source)
+    n_s, n_m = source.shape
+    empty = np.zeros(0, dtype=np.int64)
+    f_rows, f_cols = forbidden if forbidden is not None else (empty, empty)
+    p_rows, p_cols = pinned if pinned is not None else (empty, empty)
+    p_rows, p_cols = np.asarray(p_rows, np.int64), np.asarray(p_cols, np.int64)
+    # pins use up a place of their startup and of their mentor before anything else
+    pins_s = np.bincount(p_rows, minlength=n_s)
+    pins_m = np.bincount(p_cols, minlength=n_m)
+    k_lo = np.maximum(k_min - pins_s, 0)
+    k_hi = k_max - pins_s
+    cap = capacity - pins_m
+    if (k_hi < 0).any() or (cap < 0).any():
+        raise InfeasibleError("pinned pairs exceed k or a mentor's capacity")
+    keys = _sorted_unique(np.concatenate([np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64),
+                                     p_rows * n_m + p_cols]))
+    excluded = (keys // n_m, keys % n_m)
+    active_rows, active_cols = k_hi > 0, cap > 0
+    widths = np.full(n_s, width or default_width(k_max, n_m), dtype=np.int64)
+
+    # each mentor also proposes its 2 x capacity best startups, so that no mentor is left
+    # without candidates when every startup ranks the same stars first; rows rank mentors by
+    # score minus a price estimated on a sample, so full stars do not fill every list
+    prices = estimate_prices(source, k_lo, k_hi, cap) if n_s > _PRICE_MIN_ROWS else None
+    cand = top_candidates(source, widths, excluded=excluded, active_rows=active_rows,
+                          active_cols=active_cols, column_width=2 * cap, prices=prices)
+    n_first = len(cand)
+    # the scale a dense solve of the same problem would use: from the peak over every pair
+    scale = integer_scores(np.array([cand.peak])).scale
+    timings["candidates"] += time.perf_counter() - tick
+
+    info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [], "width": int(widths[0])}
+    certified = False
+    used = None
+    pool = None
+    while info["rounds"] < max_rounds:
+        info["rounds"] += 1
+        tick = time.perf_counter()
+        # quantise to the global scale, so the flow's own scale is that one times a power of two
+        weights = np.rint(cand.weights * scale) / scale
+        used = flow_on_edges(cand.rows, cand.cols, weights, k_min=k_lo, k_max=k_hi, capacity=cap)
+        timings["flow"] += time.perf_counter() - tick
+        if used is None:
+            tick = time.perf_counter()
+            cand, added = _widen(source, cand, widths, k_lo, cap, excluded, active_rows, active_cols)
+            info["widened"] += added
+            timings["candidates"] += time.perf_counter() - tick
+            continue
+        tick = time.perf_counter()
+        costs = -np.rint(cand.weights * scale).astype(np.int64)
+        d_s, d_m, _ = residual_potentials(cand.rows, cand.cols, costs, used, k_min=k_lo, k_max=k_hi,
+                                          capacity=cap)
+        timings["potentials"] += time.perf_counter() - tick
+        tick = time.perf_counter()
+        per_row, per_col = int(widths.max(initial=1)), 2 * cap + 2
+        if pool is not None:
+            # look first among the pairs the last scan found close to violating
+            v_rows, v_cols, n_bad = pool_violations(pool, cand, d_s, d_m, per_row=per_row,
+                                                    per_col=per_col)
+            if n_bad:
+                info["violations"].append(f"{n_bad} (pool)")
+                timings["certificate"] += time.perf_counter() - tick
+                cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
+                continue
+        found: list = []
+        v_rows, v_cols, n_bad = find_violations(
+            source, cand, d_s, d_m, scale=scale, excluded=excluded, active_rows=active_rows,
+            active_cols=active_cols, per_row=per_row, margin=_NEAR * cand.peak, per_col=per_col,
+            pool=found)
+        pool = found[0] if found else None
+        timings["certificate"] += time.perf_counter() - tick
+        info["violations"].append(n_bad)
+        if n_bad == 0:
+            certified = True
+            break
+        if info["rounds"] == max_rounds:
+            break
+        cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
+    if used is None:
+        raise SolverError(f"no feasible routing of the candidate pairs after {max_rounds} rounds")
+    info["candidates"] = len(cand)
+    info["pairs_added"] = len(cand) - n_first
+    rows = np.concatenate([cand.rows[used], p_rows])
+    cols = np.concatenate([cand.cols[used], p_cols])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    return PrunedResult(rows, cols, source.exact(rows, cols), certified, info, timings)
+
+
+#: Pairs this close to violating (relative to the largest score) join violators' rounds.
+_NEAR = 0.01
+
+#: Problems with more startups than this get price estimates from a sample.
+_PRICE_MIN_ROWS = 4096
+
+
+def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray, *,
+                    n_sample: int | None = None) -> np.ndarray | None:
+    """Mentor prices (LP duals) of a sample of startups with capacities scaled down to it.
+
+    A small market on evenly spread startups clears at prices close to those of the whole one;
+    rows then propose mentors by ``score - price``. Only a heuristic: the certificate is what
+    makes the answer exact. Returns None when the sample cannot be routed.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> scores = rng.random((300, 20)) * 0.1 + np.r_[1.0, np.zeros(19)]  # mentor 0 is a star
+    >>> p = estimate_prices(scores, np.full(300, 1), np.full(300, 1), np.full(20, 20),
+    ...                     n_sample=100)
+    >>> bool(p[0] > 0.5), bool(np.median(p[1:]) < 0.1)
+    (True, True)
+    """
+    source = as_score_source(source)
+    n_s, n_m = source.shape
+    n = min(n_s, n_sample or min(8192, max(2048, n_s // 8)))
+    sample = np.linspace(0, n_s - 1, n).astype(np.int64)
+    rows_of = getattr(source, "approx_rows", source.exact_rows)
+    values = np.asarray(rows_of(sample), dtype=np.float64)
+    # capacities scaled to the sample, rounded so that their total is kept
+    share = np.cumsum(capacity * (n / n_s))
+    cap = np.diff(np.floor(np.r_[0.0, share])).astype(np.int64)
+    lo, hi = k_min[sample], k_max[sample]
+    cand = top_candidates(DenseScores(values), int(min(n_m, 4 * hi.max(initial=0) + 8)),
+                          column_width=2 * cap, active_rows=hi > 0, active_cols=cap > 0)
+    ints = integer_scores(cand.weights, n_nodes=n + n_m + 1)
+    used = flow_on_edges(cand.rows, cand.cols, ints.ints / ints.scale, k_min=lo, k_max=hi,
+                         capacity=cap)
+    if used is None:
+        return None
+    _, d_m, d_t = residual_potentials(cand.rows, cand.cols, -ints.ints, used, k_min=lo, k_max=hi,
+                                      capacity=cap)
+    prices = (d_t - d_m) / ints.scale
+    # mentors with no place in the sample: no evidence, so the typical price
+    prices[cap == 0] = np.median(prices[cap > 0]) if (cap > 0).any() else 0.0
+    return prices
+
+
+def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, supply: np.ndarray,
+           excluded, active_rows, active_cols) -> tuple[Candidates, int]:
+    """More candidates for the startups of a Hall-violating group of the pruned network.
+
+    The group's candidate mentors are all full, so its startups get their best mentors
+    *outside* that set; only when there are none, their next best mentors of any kind. When a
+    startup of the group has no allowed pair left to add, the group violates Hall's condition
+    in the full problem too (the cut is unchanged), and the rules cannot hold.
+    """
+    found = hall_group(cand.rows, cand.cols, demand, supply)
+    if found is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
+        raise SolverError("the candidate network is infeasible but meets Hall's condition")
+    group, full = found
+    rows = np.nonzero(group)[0]
+    n_m = cand.n_mentors
+    # never propose again what is a candidate already, forbidden or pinned
+    in_group = group[cand.rows]
+    keys = np.union1d(cand.rows[in_group] * n_m + cand.cols[in_group],
+                      excluded[0][group[excluded[0]]] * n_m + excluded[1][group[excluded[0]]])
+    skip = _subset_pairs((keys // n_m, keys % n_m), rows)
+    width = int(widths.max(initial=1))
+    for cols_ok in (active_cols & ~full, active_cols):
+        sub = top_candidates(_RowSubset(source, rows), width, excluded=skip, active_cols=cols_ok)
+        if len(sub):
+            return cand.merge(rows[sub.rows], sub.cols, sub.weights), len(np.unique(sub.rows))
+    # every allowed pair of the group is a candidate already
+    raise InfeasibleError([_hall_diagnosis(group, cand, demand, supply, source)])
+
+
+def _subset_pairs(pairs, rows: np.ndarray):
+    """Pairs whose row is in ``rows``, renumbered to positions in ``rows`` (sorted)."""
+    pos = np.searchsorted(rows, pairs[0])
+    pos = np.minimum(pos, len(rows) - 1)
+    hit = rows[pos] == pairs[0]
+    return pos[hit], pairs[1][hit]
+
+
+class _RowSubset:
+    """A score source restricted to some rows (for widening a few startups)."""
+
+    def __init__(self, source, rows: np.ndarray):
+        self.source, self.rows = source, rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), self.source.shape[1])
+
+    def blocks(self, start: int, stop: int, out=None):
+        picked = self.rows[start:stop]
+        return self.source.exact_rows(picked), np.zeros(len(picked))
+
+    def exact(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.source.exact(self.rows[rows], cols)
+
+    def exact_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.source.exact_rows(self.rows[rows])
+
+
+def _hall_diagnosis(group, cand, demand, supply, source) -> Diagnosis:
+    ids = np.nonzero(group)[0]
+    need = int(demand[group].sum())
+    mentors = np.unique(cand.cols[group[cand.rows]])
+    offer = int(supply[mentors].sum())
+    startup_ids = getattr(source, "startup_ids", None)
+    names = [str(startup_ids[i]) if startup_ids is not None else str(i) for i in ids[:6]]
+    more = f" and {len(ids) - 6} more" if len(ids) > 6 else ""
+    return Diagnosis(
+        "mentors per group of startups",
+        f"Startups {', '.join(names)}{more} need {need} mentor places among them, but the "
+        f"{len(mentors)} mentors they may be paired with offer at most {offer} places for them.",
+        shortfall=max(need - offer, 1), startups=tuple(ids.tolist()),
+        suggestions=("raise the capacity of those mentors",
+                     "allow more mentors for these startups (review conflicts and language rules)",
+                     "lower k for some of these startups"))
+
+
+def prefers_pruned(problem: Problem) -> bool:
+    """True when ``problem`` is large and has only k, capacity, forbidden and pinned rules."""
+    n_s, n_m = problem.shape
+    if n_s * n_m < AUTO_MIN_PAIRS or n_m <= 2 * default_width(problem.k_max, n_m):
+        return False
+    return not _extra_rules(problem)
+
+
+def _extra_rules(problem: Problem) -> list[str]:
+    """Names of the rules ``problem`` sets beyond k, capacity, forbidden and pinned."""
+    return list(problem.side_rules())
+
+
+class PrunedFlowSolver:
+    """Min-cost flow on each startup's best mentors, certified optimal over all pairs.
+
+    Exact for the rules the flow backend expresses (k, capacities, forbidden, pinned); built for
+    large problems. The :class:`~matcher.models.Assignment` has ``certified=True`` and reports
+    ``rounds`` and ``pairs_added`` in its ``info``.
+    """
+
+    name = "pruned"
+
+    def __init__(self, *, width: int | None = None, max_rounds: int = 50):
+        self.width = width
+        self.max_rounds = max_rounds
+
+    def unsupported(self, problem: Problem) -> str | None:
+        """Why this backend cannot express ``problem``, or None when it can."""
+        extra = _extra_rules(problem)
+        return f"it handles only k, capacities, forbidden and pinned pairs, not {extra[0]}" \
+            if extra else None
+
+    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+        start = time.perf_counter()
+        result = solve_pruned(
+            DenseScores(problem.scores), k_min=problem.k_min, k_max=problem.k_max,
+            capacity=problem.capacity, forbidden=nonzero_2d(problem.forbidden),
+            pinned=nonzero_2d(problem.pinned), width=self.width, max_rounds=self.max_rounds)
+        timings = {**result.timings, "solve": time.perf_counter() - start}
+        return to_assignment(result, problem.startup_ids, problem.mentor_ids, self.name, timings)
+
+
+def to_assignment(result: PrunedResult, startup_ids, mentor_ids, solver: str,
+                  timings: dict) -> Assignment:
+    """The :class:`~matcher.models.Assignment` of a :class:`PrunedResult`."""
+    objective = float(result.scores.sum())
+    return Assignment(
+        rows=result.rows, cols=result.cols, startup_ids=startup_ids, mentor_ids=mentor_ids,
+        scores=result.scores, objective=objective,
+        bound=objective if result.certified else float("inf"),
+        status="optimal" if result.certified else "feasible", solver=solver, timings=timings,
+        info=dict(result.info), certified=result.certified)
