@@ -38,7 +38,7 @@ import numpy as np
 
 from matcher.features import ProfileVectors
 from matcher.models import Cohort
-from matcher.scoring import COMPONENTS, AffinityModel, Scores, conflict_mask
+from matcher.scoring import AffinityModel, Scores, assemble_scores
 
 __all__ = ["score_blockwise"]
 
@@ -130,28 +130,5 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
         else:
             computed = runner.compute(components, sync=True)
     # from here on as AffinityModel.score: stated preferences, weighted sum, forbidden pairs
-    weights = dict(model.weights_)
-    prefs = getattr(cohort, "preferences", None)
-    if "preference" in COMPONENTS:
-        if prefs is not None:
-            from matcher.models import DEFAULT_WEIGHTS
-            from matcher.preferences import DEFAULT_PREFERENCE_WEIGHT, preference_component
-
-            capacity = [mentor.capacity for mentor in cohort.mentors]
-            computed["preference"] = preference_component(prefs, s.ids, m.ids, capacity)
-            if "preference" not in (DEFAULT_WEIGHTS if rules.weights is None else rules.weights):
-                weights["preference"] = DEFAULT_PREFERENCE_WEIGHT
-        else:
-            computed["preference"] = np.zeros((n_s, n_m))
-    values = np.zeros((n_s, n_m))
-    for name in COMPONENTS:
-        values = values + weights[name] * computed[name]
-    reasons = {"conflict": conflict_mask(cohort)}
-    if model.require_common_language:
-        reasons["language"] = computed["language"] == 0
-    if prefs is not None:
-        from matcher.preferences import bid_no_mask
-
-        reasons["bid"] = bid_no_mask(prefs, s.ids, m.ids)
-    forbidden = np.logical_or.reduce(list(reasons.values()))
-    return Scores(values, s.ids, m.ids, computed, weights, forbidden, reasons)
+    return assemble_scores(cohort, s.ids, m.ids, computed, model.weights_, given_weights=rules.weights,
+                           require_common_language=model.require_common_language)

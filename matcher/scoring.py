@@ -151,26 +151,42 @@ class AffinityModel:
             raise ValueError("AffinityModel is not fitted yet: call fit(cohort) first")
         s = self.vectorizer_.transform(cohort.startups)
         m = self.vectorizer_.transform(cohort.mentors)
-        components = component_matrices(s, m)
-        weights = dict(self.weights_)
-        prefs = cohort.preferences
-        if prefs is not None:
-            capacity = [mentor.capacity for mentor in cohort.mentors]
-            components["preference"] = preference_component(prefs, s.ids, m.ids, capacity)
-            if "preference" not in (DEFAULT_WEIGHTS if self.weights is None else self.weights):
-                weights["preference"] = DEFAULT_PREFERENCE_WEIGHT
-        else:
-            components["preference"] = np.zeros(components["text"].shape)
-        values = np.zeros(components["text"].shape)
-        for name in COMPONENTS:
-            values = values + weights[name] * components[name]
-        reasons = {"conflict": conflict_mask(cohort)}
-        if self.require_common_language:
-            reasons["language"] = components["language"] == 0
-        if prefs is not None:
-            reasons["bid"] = bid_no_mask(prefs, s.ids, m.ids)
-        forbidden = np.logical_or.reduce(list(reasons.values()))
-        return Scores(values, s.ids, m.ids, components, weights, forbidden, reasons)
+        return assemble_scores(cohort, s.ids, m.ids, component_matrices(s, m), self.weights_,
+                               given_weights=self.weights,
+                               require_common_language=self.require_common_language)
+
+
+def assemble_scores(cohort: Cohort, startup_ids: np.ndarray, mentor_ids: np.ndarray,
+                    components: Mapping[str, np.ndarray], weights: Mapping[str, float], *,
+                    given_weights: Mapping[str, float] | None,
+                    require_common_language: bool) -> Scores:
+    """Scores from the profile components: stated preferences, the weighted sum, the hard rules.
+
+    ``components`` holds the unweighted text, domain, needs and language matrices; the cohort's
+    stated preferences add the ``preference`` component (weight 0.2 unless ``given_weights``
+    names one). The sum runs in the order of :data:`COMPONENTS`, so explanations that add the
+    weighted components in that order get the score exactly. Forbidden: conflicts of interest, a
+    mentor's "no" bid, and (when required) pairs with no common language.
+    """
+    components, weights = dict(components), dict(weights)
+    prefs = cohort.preferences
+    if prefs is not None:
+        capacity = [mentor.capacity for mentor in cohort.mentors]
+        components["preference"] = preference_component(prefs, startup_ids, mentor_ids, capacity)
+        if "preference" not in (DEFAULT_WEIGHTS if given_weights is None else given_weights):
+            weights["preference"] = DEFAULT_PREFERENCE_WEIGHT
+    else:
+        components["preference"] = np.zeros(components["text"].shape)
+    values = np.zeros(components["text"].shape)
+    for name in COMPONENTS:
+        values = values + weights[name] * components[name]
+    reasons = {"conflict": conflict_mask(cohort)}
+    if require_common_language:
+        reasons["language"] = components["language"] == 0
+    if prefs is not None:
+        reasons["bid"] = bid_no_mask(prefs, startup_ids, mentor_ids)
+    forbidden = np.logical_or.reduce(list(reasons.values()))
+    return Scores(values, startup_ids, mentor_ids, components, weights, forbidden, reasons)
 
 
 def component_matrices(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:
