@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-fair clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
+
+# The fair objective against plain CP-SAT (about 10 minutes); prints the table of benchmarks/FAIR.md.
+bench-fair: $(STAMP)
+	$(PY) benchmarks/fair.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
