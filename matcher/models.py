@@ -318,7 +318,7 @@ class Assignment:
 
     def summary(self) -> str:
         """One line: status, objective, bound, gap, solver, time, the worst and median startup."""
-        seconds = sum(self.timings.values())
+        seconds = self.info.get("wall_time", sum(self.timings.values()))
         spread = self.spread()
         return (
             f"{self.status}: {self.objective_name} {self.objective:.4f}, bound {self.bound:.4f}, "

@@ -351,7 +351,7 @@ class CpSatSolver:
         rows, cols = parts.rows[chosen], parts.cols[chosen]
         scores = problem.scores[rows, cols]
         objective = evaluate(problem, rows, cols)
-        info = {"hinted": hinted, "wall_time": solver.wall_time}
+        info = {"hinted": hinted, "cpsat_wall_time": solver.wall_time}
         if status == cp_model.OPTIMAL:
             bound, label = objective, "optimal"
         else:
