@@ -37,6 +37,7 @@ __all__ = [
     "atomic_write",
     "write_frame",
     "write_result_csv",
+    "write_result_tables",
     "write_result_json",
     "safe_cell",
     "parse_preferences",
@@ -553,35 +554,33 @@ def read_scores(source: Source) -> pd.DataFrame:
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[Any]:
     """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, mode, **kwargs) as stream:
-            yield stream
-        _share_mode(tmp, target)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with _replacing(path, suffix=".tmp") as tmp, open(tmp, mode, **kwargs) as stream:
+        yield stream
 
 
 def atomic_save(path: str | os.PathLike, save: Callable[[str], Any]) -> str:
     """Call ``save(tmp_path)`` then rename onto ``path``: for writers that want a file name."""
+    # the temporary file keeps the suffix: writers such as Excel's choose the format by it
+    with _replacing(path, suffix=Path(path).suffix) as tmp:
+        save(tmp)
+    return str(Path(path))
+
+
+@contextlib.contextmanager
+def _replacing(path: str | os.PathLike, *, suffix: str) -> Iterator[str]:
+    """A temporary file name beside ``path``, renamed onto it when the block succeeds, else removed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     os.close(handle)
     try:
-        save(tmp)
+        yield tmp
         _share_mode(tmp, target)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return str(target)
 
 
 def _share_mode(tmp: str, target: Path) -> None:
@@ -637,11 +636,17 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = F
 def write_result_csv(result: Any, directory: str | os.PathLike) -> list[str]:
     """Write a MatchResult's tables as CSV files in ``directory``; returns their paths."""
     folder = Path(directory)
+    return write_result_tables(result, folder) + _screening_csv(result, folder)
+
+
+def write_result_tables(result: Any, directory: str | os.PathLike) -> list[str]:
+    """``assignments.csv``, ``startups.csv`` and ``mentors.csv`` of a MatchResult; returns their paths."""
+    folder = Path(directory)
     return [
         write_frame(result.assignments, folder / "assignments.csv"),
         write_frame(result.startups.reset_index(), folder / "startups.csv"),
         write_frame(result.mentors.reset_index(), folder / "mentors.csv"),
-    ] + _screening_csv(result, folder)
+    ]
 
 
 def _screening_csv(result: Any, folder: Path) -> list[str]:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.io import atomic_write, write_frame, write_result_json
+from matcher.io import atomic_write, write_frame, write_result_json, write_result_tables
 
 __all__ = ["write_report", "render_report", "write_batch_summary", "render_batch_summary",
            "explanation_lines", "OUTPUT_FILES"]
@@ -170,11 +170,9 @@ def write_report(result: Any, directory: str | os.PathLike, *, title: str | None
     folder holding it holds every file. Parameters as in :func:`render_report`.
     """
     folder = Path(directory)
-    write_frame(result.assignments, folder / "assignments.csv")
+    write_result_tables(result, folder)
     write_frame(result.assignments, folder / "assignments.json")
     write_frame(result.assignments, folder / "assignments.xlsx")
-    write_frame(result.startups.reset_index(), folder / "startups.csv")
-    write_frame(result.mentors.reset_index(), folder / "mentors.csv")
     write_result_json(result, folder / "result.json")
     page = folder / "report.html"
     with atomic_write(page, encoding="utf-8") as stream:
