@@ -26,6 +26,14 @@ out = Console()
 err = Console(stderr=True)
 
 
+# The options of every command that matches a cohort (match, report), declared once.
+KOption = Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")]
+SolverOption = Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")]
+TimeLimitOption = Annotated[float | None, typer.Option(help="Seconds the solver may take.")]
+ObjectiveOption = Annotated[str | None, typer.Option(
+    help="total (sum of scores), fair (worst-served startup first) or blend.")]
+
+
 def _fail(exc: MatcherError) -> None:
     """Print a user error on stderr and exit with its status."""
     if isinstance(exc, InputError):
@@ -106,9 +114,9 @@ def validate(
 def match(
     path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the result files.")] = Path("out"),
-    k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
-    solver: Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    k: KOption = None,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
     no_screen: Annotated[bool, typer.Option("--no-screen", help="Match every startup, skipping the "
                                             "eligibility screening.")] = False,
     override: Annotated[list[str] | None, typer.Option(help="Startup id to match whatever its eligibility "
@@ -116,8 +124,7 @@ def match(
     preferences: Annotated[Path | None, typer.Option(
         help="Stated preferences (startup_id, mentor_id, startup_rank, mentor_bid); by default the "
              "file programme.yaml names, if any.")] = None,
-    objective: Annotated[str | None, typer.Option(
-        help="total (sum of scores), fair (worst-served startup first) or blend.")] = None,
+    objective: ObjectiveOption = None,
 ) -> None:
     """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.api import match_cohort
@@ -429,13 +436,12 @@ def _print_runs(records) -> None:
 def report(
     path: Annotated[Path, typer.Argument(help="Cohort folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report and files.")] = Path("out"),
-    k: Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = None,
-    solver: Annotated[str | None, typer.Option(help="auto, flow or cpsat.")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
+    k: KOption = None,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add a sentence per pair saying why it "
                                                             "was made.")] = False,
-    objective: Annotated[str | None, typer.Option(
-        help="total (sum of scores), fair (worst-served startup first) or blend.")] = None,
+    objective: ObjectiveOption = None,
     compare: Annotated[bool, typer.Option(help="Also solve with the other objective (total / fair) "
                                                "and compare the per-startup totals.")] = True,
 ) -> None:
