@@ -9,6 +9,7 @@ swapped and cross-checked.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -67,10 +68,6 @@ def register_solver(solver: Solver) -> None:
     SOLVERS[solver.name] = solver
 
 
-def _pick(name: str | Solver, problem: Problem) -> Solver:
-    return _pick_why(name, problem)[0]
-
-
 def _pick_why(name: str | Solver, problem: Problem) -> tuple[Solver, str]:
     """The backend for ``problem`` and, for ``auto``, why it was chosen."""
     if not isinstance(name, str):
@@ -120,8 +117,6 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
 
 def _with_timings(result: Assignment, timings: dict[str, float],
                   info: dict | None = None) -> Assignment:
-    from dataclasses import replace
-
     return replace(result, timings=timings, info={**result.info, **(info or {})})
 
 

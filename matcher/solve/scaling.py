@@ -30,9 +30,6 @@ class IntegerScores:
         self.ints = ints
         self.scale = scale
 
-    def to_float(self, total: int | float) -> float:
-        return float(total) / self.scale
-
 
 def integer_scores(values: np.ndarray, *, n_nodes: int = 0, n_terms: int = 0) -> IntegerScores:
     """Scale ``values`` to int64 with a power-of-two scale, checking for overflow.
