@@ -26,8 +26,8 @@ from matcher.models import Cohort, MatchResult, Rules
 from matcher.scoring import Scores, score_cohort
 from matcher.solve import Problem, make_problem, solve_problem
 
-__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for", "cohort_problem", "cohort_solver",
-           "make_result"]
+__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for", "screened_and_scored",
+           "cohort_problem", "cohort_solver", "make_result"]
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -78,20 +78,31 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
-    filed = with_rules(cohort, **rule_overrides)
-    cohort, screening = screen_cohort(filed, screen=screen, override=override_eligibility)
-    rules = cohort.rules
     start = time.perf_counter()
-    if scores is None:
-        # Scored as filed, then narrowed: a pair's score does not move with who was screened out.
-        scores = score_cohort(filed)
-    if screening is not None:
-        scores = scores_for(scores, [s.id for s in cohort.startups])
+    cohort, screening, scores = screened_and_scored(with_rules(cohort, **rule_overrides), scores=scores,
+                                                    screen=screen, override=override_eligibility)
+    rules = cohort.rules
     scored = time.perf_counter()
     assignment = solve_problem(cohort_problem(cohort, scores), solver=cohort_solver(cohort, scores),
                                time_limit=rules.time_limit, seed=rules.seed)
     assignment = _timed(assignment, score=scored - start)
     return make_result(cohort, scores, assignment, screening=screening)
+
+
+def screened_and_scored(filed: Cohort, *, scores: Scores | None = None, screen: bool | None = None,
+                        override: Iterable[str] = ()) -> tuple[Cohort, Any, Scores]:
+    """The cohort to match, its screening (None when skipped) and its scores.
+
+    Scored as filed, then narrowed to the startups that go on: a pair's score does not move with
+    who was screened out, so a result reloaded later (:func:`matcher.explain.load_result`) gets
+    the same scores.
+    """
+    cohort, screening = screen_cohort(filed, screen=screen, override=override)
+    if scores is None:
+        scores = score_cohort(filed)
+    if screening is not None:
+        scores = scores_for(scores, [s.id for s in cohort.startups])
+    return cohort, screening, scores
 
 
 def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:

@@ -321,10 +321,10 @@ def load_result(directory) -> MatchResult:
     and scored again; the pairs are those of ``assignments.csv``. Raises
     :class:`~matcher.errors.InputError` when the cohort no longer gives the recorded scores.
     """
+    from matcher.api import screened_and_scored
     from matcher.errors import InputError, InputProblem
     from matcher.io import load_cohort, read_result
     from matcher.models import Assignment, Rules
-    from matcher.scoring import score_cohort
 
     document, frame = read_result(directory)
     source = document["source"]
@@ -332,13 +332,9 @@ def load_result(directory) -> MatchResult:
     rules = {k: _plain(v) for k, v in (source.get("rules") or {}).items() if k in known}
     if rules.get("solver") not in (*SOLVERS, "auto"):
         rules["solver"] = "auto"  # a backend object given in code cannot be named in a file
-    from matcher.api import scores_for, screen_cohort
-
     filed = load_cohort(source["cohort_path"], preferences=source.get("preferences_path"), **rules)
-    # screened and scored exactly as match_cohort did: scored as filed, then narrowed
-    cohort, screening = screen_cohort(filed, screen=bool(source.get("screen", False)),
-                              override=source.get("override_eligibility", ()))
-    scores = scores_for(score_cohort(filed), [s.id for s in cohort.startups])
+    cohort, screening, scores = screened_and_scored(filed, screen=bool(source.get("screen", False)),
+                                                    override=source.get("override_eligibility", ()))
     row_of = {s: i for i, s in enumerate(scores.startup_ids)}
     col_of = {m: j for j, m in enumerate(scores.mentor_ids)}
     problems, rows, cols = [], [], []
