@@ -307,13 +307,6 @@ def explain(result: MatchResult, *, n_runner_ups: int = 3, n_terms: int = 5) -> 
     return Explanation(pairs, runners, one_liners(result, pairs, runners))
 
 
-def _plain(value):
-    """JSON lists back to the tuples :class:`~matcher.models.Rules` holds."""
-    if isinstance(value, list):
-        return tuple(_plain(v) for v in value)
-    return value
-
-
 def load_result(directory) -> MatchResult:
     """Reload a result folder written by ``matcher match PATH --out DIR`` as a :class:`MatchResult`.
 
@@ -324,12 +317,12 @@ def load_result(directory) -> MatchResult:
     from matcher.api import screened_and_scored
     from matcher.errors import InputError, InputProblem
     from matcher.io import load_cohort, read_result
-    from matcher.models import Assignment, Rules
+    from matcher.models import Assignment, Rules, tuples_from_json
 
     document, frame = read_result(directory)
     source = document["source"]
     known = {f.name for f in dataclasses.fields(Rules)}
-    rules = {k: _plain(v) for k, v in (source.get("rules") or {}).items() if k in known}
+    rules = {k: tuples_from_json(v) for k, v in (source.get("rules") or {}).items() if k in known}
     if rules.get("solver") not in (*SOLVERS, "auto"):
         rules["solver"] = "auto"  # a backend object given in code cannot be named in a file
     filed = load_cohort(source["cohort_path"], preferences=source.get("preferences_path"), **rules)

@@ -7,8 +7,9 @@ Numbers travel as numpy arrays indexed by position, with the ids beside them onc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,10 @@ __all__ = [
     "Preferences",
     "STATUSES",
     "MENTOR_KINDS",
+    "rules_to_json",
+    "rules_from_json",
+    "json_ready",
+    "tuples_from_json",
 ]
 
 #: The statuses an :class:`Assignment` can carry.
@@ -147,6 +152,52 @@ class Rules:
     def replace(self, **changes: Any) -> Rules:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
         return replace(self, **changes)
+
+
+def json_ready(value: Any, *, default: Any = None) -> Any:
+    """``value`` as JSON data: mappings with text keys, lists, plain numbers, ISO dates.
+
+    Anything else is returned as it is, or passed through ``default`` (e.g. ``str``) when given.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v, default=default) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_ready(v, default=default) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if default is not None and not isinstance(value, str | int | float | bool | type(None)):
+        return default(value)
+    return value
+
+
+def tuples_from_json(value: Any) -> Any:
+    """JSON lists back to the tuples frozen dataclasses hold (inside mappings too)."""
+    if isinstance(value, list):
+        return tuple(tuples_from_json(v) for v in value)
+    if isinstance(value, Mapping):
+        return {k: tuples_from_json(v) for k, v in value.items()}
+    return value
+
+
+def rules_to_json(rules: Rules) -> dict[str, Any]:
+    """Every field of ``rules`` as JSON-ready values (tuples become lists; a backend object, its name).
+
+    >>> rules_to_json(Rules(k=(2, 3)))["k"]
+    [2, 3]
+    """
+    return {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)}
+
+
+def rules_from_json(values: Mapping[str, Any]) -> Rules:
+    """The :class:`Rules` that :func:`rules_to_json` wrote (lists become tuples again).
+
+    >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
+    (('s1', 'm1'),)
+    """
+    return Rules(**{name: (dict(v) if name == "weights" else tuples_from_json(v))
+                    for name, v in values.items()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -388,7 +439,7 @@ class MatchResult:
             "source": {
                 "cohort_path": _resolved(self.cohort.meta.get("source_path")),
                 "preferences_path": _resolved(self.cohort.meta.get("preferences_path")),
-                "rules": _rules_record(self.rules),
+                "rules": rules_to_json(self.rules),
                 "screen": self.screening is not None,
                 "override_eligibility": list(self.screening.overridden) if self.screening is not None else [],
             },
@@ -396,22 +447,6 @@ class MatchResult:
             "mentors": self.mentors.reset_index().to_dict(orient="records"),
             "excluded": dict(self.screening.excluded) if self.screening is not None else {},
         }
-
-
-def _rules_record(rules: Rules) -> dict[str, Any]:
-    """Every field of ``rules`` as JSON-ready values (tuples become lists)."""
-    from dataclasses import fields
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, tuple | list):
-            return [plain(v) for v in value]
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, np.generic):
-            return value.item()
-        return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
-
-    return {f.name: plain(getattr(rules, f.name)) for f in fields(rules)}
 
 
 def _resolved(path: Any) -> str | None:

@@ -37,7 +37,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from matcher import models
 from matcher.errors import InputError, InputProblem
-from matcher.models import Cohort, Mentor, Rules, Startup
+from matcher.models import Cohort, Mentor, Rules, Startup, rules_to_json
+from matcher.models import json_ready as _jsonable
+from matcher.models import tuples_from_json as _tupled
 
 __all__ = [
     "Store",
@@ -149,37 +152,8 @@ class AssignmentRow(Base):
 
 # ---------------------------------------------------------------- serialising inputs
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _tupled(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_tupled(v) for v in value)
-    if isinstance(value, Mapping):
-        return {k: _tupled(v) for k, v in value.items()}
-    return value
-
-
-def rules_to_json(rules: Rules) -> dict[str, Any]:
-    """Every field of ``rules`` as JSON-ready values (tuples become lists).
-
-    >>> rules_to_json(Rules(k=(2, 3)))["k"]
-    [2, 3]
-    """
-    return {f.name: _jsonable(getattr(rules, f.name)) for f in dataclasses.fields(rules)}
-
-
 def rules_from_json(values: Mapping[str, Any]) -> Rules:
-    """The :class:`Rules` that :func:`rules_to_json` wrote (lists become tuples again).
+    """The :class:`Rules` a stored run holds; a rule this version does not know is refused by name.
 
     >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
     (('s1', 'm1'),)
@@ -189,7 +163,7 @@ def rules_from_json(values: Mapping[str, Any]) -> Rules:
     if unknown:
         raise InputError([InputProblem("store", None, name, "is not a rule of this matcher version",
                                        "upgrade matcher to solve this run again") for name in unknown])
-    return Rules(**{name: (dict(v) if name == "weights" else _tupled(v)) for name, v in values.items()})
+    return models.rules_from_json(values)
 
 
 def _profile_json(profile: Startup | Mentor) -> dict[str, Any]:
@@ -609,8 +583,3 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
 
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
-
-
-def stored_tables(engine: sa.Engine) -> Iterable[str]:
-    """Names of the tables in the database (for checks)."""
-    return sorted(sa.inspect(engine).get_table_names())
