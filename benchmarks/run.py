@@ -94,7 +94,7 @@ def all_cases() -> list[Case]:
 
 
 def run_case(case: Case) -> dict:
-    from matcher.synth import synthetic_capacities, synthetic_scores, synthetic_vectors
+    from matcher.data.synth import synthetic_capacities, synthetic_scores, synthetic_vectors
 
     if case.method == "cohort":
         return _warm_cohort(case)
@@ -133,7 +133,7 @@ def run_case(case: Case) -> dict:
 def _warm_cohort(case: Case) -> dict:
     """match_cohort on one cohort, after a first call has loaded every module: the median of 20."""
     import matcher
-    from matcher.synth import synthetic_programme
+    from matcher.data.synth import synthetic_programme
 
     if case.distribution == "sample":
         cohort = matcher.load_cohort(ROOT / "data" / "spring-2026")

@@ -3,57 +3,129 @@
 Profiles become vectors, every startup–mentor pair gets an explained affinity score, and the
 assignment is solved as a constrained optimisation with OR-Tools, with a proof of how good it is.
 
+The package is layered (see ``docs/architecture.md``); each floor imports only the floors below:
+
+- :mod:`matcher.data` — models, rules, taxonomy, reading and writing files, eligibility;
+- :mod:`matcher.scoring` — profile vectors and affinity scores;
+- :mod:`matcher.solve` — the one translation of rules into a :class:`~matcher.solve.problem.Problem`
+  and the interchangeable backends;
+- :mod:`matcher.pipeline` — screen, score, solve: the one corridor for a cohort;
+- :mod:`matcher.insight` — explain, what-if, audit, evaluate;
+- :mod:`matcher.app` — the command line, batch jobs, the history store, reports.
+
+Public names are loaded on first use, so ``import matcher`` is fast.
+
 >>> import matcher
 >>> cohort = matcher.load_cohort("data/spring-2026")          # doctest: +SKIP
 >>> result = matcher.match_cohort(cohort)                       # doctest: +SKIP
 """
 
-from matcher.api import match_cohort
-from matcher.eligibility import EligibilityRules, Screening, screen
-from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError
-from matcher.features import ProfileVectorizer
-from matcher.io import load_cohort
-from matcher.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup
-from matcher.scoring import AffinityModel, Scores, score_cohort
-from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver
+from __future__ import annotations
 
-__all__ = [
-    "assign",
-    "VectorScores",
-    "match_cohort",
-    "screen",
-    "Screening",
-    "EligibilityRules",
-    "load_cohort",
-    "score_cohort",
-    "AffinityModel",
-    "ProfileVectorizer",
-    "Scores",
-    "Solver",
-    "SOLVERS",
-    "register_solver",
-    "Assignment",
-    "Cohort",
-    "MatchResult",
-    "Mentor",
-    "Rules",
-    "Startup",
-    "Diagnosis",
-    "MatcherError",
-    "InputError",
-    "InfeasibleError",
-    "SolverError",
-]
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Modules loaded on first use, so `import matcher` stays fast: matcher.explain, matcher.evaluate, ...
-_LAZY_MODULES = ("audit", "embeddings", "evaluate", "explain", "preferences", "whatif")
+#: Each public name and the module that defines it.
+_PUBLIC = {
+    "assign": "matcher.solve",
+    "VectorScores": "matcher.solve",
+    "Solver": "matcher.solve",
+    "SOLVERS": "matcher.solve",
+    "register_solver": "matcher.solve",
+    "match_cohort": "matcher.pipeline",
+    "screen": "matcher.data.eligibility",
+    "Screening": "matcher.data.eligibility",
+    "EligibilityRules": "matcher.data.eligibility",
+    "load_cohort": "matcher.data.io",
+    "score_cohort": "matcher.scoring.affinity",
+    "AffinityModel": "matcher.scoring.affinity",
+    "ProfileVectorizer": "matcher.scoring.features",
+    "Scores": "matcher.scoring.affinity",
+    "Assignment": "matcher.data.models",
+    "Cohort": "matcher.data.models",
+    "MatchResult": "matcher.data.models",
+    "Mentor": "matcher.data.models",
+    "Rules": "matcher.data.models",
+    "Startup": "matcher.data.models",
+    "Diagnosis": "matcher.errors",
+    "MatcherError": "matcher.errors",
+    "InputError": "matcher.errors",
+    "InfeasibleError": "matcher.errors",
+    "SolverError": "matcher.errors",
+}
+
+__all__ = list(_PUBLIC)
+
+#: Modules that lived at the top of the package before it was layered: ``matcher.explain``,
+#: ``from matcher.store import Store`` and the like keep working.
+_MOVED = {
+    "api": "matcher.pipeline",
+    "models": "matcher.data.models",
+    "rules": "matcher.data.rules",
+    "taxonomy": "matcher.data.taxonomy",
+    "io": "matcher.data.io",
+    "eligibility": "matcher.data.eligibility",
+    "preferences": "matcher.data.preferences",
+    "synth": "matcher.data.synth",
+    "features": "matcher.scoring.features",
+    "blockwise": "matcher.scoring.blockwise",
+    "embeddings": "matcher.scoring.embeddings",
+    "explain": "matcher.insight.explain",
+    "whatif": "matcher.insight.whatif",
+    "audit": "matcher.insight.audit",
+    "evaluate": "matcher.insight.evaluate",
+    "cli": "matcher.app.cli",
+    "batch": "matcher.app.batch",
+    "store": "matcher.app.store",
+    "report": "matcher.app.report",
+    "plots": "matcher.app.plots",
+}
 
 
-def __getattr__(name: str):
-    if name in _LAZY_MODULES:
-        import importlib
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``matcher.<old name>`` as the module at its new place (the same module object)."""
 
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        prefix, _, name = fullname.partition(".")
+        if prefix == "matcher" and name in _MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(_MOVED[spec.name.partition(".")[2]])
+
+    def exec_module(self, module) -> None:
+        pass  # already executed under its own name
+
+
+sys.meta_path.append(_MovedModules())
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    if name in _MOVED:
         return importlib.import_module(f"matcher.{name}")
     raise AttributeError(f"module 'matcher' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC, *_MOVED])
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
+    from matcher.data.eligibility import EligibilityRules, Screening, screen  # noqa: F401
+    from matcher.data.io import load_cohort  # noqa: F401
+    from matcher.data.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup  # noqa: F401
+    from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError  # noqa: F401
+    from matcher.pipeline import match_cohort  # noqa: F401
+    from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401
+    from matcher.scoring.features import ProfileVectorizer  # noqa: F401
+    from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver  # noqa: F401

@@ -2,6 +2,6 @@
 
 import sys
 
-from matcher.cli import main
+from matcher.app.cli import main
 
 sys.exit(main())

@@ -9,7 +9,7 @@ import pytest
 
 import matcher
 from matcher.errors import InfeasibleError, InputError
-from matcher.scoring import COMPONENTS, AffinityModel, score_cohort
+from matcher.scoring.affinity import COMPONENTS, AffinityModel, score_cohort
 from tests.strategies import milp_optimum
 
 
@@ -42,7 +42,7 @@ def test_conflicts_and_language_are_hard_rules(spring_cohort):
 
 
 def test_domain_hierarchy_partly_matches():
-    from matcher.taxonomy import DEFAULT_TAXONOMY as tax
+    from matcher.data.taxonomy import DEFAULT_TAXONOMY as tax
 
     assert tax.similarity("vision", "vision/medical-imaging") == pytest.approx(0.5 / np.sqrt(1.25))
     assert tax.similarity("vision/ar", "vision/medical-imaging") == pytest.approx(0.2)
@@ -54,7 +54,7 @@ def test_match_cohort_is_optimal_and_tables_agree(spring_cohort):
     a = result.assignment
     assert a.status == "optimal" and a.gap == 0
     # the programme's quotas, checked by an independent MILP over the same scores
-    from matcher.rules import solver_arguments
+    from matcher.data.rules import solver_arguments
 
     args = solver_arguments(result.cohort)
     assert [q["name"] for q in args["quotas"]] == ["academic", "industry", "investor"]

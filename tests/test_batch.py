@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher.batch import load_jobs, run_batch
+from matcher.app.batch import load_jobs, run_batch
+from matcher.app.store import Store
 from matcher.errors import InputError
-from matcher.store import Store
 from tests.conftest import DATA, ROOT
 from tests.test_io import edit_csv
 
@@ -267,7 +267,7 @@ jobs:
 
 
 def test_cli_batch_and_history(tmp_path, capsys):
-    from matcher.cli import main
+    from matcher.app.cli import main
 
     path = write_jobs(tmp_path, """\
 jobs:
@@ -308,7 +308,7 @@ def test_blockwise_scores_are_the_same_on_dask_and_locally():
     from distributed import Client, LocalCluster
 
     from matcher import load_cohort, score_cohort
-    from matcher.blockwise import score_blockwise
+    from matcher.scoring.blockwise import score_blockwise
 
     cohort = load_cohort(SPRING)
     local = score_blockwise(cohort, block_rows=3)

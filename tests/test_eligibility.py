@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import matcher
-from matcher.eligibility import EligibilityRules, has_eligibility_data, screen
+from matcher.data.eligibility import EligibilityRules, has_eligibility_data, screen
 from matcher.errors import InfeasibleError, InputError
 from tests.test_io import edit_csv
 
@@ -269,7 +269,8 @@ def test_apply_drops_what_refers_to_startups_left_out():
     cohort = matcher.load_cohort("data/spring-2026")
     conflicted = next(m for m in cohort.mentors if "s-portpulse" in m.conflicts)
     cohort = dataclasses.replace(
-        matcher.api.with_rules(cohort, forbidden=(("s-portpulse", "m-guo-lei"), ("s-kindbot", "m-guo-lei"))),
+        matcher.pipeline.with_rules(
+            cohort, forbidden=(("s-portpulse", "m-guo-lei"), ("s-kindbot", "m-guo-lei"))),
         history=(("autumn-2025", "s-portpulse", "m-guo-lei"), ("autumn-2025", "s-kindbot", "m-li-jing")))
     screening = screen(cohort)
     applied = screening.apply(cohort)
@@ -282,7 +283,7 @@ def test_apply_drops_what_refers_to_startups_left_out():
     assert applied.meta["screening"] is screening
     # matching the applied cohort reuses its screening
     assert matcher.match_cohort(applied).screening is screening
-    pinned = matcher.api.with_rules(cohort, pinned=(("s-portpulse", "m-guo-lei"),))
+    pinned = matcher.pipeline.with_rules(cohort, pinned=(("s-portpulse", "m-guo-lei"),))
     with pytest.raises(InputError, match=r"pair \(s-portpulse, m-guo-lei\) names s-portpulse, left out"):
         matcher.match_cohort(pinned)
 

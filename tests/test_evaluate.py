@@ -8,7 +8,7 @@ import pytest
 
 import matcher
 from matcher.errors import InputError
-from matcher.evaluate import fit_weights, ranking_loss, top_k_accuracy
+from matcher.insight.evaluate import fit_weights, ranking_loss, top_k_accuracy
 
 
 def tiny():
@@ -64,8 +64,8 @@ def test_weight_fitting_lowers_held_out_loss():
 
 
 def test_sample_ratings_file_and_command(tmp_path, capsys):
-    from matcher.cli import main
-    from matcher.io import read_ratings
+    from matcher.app.cli import main
+    from matcher.data.io import read_ratings
 
     cohort = matcher.load_cohort("data/spring-2026")
     ratings = read_ratings("data/spring-2026/ratings.csv", cohort)

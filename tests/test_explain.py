@@ -11,8 +11,8 @@ import pytest
 
 import matcher
 from matcher.errors import InputError
-from matcher.explain import RULE_NOTES, explain, explain_pairs, load_result, runner_ups
-from matcher.scoring import COMPONENTS
+from matcher.insight.explain import RULE_NOTES, explain, explain_pairs, load_result, runner_ups
+from matcher.scoring.affinity import COMPONENTS
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_rules_shape_the_explanation(spring_result):
 
 
 def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
-    from matcher.cli import main
+    from matcher.app.cli import main
 
     assert main(["match", "data/spring-2026", "--out", str(tmp_path),
                  "--preferences", "data/spring-2026/preferences.csv"]) == 0
@@ -105,8 +105,8 @@ def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
 
 
 def test_a_reloaded_fair_result_keeps_its_objective(tmp_path):
-    from matcher.cli import main
-    from matcher.explain import load_result
+    from matcher.app.cli import main
+    from matcher.insight.explain import load_result
 
     assert main(["match", "data/spring-2026", "--objective", "fair", "--out", str(tmp_path)]) == 0
     again = load_result(tmp_path)

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import matcher
+from matcher.data.io import atomic_write, read_scores, safe_cell, write_frame
 from matcher.errors import InputError
-from matcher.io import atomic_write, read_scores, safe_cell, write_frame
 
 
 def edit_csv(path, row: int, field: str, value: str) -> None:

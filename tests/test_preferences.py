@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import matcher
+from matcher.data.preferences import preference_component, preference_utilities
 from matcher.errors import InputError
-from matcher.preferences import preference_component, preference_utilities
-from matcher.scoring import COMPONENTS
+from matcher.scoring.affinity import COMPONENTS
 from tests.test_io import edit_csv
 
 PREFS = "data/spring-2026/preferences.csv"
@@ -39,7 +39,7 @@ def test_sample_preferences_load_and_score(stated):
 
 
 def test_one_enthusiastic_mentor_is_scaled_to_its_capacity():
-    from matcher.models import Preferences
+    from matcher.data.models import Preferences
 
     ids_s = [f"s{i}" for i in range(6)]
     # mentor a says yes to everyone with capacity 2; mentor b says yes to two startups, capacity 2

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import matcher
-from matcher import plots
-from matcher.report import render_batch_summary, write_report
+from matcher.app import plots
+from matcher.app.report import render_batch_summary, write_report
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","Click me")'
@@ -98,7 +98,7 @@ def test_batch_summary_escapes_and_compares_scenarios():
 
 
 def test_report_command_writes_the_report(tmp_path, capsys):
-    from matcher.cli import main
+    from matcher.app.cli import main
 
     assert main(["report", "data/spring-2026", "--out", str(tmp_path / "r"), "--k", "2", "--explain"]) == 0
     printed = capsys.readouterr().out

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import matcher
+from matcher.data.models import Cohort, Mentor, Rules, Startup
+from matcher.data.rules import solver_arguments
 from matcher.errors import InfeasibleError, InputError
-from matcher.models import Cohort, Mentor, Rules, Startup
-from matcher.rules import solver_arguments
 from tests.strategies import check_rules, effective, milp_optimum, rule_instances
 
 TOL = 1e-6

@@ -128,7 +128,7 @@ def test_same_input_same_output():
 
 
 def test_summary_reports_wall_time_not_the_sum_of_nested_stages():
-    from matcher.synth import synthetic_capacities, synthetic_vectors
+    from matcher.data.synth import synthetic_capacities, synthetic_vectors
 
     s, m = synthetic_vectors(2000, 600, "correlated", dim=16, seed=1)
     for scores in (matcher.VectorScores(s, m), s @ m.T):

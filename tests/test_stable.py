@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcher
-from matcher.audit import blocking_pairs, check_rules
 from matcher.errors import InfeasibleError
+from matcher.insight.audit import blocking_pairs, check_rules
 from matcher.solve import SOLVERS, make_problem
 from matcher.solve.stable import StableSolver
 from tests.strategies import assignment_instances
@@ -141,7 +141,7 @@ def test_stated_preferences_and_short_startups():
 
 
 def test_stated_preferences_drive_the_stable_backend():
-    from matcher.preferences import preference_utilities
+    from matcher.data.preferences import preference_utilities
 
     cohort = matcher.load_cohort("data/spring-2026", preferences="data/spring-2026/preferences.csv")
     result = matcher.match_cohort(cohort, solver="stable")

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 import matcher
+from matcher.app.store import Base, Store, rules_from_json, rules_to_json
 from matcher.errors import InputError
-from matcher.store import Base, Store, rules_from_json, rules_to_json
 
 PROGRAMME = "HK AI Lab Accelerator"
 
@@ -46,7 +46,7 @@ def test_alembic_upgrade_head_yields_the_models_schema(store_url, tmp_path):
     from alembic.config import CommandLine
 
     ini = tmp_path / "alembic.ini"
-    ini.write_text(f"[alembic]\nscript_location = {matcher.__path__[0]}/migrations\n")
+    ini.write_text(f"[alembic]\nscript_location = {matcher.__path__[0]}/app/migrations\n")
     CommandLine(prog="alembic").main(["-c", str(ini), "-x", f"url={store_url}", "upgrade", "head"])
     assert _schema_diff(store_url) == []
     engine = sa.create_engine(store_url)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher.synth import (
+from matcher.data.synth import (
     DISTRIBUTIONS,
     synthetic_capacities,
     synthetic_programme,
     synthetic_scores,
     synthetic_vectors,
 )
-from matcher.taxonomy import DEFAULT_TAXONOMY, LANGUAGES, SUPPORT_AREAS
+from matcher.data.taxonomy import DEFAULT_TAXONOMY, LANGUAGES, SUPPORT_AREAS
 
 
 @pytest.mark.parametrize("distribution", DISTRIBUTIONS)

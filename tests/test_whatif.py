@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcher
-from matcher.api import cohort_problem
-from matcher.audit import check_rules
-from matcher.whatif import rematch
+from matcher.insight.audit import check_rules
+from matcher.insight.whatif import rematch
+from matcher.pipeline import cohort_problem
 from tests.strategies import assignment_instances, milp_optimum
 
 
@@ -100,8 +100,8 @@ def lexicographic_milp(scores, keep, k, capacity, forbidden, pinned):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assignment_instances(feasible_only=True), st.integers(0, 2**31))
 def test_fewest_changes_first_is_exact(instance, seed):
+    from matcher.insight.whatif import resolve_keeping
     from matcher.solve import make_problem
-    from matcher.whatif import resolve_keeping
 
     rng = np.random.default_rng(seed)
     rules = {k: v for k, v in instance.items() if k != "scores"}
@@ -120,8 +120,8 @@ def test_fewest_changes_first_is_exact(instance, seed):
 
 
 def test_rematch_command_writes_an_explainable_result(tmp_path, capsys):
-    from matcher.cli import main
-    from matcher.explain import load_result
+    from matcher.app.cli import main
+    from matcher.insight.explain import load_result
 
     first, second = tmp_path / "first", tmp_path / "second"
     assert main(["match", "data/spring-2026", "--out", str(first)]) == 0

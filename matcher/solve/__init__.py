@@ -2,7 +2,7 @@
 
 :func:`assign` validates its arguments once, builds a :class:`~matcher.solve.problem.Problem`,
 checks by counting that the rules can hold, and hands the problem to a backend. Every backend
-implements :class:`Solver` and returns the same :class:`~matcher.models.Assignment`, so they can be
+implements :class:`Solver` and returns the same :class:`~matcher.data.models.Assignment`, so they can be
 swapped and cross-checked.
 """
 
@@ -14,8 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, InputError, InputProblem
-from matcher.models import Assignment
 from matcher.solve.candidates import VectorScores
 from matcher.solve.cpsat import CpSatSolver
 from matcher.solve.diagnose import counting_checks, diagnose, hall_violation
@@ -173,7 +173,7 @@ def assign(
         that differs by startup, (n_startups, n_mentors). Disjoint groups stay on ``flow``.
     covers : bool array of shape (n_startups, n_mentors), optional
         Domain coverage: each startup gets at least one mentor ``covers[i]`` marks (e.g. from
-        :func:`matcher.rules.coverage_mask`).
+        :func:`matcher.data.rules.coverage_mask`).
     min_load : int or array of shape (n_mentors,), optional
         Startups each mentor should take (capped at its capacity). Soft by default
         (``min_load_soft``): each missing place costs twice the largest score, so every volunteer
@@ -184,7 +184,7 @@ def assign(
     past : iterable of (startup_id, mentor_id) or bool array, optional
         Pairs made in earlier cohorts; ``history`` says what to do with them: ``"forbid"`` them,
         ``"prefer"`` them (add ``continuity_bonus`` to their score) or ``"ignore"`` them. A yearly
-        capacity is a lower ``capacity`` (see :func:`matcher.rules.solver_arguments`).
+        capacity is a lower ``capacity`` (see :func:`matcher.data.rules.solver_arguments`).
     objective : {"total", "fair", "blend"}
         ``total`` maximises the sum of scores. ``fair`` first maximises the worst-served startup's
         total, then the total given that; ``objective``, ``bound`` and ``gap`` then refer to the

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.solve.sources import BLOCK_ENTRIES, DenseScores, VectorScores, as_score_source
+from matcher.scoring.sources import BLOCK_ENTRIES, DenseScores, VectorScores, as_score_source
 
 __all__ = [
     "VectorScores",

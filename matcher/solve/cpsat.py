@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
-from matcher.models import Assignment
 from matcher.solve.bound import lagrangian_bound, lp_relaxation, objective_weights
 from matcher.solve.diagnose import diagnose
 from matcher.solve.flow import load_penalty, objective_has_no_penalty

@@ -32,8 +32,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
-from matcher.models import Assignment
 from matcher.solve.bound import lagrangian_bound, lp_relaxation
 from matcher.solve.diagnose import diagnose
 from matcher.solve.problem import Problem

@@ -20,8 +20,8 @@ import time
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
-from matcher.models import Assignment
 from matcher.solve.diagnose import diagnose
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores

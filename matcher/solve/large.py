@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
-from matcher.models import Assignment
 from matcher.solve.candidates import VectorScores
 from matcher.solve.problem import _arg, _capacity, _k_bounds
 from matcher.solve.pruned import solve_pruned, to_assignment

@@ -206,7 +206,7 @@ def make_problem(
     """Validate the arguments of :func:`matcher.assign` and build a :class:`Problem`.
 
     ``scores`` may be an array, a DataFrame (index = startup ids, columns = mentor ids) or a
-    :class:`matcher.scoring.Scores` (whose forbidden pairs are added to ``forbidden``). The rule
+    :class:`matcher.scoring.affinity.Scores` (whose forbidden pairs are added to ``forbidden``). The rule
     arguments are described in :func:`matcher.assign`.
 
     Examples

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
-from matcher.models import Assignment
 from matcher.solve.candidates import (
     Candidates,
     DenseScores,
@@ -362,7 +362,7 @@ class PrunedFlowSolver:
     """Min-cost flow on each startup's best mentors, certified optimal over all pairs.
 
     Exact for the rules the flow backend expresses (k, capacities, forbidden, pinned); built for
-    large problems. The :class:`~matcher.models.Assignment` has ``certified=True`` and reports
+    large problems. The :class:`~matcher.data.models.Assignment` has ``certified=True`` and reports
     ``rounds`` and ``pairs_added`` in its ``info``.
     """
 
@@ -390,7 +390,7 @@ class PrunedFlowSolver:
 
 def to_assignment(result: PrunedResult, startup_ids, mentor_ids, solver: str,
                   timings: dict) -> Assignment:
-    """The :class:`~matcher.models.Assignment` of a :class:`PrunedResult`."""
+    """The :class:`~matcher.data.models.Assignment` of a :class:`PrunedResult`."""
     objective = float(result.scores.sum())
     return Assignment(
         rows=result.rows, cols=result.cols, startup_ids=startup_ids, mentor_ids=mentor_ids,

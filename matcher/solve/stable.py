@@ -10,9 +10,9 @@ best one.
 
 Without stated preferences both sides rank by score (ties broken by position, so the result is
 deterministic). Stated preferences are passed as utility matrices (higher is preferred): see
-:func:`matcher.preferences.preference_utilities`.
+:func:`matcher.data.preferences.preference_utilities`.
 
-Stability usually costs total score, so the :class:`~matcher.models.Assignment` carries as
+Stability usually costs total score, so the :class:`~matcher.data.models.Assignment` carries as
 ``bound`` the flow optimum of the same problem: its ``gap`` is what stability costs.
 """
 
@@ -24,8 +24,8 @@ from collections import deque
 
 import numpy as np
 
+from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
-from matcher.models import Assignment
 from matcher.solve.problem import Problem
 
 __all__ = ["StableSolver", "deferred_acceptance", "preference_order"]

@@ -23,8 +23,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from matcher.models import Cohort, Mentor, Startup
-from matcher.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
+from matcher.data.models import Cohort, Mentor, Startup
+from matcher.data.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
 
 __all__ = ["ProfileVectorizer", "ProfileVectors", "profile_text", "need_weights"]
 
@@ -97,7 +97,7 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from matcher.models import Mentor, Startup
+    >>> from matcher.data.models import Mentor, Startup
     >>> s = Startup("s1", "Scan", ("vision/medical-imaging",), "AI triage of chest X-ray images",
     ...             needs=("technology",), languages=("English",))
     >>> m = Mentor("m1", "Ho", "professor", ("vision",), "Medical imaging and X-ray deep learning", 2,

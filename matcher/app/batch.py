@@ -18,7 +18,7 @@ Paths are relative to the job file. A job's keys are ``name``, ``cohort``, ``out
 job's name under the batch's ``out``), ``sweep``, ``adopt``, ``explain`` (a sentence per pair in
 the report), ``block_rows`` (score a big cohort in
 blocks of this many startups, spread over the Dask cluster), and any field of
-:class:`matcher.models.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
+:class:`matcher.data.models.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
 cartesian product of its lists, in the order written.
 
 What a batch does:
@@ -26,13 +26,13 @@ What a batch does:
 * Validates the whole file first; a malformed file is refused with every problem, naming the
   file, line, job and field, before any job runs.
 * Feeds each cohort the history of its programme from the store (pairs of earlier cohorts,
-  :meth:`matcher.store.Store.history_for`) besides its own history file, running the cohorts of a
+  :meth:`matcher.app.store.Store.history_for`) besides its own history file, running the cohorts of a
   programme in order of start date so a later cohort sees an earlier one's matching.
 * Skips a job already done with the same inputs: the content hash of the cohort's files, the
   resolved rules, the history and the matcher version is in the store and in the job's
   ``job.json``. ``force=True`` runs it again.
 * Reports a failing job with its error and goes on with the others.
-* Writes every file atomically (:func:`matcher.report.write_report`), ``job.json`` last: an
+* Writes every file atomically (:func:`matcher.app.report.write_report`), ``job.json`` last: an
   interrupted batch leaves only complete files, and the next run redoes what was cut short.
 * Records each run in the store (SQLite ``matcher.db`` beside the outputs by default).
 * Writes ``index.html`` (every job, and the scenarios of each cohort side by side) and
@@ -46,7 +46,7 @@ whichever worker runs it, and the store is written by the caller, in job order w
 Examples
 --------
 >>> import tempfile, pathlib
->>> from matcher.batch import run_batch
+>>> from matcher.app.batch import run_batch
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> spring = pathlib.Path("data/spring-2026").resolve()
 >>> _ = (folder / "jobs.yaml").write_text(
@@ -77,13 +77,13 @@ from typing import Any
 
 import yaml
 
+from matcher.data.models import Cohort, Rules
 from matcher.errors import InfeasibleError, InputError, InputProblem, MatcherError
-from matcher.models import Cohort, Rules
 
 __all__ = ["Job", "JobOutcome", "BatchResult", "load_jobs", "run_batch", "inputs_hash", "execute_job",
            "JOB_KEYS"]
 
-log = logging.getLogger("matcher.batch")
+log = logging.getLogger("matcher.app.batch")
 
 #: Keys a job may have besides rule overrides.
 JOB_KEYS = ("name", "cohort", "out", "sweep", "adopt", "block_rows", "explain")
@@ -105,14 +105,14 @@ class Job:
     out : Path
         Folder for the job's files.
     overrides : mapping of str to value
-        Rule overrides (fields of :class:`~matcher.models.Rules`).
+        Rule overrides (fields of :class:`~matcher.data.models.Rules`).
     adopt : bool
         Mark the run as its cohort's matching in the store.
     explain : bool
-        Add a sentence per pair saying why it was made to the report (:mod:`matcher.explain`).
+        Add a sentence per pair saying why it was made to the report (:mod:`matcher.insight.explain`).
     block_rows : int or None
         Compute the scores in blocks of this many startups, as Dask arrays spread over the cluster
-        (:func:`matcher.blockwise.score_blockwise`): for cohorts too big for one worker.
+        (:func:`matcher.scoring.blockwise.score_blockwise`): for cohorts too big for one worker.
     source : str
         Where the job is written ("jobs.yaml, row 7"), for messages.
     """
@@ -343,7 +343,7 @@ def inputs_hash(cohort_path: str | os.PathLike, cohort: Cohort, **settings: Any)
     is already stored. ``settings`` that change how it is computed (``block_rows``) are included.
     """
     from matcher import __version__
-    from matcher.store import rules_to_json
+    from matcher.app.store import rules_to_json
 
     digest = hashlib.sha256()
     digest.update(f"matcher {__version__}\n".encode())
@@ -371,7 +371,7 @@ class _Task:
 
 def _cleanup(folder: Path) -> None:
     """Remove temporary files an interrupted run left behind."""
-    from matcher.report import OUTPUT_FILES
+    from matcher.app.report import OUTPUT_FILES
 
     if not folder.is_dir():
         return
@@ -386,8 +386,8 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
 
     Runs on a Dask worker or in the calling process; never raises for a job's own failure.
     """
-    from matcher.api import match_cohort
-    from matcher.report import write_report
+    from matcher.app.report import write_report
+    from matcher.pipeline import match_cohort
 
     job = task.job
     start = time.perf_counter()
@@ -395,14 +395,14 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
         _cleanup(job.out)
         scores = None
         if job.block_rows is not None:
-            from matcher.blockwise import score_blockwise
+            from matcher.scoring.blockwise import score_blockwise
 
             scores = score_blockwise(task.cohort, block_rows=job.block_rows)
         result = match_cohort(task.cohort, scores=scores)
         a = result.assignment
         context = {"job": job.name, "inputs hash": task.inputs_hash[:16],
                    "history pairs": len(task.cohort.history)}
-        from matcher.report import explanation_lines
+        from matcher.app.report import explanation_lines
 
         page = write_report(result, job.out, context=context,
                             explanations=explanation_lines if job.explain else None)
@@ -455,9 +455,9 @@ def run_batch(jobs_file: str | os.PathLike, *, force: bool = False, dask: Any = 
     InputError
         The job file is malformed (nothing was run).
     """
-    from matcher.io import atomic_write
-    from matcher.report import write_batch_summary
-    from matcher.store import Store, database_url
+    from matcher.app.report import write_batch_summary
+    from matcher.app.store import Store, database_url
+    from matcher.data.io import atomic_write
 
     jobs, settings = load_jobs(jobs_file)
     out: Path = settings["out"]
@@ -522,14 +522,14 @@ def _safe_url(url: str) -> str:
 
 
 def _load(job: Job) -> Cohort:
-    from matcher.api import with_rules
-    from matcher.io import load_cohort
+    from matcher.data.io import load_cohort
+    from matcher.pipeline import with_rules
 
     return with_rules(load_cohort(job.cohort), **job.overrides)
 
 
 def _programme(cohort: Cohort) -> str:
-    from matcher.store import DEFAULT_PROGRAMME
+    from matcher.app.store import DEFAULT_PROGRAMME
 
     return str(cohort.meta.get("programme") or DEFAULT_PROGRAMME)
 

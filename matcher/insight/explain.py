@@ -6,8 +6,8 @@ in their text similarity, and the rules that shaped the pair. For each startup, 
 gives the best mentors it did not get and what the total would lose if one were swapped in: a real
 re-solve with that pair pinned, not a guess. :func:`one_liners` puts it in a sentence for an e-mail.
 
-This module sits beside :mod:`matcher.api`: it explains a :class:`~matcher.models.MatchResult` and
-re-solves through :func:`matcher.api.cohort_problem`, so a runner-up's cost is computed under exactly
+This module sits beside :mod:`matcher.pipeline`: it explains a :class:`~matcher.data.models.MatchResult` and
+re-solves through :func:`matcher.pipeline.cohort_problem`, so a runner-up's cost is computed under exactly
 the rules of the match.
 """
 
@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher.api import cohort_problem, cohort_solver
+from matcher.data.models import MatchResult
+from matcher.data.taxonomy import DEFAULT_TAXONOMY
 from matcher.errors import InfeasibleError
-from matcher.features import ProfileVectorizer
-from matcher.models import MatchResult
+from matcher.pipeline import cohort_problem, cohort_solver
+from matcher.scoring.features import ProfileVectorizer
 from matcher.solve import SOLVERS, solve_problem
-from matcher.taxonomy import DEFAULT_TAXONOMY
 
 __all__ = ["explain", "Explanation", "explain_pairs", "runner_ups", "one_liners", "RULE_NOTES",
            "shared_domains", "top_terms"]
@@ -314,10 +314,10 @@ def load_result(directory) -> MatchResult:
     and scored again; the pairs are those of ``assignments.csv``. Raises
     :class:`~matcher.errors.InputError` when the cohort no longer gives the recorded scores.
     """
-    from matcher.api import screened_and_scored
+    from matcher.data.io import load_cohort, read_result
+    from matcher.data.models import Assignment, Rules, tuples_from_json
     from matcher.errors import InputError, InputProblem
-    from matcher.io import load_cohort, read_result
-    from matcher.models import Assignment, Rules, tuples_from_json
+    from matcher.pipeline import screened_and_scored
 
     document, frame = read_result(directory)
     source = document["source"]
@@ -358,6 +358,6 @@ def load_result(directory) -> MatchResult:
                             float(document.get("bound", np.inf)),
                             str(document.get("status", "feasible")), str(document.get("solver", "")),
                             objective_name=str(document.get("objective_name", "total")))
-    from matcher.api import make_result
+    from matcher.pipeline import make_result
 
     return make_result(cohort, scores, assignment, screening=screening)

@@ -7,7 +7,7 @@ imported only when a plot is drawn, so ``import matcher`` stays fast.
 Examples
 --------
 >>> import matcher
->>> from matcher import plots
+>>> from matcher.app import plots
 >>> result = matcher.match_cohort("data/spring-2026")
 >>> fig = plots.mentor_load(result)
 >>> plots.png_base64(fig)[:8]

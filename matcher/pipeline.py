@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher import eligibility
+from matcher.data import eligibility
+from matcher.data.io import load_cohort
+from matcher.data.models import Cohort, MatchResult, Rules
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
-from matcher.io import load_cohort
-from matcher.models import Cohort, MatchResult, Rules
-from matcher.scoring import Scores, score_cohort
+from matcher.scoring.affinity import Scores, score_cohort
 from matcher.solve import Problem, make_problem, solve_problem
 
 __all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for", "screened_and_scored",
@@ -56,7 +56,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     cohort : Cohort or path
         A loaded cohort, or a folder / file for :func:`matcher.load_cohort`.
     scores : Scores, optional
-        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`); rows of
+        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.affinity.AffinityModel`); rows of
         startups left out by screening are dropped.
     screen : bool, optional
         Screen the startups against the programme's eligibility rules first and match only those
@@ -66,14 +66,14 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     override_eligibility : iterable of str
         Startup ids to match whatever their eligibility verdict (added to the programme's).
     **rule_overrides
-        Fields of :class:`~matcher.models.Rules` replacing the programme's, e.g. ``k=2`` or
+        Fields of :class:`~matcher.data.models.Rules` replacing the programme's, e.g. ``k=2`` or
         ``solver="cpsat"``.
 
     Returns
     -------
     MatchResult
         ``assignments`` (one row per pair, with the weighted score components), per-startup and
-        per-mentor summaries, the :class:`~matcher.models.Assignment` with its proof, and
+        per-mentor summaries, the :class:`~matcher.data.models.Assignment` with its proof, and
         ``to_csv`` / ``to_json``, and ``screening`` (who was left out and why).
     """
     if not isinstance(cohort, Cohort):
@@ -94,7 +94,7 @@ def screened_and_scored(filed: Cohort, *, scores: Scores | None = None, screen: 
     """The cohort to match, its screening (None when skipped) and its scores.
 
     Scored as filed, then narrowed to the startups that go on: a pair's score does not move with
-    who was screened out, so a result reloaded later (:func:`matcher.explain.load_result`) gets
+    who was screened out, so a result reloaded later (:func:`matcher.insight.explain.load_result`) gets
     the same scores.
     """
     cohort, screening = screen_cohort(filed, screen=screen, override=override)
@@ -109,9 +109,9 @@ def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
     """The assignment problem of a cohort under its rules: the one place rules become a Problem.
 
     :func:`match_cohort`, the what-if re-solves and the runner-up re-solves of
-    :mod:`matcher.explain` all start here, so they solve exactly the same rules.
+    :mod:`matcher.insight.explain` all start here, so they solve exactly the same rules.
     """
-    from matcher.rules import solver_arguments
+    from matcher.data.rules import solver_arguments
 
     args = solver_arguments(cohort)
     for name in ("solver", "time_limit", "seed"):  # how to solve, not what
@@ -126,7 +126,7 @@ def cohort_solver(cohort: Cohort, scores: Scores, name=None):
     name = cohort.rules.solver if name is None else name
     if name not in ("stable", "stable-mentors") or cohort.preferences is None:
         return name
-    from matcher.preferences import preference_utilities
+    from matcher.data.preferences import preference_utilities
     from matcher.solve.stable import StableSolver
 
     su, mu = preference_utilities(cohort.preferences, scores.values, scores.startup_ids, scores.mentor_ids)
@@ -217,7 +217,7 @@ def screen_cohort(cohort: Cohort, *, screen: bool | None = None, override: Itera
 
     Examples
     --------
-    >>> from matcher.io import load_cohort
+    >>> from matcher.data.io import load_cohort
     >>> cohort, screening = screen_cohort(load_cohort("data/spring-2026"))
     >>> len(cohort.startups), sorted(screening.excluded)
     (9, ['s-lanelogic', 's-portpulse'])
@@ -258,7 +258,7 @@ def scores_for(scores: Scores, startup_ids: list[str]) -> Scores:
 
     Examples
     --------
-    >>> from matcher.io import load_cohort
+    >>> from matcher.data.io import load_cohort
     >>> scores = score_cohort(load_cohort("data/spring-2026"))
     >>> scores_for(scores, ["s-kindbot", "s-facetrust"]).shape
     (2, 36)

@@ -1,6 +1,6 @@
 """What-if re-matching: change a published match while changing as few pairs as possible.
 
-:func:`rematch` takes a :class:`~matcher.models.MatchResult` and the changes — pin, forbid or swap
+:func:`rematch` takes a :class:`~matcher.data.models.MatchResult` and the changes — pin, forbid or swap
 pairs, add or withdraw mentors and startups — and solves again so that the fewest existing pairs
 change, then the best total among those. It returns the new result and the diff (kept, removed and
 added pairs, and the change in total score).
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.api import cohort_problem, make_result
+from matcher.data.models import Assignment, MatchResult, Mentor, Startup
 from matcher.errors import InputError, InputProblem
-from matcher.models import Assignment, MatchResult, Mentor, Startup
-from matcher.scoring import AffinityModel, Scores
+from matcher.pipeline import cohort_problem, make_result
+from matcher.scoring.affinity import AffinityModel, Scores
 from matcher.solve import SOLVERS, Problem, solve_problem
 from matcher.solve.scaling import RESOLUTION_BITS
 

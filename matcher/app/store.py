@@ -10,7 +10,7 @@ each run assigned. That is enough to solve a run again from the database alone
 (:meth:`Store.load_cohort`, the cohort as filed: matching screens it again), and to feed the
 history rules of later cohorts:
 :meth:`Store.history_for` gives past pairs as ``(cohort, startup_id, mentor_id)`` tuples for
-:attr:`matcher.models.Cohort.history`, and :meth:`Store.mentor_load` how many startups each mentor
+:attr:`matcher.data.models.Cohort.history`, and :meth:`Store.mentor_load` how many startups each mentor
 took in a year.
 
 Which run of a cohort counts as its matching: the one marked adopted (:meth:`Store.adopt`), or
@@ -19,7 +19,7 @@ else the most recently recorded one.
 Examples
 --------
 >>> import matcher
->>> from matcher.store import Store
+>>> from matcher.app.store import Store
 >>> store = Store("sqlite://")                      # in memory; a file path or URL in practice
 >>> cohort = matcher.load_cohort("data/spring-2026")
 >>> result = matcher.match_cohort(cohort)             # 9 of the 11 startups are eligible
@@ -47,11 +47,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from matcher import models
+from matcher.data import models
+from matcher.data.models import Cohort, Mentor, Rules, Startup, rules_to_json
+from matcher.data.models import json_ready as _jsonable
+from matcher.data.models import tuples_from_json as _tupled
 from matcher.errors import InputError, InputProblem
-from matcher.models import Cohort, Mentor, Rules, Startup, rules_to_json
-from matcher.models import json_ready as _jsonable
-from matcher.models import tuples_from_json as _tupled
 
 __all__ = [
     "Store",
@@ -186,7 +186,7 @@ def _preferences_json(prefs: Any) -> dict[str, Any] | None:
 
 
 def _preferences_from_json(values: Mapping[str, Any]) -> Any:
-    from matcher.models import Preferences
+    from matcher.data.models import Preferences
 
     return Preferences(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
@@ -315,7 +315,7 @@ class Store:
 
     def record(self, result: Any, *, cohort: Cohort | None = None, inputs_hash: str = "", job: str = "",
                out_dir: str = "", adopt: bool = False) -> int:
-        """Store a :class:`~matcher.models.MatchResult` with its inputs; returns the new run's id.
+        """Store a :class:`~matcher.data.models.MatchResult` with its inputs; returns the new run's id.
 
         Parameters
         ----------
@@ -498,7 +498,7 @@ class Store:
         Returns
         -------
         tuple of (str, str, str)
-            Ready for :attr:`matcher.models.Cohort.history`: the pairs of each cohort's adopted run
+            Ready for :attr:`matcher.data.models.Cohort.history`: the pairs of each cohort's adopted run
             (or its latest run when none is adopted).
         """
         with Session(self.engine) as session:

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from matcher.data.models import MENTOR_KINDS, Cohort, Mentor, Preferences, Rules, Startup
+from matcher.data.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
 from matcher.errors import InputError, InputProblem
-from matcher.models import MENTOR_KINDS, Cohort, Mentor, Preferences, Rules, Startup
-from matcher.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
 
 __all__ = [
     "load_cohort",
@@ -425,7 +425,7 @@ def load_cohort(
         ``mentor_bid`` (see ``data/README.md``). Defaults to the file named by the programme's
         ``preferences`` key.
     **rule_overrides
-        Fields of :class:`~matcher.models.Rules` that replace the programme's.
+        Fields of :class:`~matcher.data.models.Rules` that replace the programme's.
 
     Raises
     ------

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.models import Assignment
+from matcher.data.models import Assignment
 from matcher.solve.problem import Problem, make_problem
 
 __all__ = ["blocking_pairs", "count_blocking_pairs", "check_rules"]

@@ -8,15 +8,15 @@ the scenarios of each cohort side by side.
 
 Every file is written atomically (temporary file, then rename). The HTML comes from Jinja2
 templates with autoescaping on, so names and descriptions are shown, never run; CSV and Excel
-cells that a spreadsheet would run as formulas are neutralised (:func:`matcher.io.safe_cell`).
+cells that a spreadsheet would run as formulas are neutralised (:func:`matcher.data.io.safe_cell`).
 
 A sentence per pair saying why it was made (``explanations``; :func:`explanation_lines` takes them
-from :func:`matcher.explain.one_liners`) adds a "why" column to the match table.
+from :func:`matcher.insight.explain.one_liners`) adds a "why" column to the match table.
 
 Examples
 --------
 >>> import tempfile, matcher
->>> from matcher.report import write_report
+>>> from matcher.app.report import write_report
 >>> result = matcher.match_cohort("data/spring-2026")
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     page = write_report(result, folder)
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.io import atomic_write, write_frame, write_result_json, write_result_tables
+from matcher.data.io import atomic_write, write_frame, write_result_json, write_result_tables
 
 __all__ = ["write_report", "render_report", "write_batch_summary", "render_batch_summary",
            "explanation_lines", "OUTPUT_FILES"]
@@ -82,7 +82,7 @@ def _records(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
 
 def _plots(result: Any, compare: Mapping[str, Any] | None = None) -> Iterator[dict[str, str]]:
     """Each plot as it is drawn (the page is streamed: one figure in memory at a time)."""
-    from matcher import plots
+    from matcher.app import plots
 
     totals = {result.rules.objective: result.startups["total"], **(compare or {})}
     figures = [
@@ -99,10 +99,10 @@ def _plots(result: Any, compare: Mapping[str, Any] | None = None) -> Iterator[di
 def explanation_lines(result: Any) -> list[str]:
     """One sentence per row of ``result.assignments`` saying why the pair was made.
 
-    From :func:`matcher.explain.one_liners`, in the order of the match table; pass this function as
+    From :func:`matcher.insight.explain.one_liners`, in the order of the match table; pass this function as
     ``explanations`` to :func:`write_report`.
     """
-    from matcher.explain import one_liners
+    from matcher.insight.explain import one_liners
 
     lines = one_liners(result)
     table = result.assignments
@@ -111,7 +111,7 @@ def explanation_lines(result: Any) -> list[str]:
 
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,
                   context: Mapping[str, Any] | None = None, compare: Mapping[str, Any] | None = None) -> str:
-    """The HTML report of a :class:`~matcher.models.MatchResult` as a string.
+    """The HTML report of a :class:`~matcher.data.models.MatchResult` as a string.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def render_batch_summary(jobs: Sequence[Mapping[str, Any]], *, title: str = "Bat
         and, for matched jobs, ``status``, ``objective``, ``bound``, ``gap``, ``solver``,
         ``seconds`` and ``totals`` (per-startup totals).
     """
-    from matcher import plots
+    from matcher.app import plots
 
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for job in jobs:

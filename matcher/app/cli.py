@@ -97,8 +97,8 @@ def validate(
     preferences: Annotated[Path | None, typer.Option(help="A preferences file to check too.")] = None,
 ) -> None:
     """Check a cohort's files and report every problem found."""
-    from matcher.eligibility import has_eligibility_data, screen
-    from matcher.io import load_cohort
+    from matcher.data.eligibility import has_eligibility_data, screen
+    from matcher.data.io import load_cohort
 
     try:
         cohort = load_cohort(path, preferences=preferences)
@@ -127,8 +127,8 @@ def match(
     objective: ObjectiveOption = None,
 ) -> None:
     """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
-    from matcher.api import match_cohort
-    from matcher.io import load_cohort
+    from matcher.data.io import load_cohort
+    from matcher.pipeline import match_cohort
 
     try:
         cohort = load_cohort(path, preferences=preferences)
@@ -158,7 +158,7 @@ def assign_command(
     time_limit: Annotated[float | None, typer.Option(help="Seconds the solver may take.")] = None,
 ) -> None:
     """Assign from a score matrix file and write the pairs."""
-    from matcher.io import read_scores, write_frame
+    from matcher.data.io import read_scores, write_frame
     from matcher.solve import assign
 
     try:
@@ -183,8 +183,8 @@ def explain_command(
 
     Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR.
     """
-    from matcher.explain import explain, load_result
-    from matcher.io import write_frame
+    from matcher.data.io import write_frame
+    from matcher.insight.explain import explain, load_result
 
     try:
         result = load_result(result_dir)
@@ -213,9 +213,9 @@ def evaluate_command(
     fit: Annotated[bool, typer.Option("--fit", help="Also fit the weights (cross-validated).")] = False,
 ) -> None:
     """Evaluate the cohort's scorer against ratings of how well pairs worked."""
-    from matcher.evaluate import fit_weights, ranking_loss, top_k_accuracy
-    from matcher.io import load_cohort, read_ratings
-    from matcher.scoring import score_cohort
+    from matcher.data.io import load_cohort, read_ratings
+    from matcher.insight.evaluate import fit_weights, ranking_loss, top_k_accuracy
+    from matcher.scoring.affinity import score_cohort
 
     try:
         cohort = load_cohort(path)
@@ -254,8 +254,8 @@ def rematch_command(
     swap: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR_OUT,MENTOR_IN.")] = None,
 ) -> None:
     """Change a published match (pin, forbid, swap) changing the fewest pairs; print the diff."""
-    from matcher.explain import load_result
-    from matcher.whatif import rematch
+    from matcher.insight.explain import load_result
+    from matcher.insight.whatif import rematch
 
     try:
         change = rematch(load_result(result_dir), pin=_pairs("pin", pin or [], 2),
@@ -279,7 +279,7 @@ def _read_capacity(text: str):
         return int(text)
     except ValueError:
         pass
-    from matcher.io import read_table
+    from matcher.data.io import read_table
 
     frame, label = read_table(Path(text), name="capacity")
     if not {"mentor_id", "capacity"} <= set(frame.columns):
@@ -303,7 +303,7 @@ DEFAULT_DB = Path("out") / "matcher.db"
 
 @app.command()
 def batch(
-    jobs: Annotated[Path, typer.Argument(help="YAML job file (see matcher.batch).")],
+    jobs: Annotated[Path, typer.Argument(help="YAML job file (see matcher.app.batch).")],
     force: Annotated[bool, typer.Option("--force", help="Run jobs again even if their inputs are "
                                                          "unchanged.")] = False,
     dask: Annotated[str | None, typer.Option(help="Run on Dask: 'local' for a LocalCluster, or a "
@@ -316,7 +316,7 @@ def batch(
     Exit status: 0 when every job was done or skipped, 1 when any job failed, 2 when the job file
     itself is malformed (then nothing runs).
     """
-    from matcher.batch import run_batch
+    from matcher.app.batch import run_batch
 
     def line(outcome, n, total) -> None:
         style = "red" if outcome.state == "failed" else None
@@ -370,7 +370,7 @@ def history(
 
     With ``--resolve``, exits 1 when the run solved again differs from the stored one.
     """
-    from matcher.store import Store
+    from matcher.app.store import Store
 
     if "://" not in db and not Path(db).exists():
         _fail(InputError([InputProblem(db, None, None, "no history database here",
@@ -388,7 +388,7 @@ def history(
                 store.adopt(run_id)
             record, pairs = store.run(run_id), store.pairs(run_id)
             if resolve:
-                from matcher.api import match_cohort
+                from matcher.pipeline import match_cohort
 
                 again = match_cohort(store.load_cohort(run_id))
     except MatcherError as exc:
@@ -446,8 +446,8 @@ def report(
                                                "and compare the per-startup totals.")] = True,
 ) -> None:
     """Match a cohort and write its HTML report with plots, CSV, JSON and Excel files."""
-    from matcher.api import match_cohort
-    from matcher.report import explanation_lines, write_report
+    from matcher.app.report import explanation_lines, write_report
+    from matcher.pipeline import match_cohort
 
     try:
         result = match_cohort(path, **_overrides(k, solver, time_limit, objective))
@@ -507,8 +507,8 @@ def screen_command(
                                                   "(.csv, .json or .xlsx).")] = None,
 ) -> None:
     """Check each startup against the programme's eligibility rules; say who is left out and why."""
-    from matcher.eligibility import screen
-    from matcher.io import load_cohort, write_frame
+    from matcher.data.eligibility import screen
+    from matcher.data.io import load_cohort, write_frame
 
     try:
         cohort = load_cohort(path)

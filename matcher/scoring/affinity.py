@@ -9,7 +9,7 @@ A pair's score is ``sum(weights[c] * components[c])`` over the components
 * ``needs``: the share of the startup's needs (weighted, most important first) the mentor offers;
 * ``language``: the share of the startup's languages the mentor speaks;
 * ``preference``: the stated preferences (startup ranks, mentor bids) normalised as described in
-  :mod:`matcher.preferences`. It is 0 for a cohort without stated preferences and then weighs 0, so
+  :mod:`matcher.data.preferences`. It is 0 for a cohort without stated preferences and then weighs 0, so
   such cohorts score exactly as they would without it; with stated preferences it weighs the
   programme's ``weights.preference``, or 0.2 when the programme does not say.
 
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from matcher.data.models import DEFAULT_WEIGHTS, Cohort
+from matcher.data.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, preference_component
 from matcher.errors import InputError, InputProblem
-from matcher.features import ProfileVectorizer, ProfileVectors
-from matcher.models import DEFAULT_WEIGHTS, Cohort
-from matcher.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, preference_component
+from matcher.scoring.features import ProfileVectorizer, ProfileVectors
 
 __all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS"]
 
@@ -120,7 +120,7 @@ class AffinityModel:
 
     Examples
     --------
-    >>> from matcher.io import load_cohort
+    >>> from matcher.data.io import load_cohort
     >>> cohort = load_cohort("data/spring-2026")
     >>> scores = AffinityModel().fit(cohort).score(cohort)
     >>> scores.shape

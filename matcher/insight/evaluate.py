@@ -46,7 +46,7 @@ def _check_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
 def rated_scores(ratings: pd.DataFrame, scores: Any) -> np.ndarray:
     """The scorer's value for each rated pair, in the order of ``ratings``.
 
-    ``scores`` is a :class:`~matcher.scoring.Scores`, a DataFrame (index startup ids, columns mentor
+    ``scores`` is a :class:`~matcher.scoring.affinity.Scores`, a DataFrame (index startup ids, columns mentor
     ids) or an array already aligned with the rows of ``ratings``.
     """
     if hasattr(scores, "startup_ids") and hasattr(scores, "values"):

@@ -144,7 +144,7 @@ class Rules:
     fairness: float = 0.5
 
     def __post_init__(self) -> None:
-        from matcher.rules import validate_rules
+        from matcher.data.rules import validate_rules
 
         for name, value in validate_rules(self).items():
             object.__setattr__(self, name, value)
@@ -207,7 +207,7 @@ class Preferences:
     Startups rank mentors (``ranks``: 1 = first choice, ``None`` = not ranked); mentors bid on
     startups (``bids``: ``"yes"``, ``"maybe"``, ``"no"``, or ``""`` for no bid). A ``"no"`` is a
     hard rule; the rest enter the affinity as the ``preference`` component (see
-    :mod:`matcher.preferences`).
+    :mod:`matcher.data.preferences`).
     """
 
     startup_ids: tuple[str, ...]
@@ -397,23 +397,23 @@ class MatchResult:
     """
 
     cohort: Cohort
-    scores: Any  # matcher.scoring.Scores
+    scores: Any  # matcher.scoring.affinity.Scores
     assignment: Assignment
     assignments: pd.DataFrame
     startups: pd.DataFrame
     mentors: pd.DataFrame
     rules: Rules
-    screening: Any = None  # matcher.eligibility.Screening, when the cohort was screened
+    screening: Any = None  # matcher.data.eligibility.Screening, when the cohort was screened
 
     def to_csv(self, directory: str) -> list[str]:
         """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
-        from matcher.io import write_result_csv
+        from matcher.data.io import write_result_csv
 
         return write_result_csv(self, directory)
 
     def to_json(self, path: str) -> str:
         """Write the whole result as one JSON document (atomically) and return its path."""
-        from matcher.io import write_result_json
+        from matcher.data.io import write_result_json
 
         return write_result_json(self, path)
 

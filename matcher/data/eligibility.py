@@ -31,8 +31,8 @@ from typing import Any
 
 import pandas as pd
 
+from matcher.data.models import Cohort
 from matcher.errors import InputError, InputProblem
-from matcher.models import Cohort
 
 __all__ = [
     "EligibilityRules",

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from matcher.features import profile_text
-from matcher.models import Cohort
-from matcher.scoring import COMPONENTS, Scores
+from matcher.data.models import Cohort
+from matcher.scoring.affinity import COMPONENTS, Scores
+from matcher.scoring.features import profile_text
 
 __all__ = ["load_embedding_model", "embedding_text", "with_embedding_text"]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matcher.models import Preferences
+from matcher.data.models import Preferences
 
 __all__ = ["BIDS", "preference_matrices", "preference_component", "bid_no_mask",
            "preference_utilities", "DEFAULT_PREFERENCE_WEIGHT"]

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matcher.models import MENTOR_KINDS
-from matcher.taxonomy import DEFAULT_TAXONOMY, LANGUAGES, SUPPORT_AREAS
+from matcher.data.models import MENTOR_KINDS
+from matcher.data.taxonomy import DEFAULT_TAXONOMY, LANGUAGES, SUPPORT_AREAS
 
 __all__ = [
     "DISTRIBUTIONS",

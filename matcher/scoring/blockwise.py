@@ -3,7 +3,7 @@
 When a cohort's score matrix is too big to build in one piece on one worker, :func:`score_blockwise`
 fits the profile vectoriser once, then computes the component matrices for blocks of
 ``block_rows`` startups at a time (each block against every mentor) as the chunks of Dask arrays,
-and combines them exactly as :func:`matcher.scoring.score_cohort` does: the text similarity is
+and combines them exactly as :func:`matcher.scoring.affinity.score_cohort` does: the text similarity is
 divided by its largest value, the weighted components are summed in the same order, and the same
 pairs are forbidden.
 
@@ -15,7 +15,7 @@ as locally.
 
 Notes
 -----
-Against :func:`~matcher.scoring.score_cohort` (one piece) the scores agree to rounding, and
+Against :func:`~matcher.scoring.affinity.score_cohort` (one piece) the scores agree to rounding, and
 usually exactly; a block of a single startup takes a different BLAS path for its matrix
 products and can differ in the last bit.
 
@@ -23,7 +23,7 @@ Examples
 --------
 >>> import numpy as np
 >>> import matcher
->>> from matcher.blockwise import score_blockwise
+>>> from matcher.scoring.blockwise import score_blockwise
 >>> cohort = matcher.load_cohort("data/spring-2026")
 >>> scores = score_blockwise(cohort, block_rows=4)           # 3 blocks of startups
 >>> scores.shape, bool(np.allclose(scores.values, matcher.score_cohort(cohort).values))
@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from matcher.features import ProfileVectors
-from matcher.models import Cohort
-from matcher.scoring import AffinityModel, Scores, assemble_scores
+from matcher.data.models import Cohort
+from matcher.scoring.affinity import AffinityModel, Scores, assemble_scores
+from matcher.scoring.features import ProfileVectors
 
 __all__ = ["score_blockwise"]
 
@@ -97,7 +97,8 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
     Returns
     -------
     Scores
-        As :func:`matcher.scoring.score_cohort` returns, under the cohort's weights and language rule.
+        As :func:`matcher.scoring.affinity.score_cohort` returns, under the cohort's weights and
+        language rule.
     """
     import dask
     import dask.array as da
@@ -119,7 +120,7 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
             item = dask.delayed(_component, pure=True)(block, name)
             parts[name].append(da.from_delayed(item, shape=(stop - start, n_m), dtype=float))
     raw = {name: da.concatenate(blocks, axis=0) for name, blocks in parts.items()}
-    # the same arithmetic as matcher.scoring.component_matrices, entry by entry
+    # the same arithmetic as matcher.scoring.affinity.component_matrices, entry by entry
     peak = da.maximum(raw["text"].max(), 0.0) if n_s and n_m else 0.0
     text = da.where(peak > 0, raw["text"] / da.where(peak > 0, peak, 1.0), raw["text"])
     components = {"text": da.clip(text, 0.0, 1.0), "domain": da.clip(raw["domain"], 0.0, 1.0),

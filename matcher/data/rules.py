@@ -1,6 +1,6 @@
 """Programme rules as solver arguments: quotas by mentor kind, domain coverage, history, loads.
 
-Pure functions from a cohort's startups, mentors, history and :class:`~matcher.models.Rules` to
+Pure functions from a cohort's startups, mentors, history and :class:`~matcher.data.models.Rules` to
 the arrays and keywords of :func:`matcher.assign`. ``programme.yaml`` keys map one to one onto
 ``Rules`` fields (see ``docs/rules.md``); :func:`validate_rules` checks their plain YAML values.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 
 __all__ = [
     "validate_rules",
@@ -57,13 +57,13 @@ def _number(key: str, value: Any, low: float = 0.0, high: float = float("inf")) 
 
 
 def validate_rules(rules: Any) -> dict[str, Any]:
-    """Check the rule fields of a :class:`~matcher.models.Rules`; return normalised values.
+    """Check the rule fields of a :class:`~matcher.data.models.Rules`; return normalised values.
 
     Raises ``TypeError`` or ``ValueError`` naming the key (as in programme.yaml).
 
     Examples
     --------
-    >>> from matcher.models import Rules
+    >>> from matcher.data.models import Rules
     >>> Rules(quotas={"academic": {"kinds": "professor", "min": 1}}).quotas
     {'academic': {'kinds': ('professor',), 'min': 1}}
     >>> Rules(history_rule="never")
@@ -246,7 +246,7 @@ def solver_arguments(
 ) -> dict:
     """Keyword arguments of :func:`matcher.assign` for a cohort's rules (all but ``scores``).
 
-    ``cohort`` is a :class:`~matcher.models.Cohort` (its ``rules`` are used unless ``rules`` is
+    ``cohort`` is a :class:`~matcher.data.models.Cohort` (its ``rules`` are used unless ``rules`` is
     given). Returns ``k``, ``capacity`` (per mentor, lowered by ``yearly_capacity``), ``forbidden``
     and ``pinned`` (the rules' pairs; conflicts and languages are the scorer's), ``quotas``,
     ``covers``, ``min_load``, ``min_load_soft``, ``balance``, ``past``, ``history``,
@@ -254,7 +254,7 @@ def solver_arguments(
 
     Examples
     --------
-    >>> from matcher.models import Cohort, Mentor, Rules, Startup
+    >>> from matcher.data.models import Cohort, Mentor, Rules, Startup
     >>> s = [Startup("s1", "S1", ("vision/ar",), "")]
     >>> m = [Mentor("a", "A", "professor", ("vision",), "", 2),
     ...      Mentor("b", "B", "investor", ("fintech",), "", 1)]
