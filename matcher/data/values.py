@@ -1,0 +1,133 @@
+"""Plain values from files, flags and keywords: the one parser of each kind.
+
+Every whole number (``k``, capacities, quota bounds, loads), every bounded real number (weights,
+time limits, bonuses), every yes/no and every date that matcher reads goes through one of these
+functions. Each returns the value or raises ``ValueError`` with a message that says what was
+wrong; the caller knows *where* the value came from and turns that into an
+:class:`~matcher.errors.InputProblem` naming the file, row and field.
+
+Notes
+-----
+Whole numbers are capped at :data:`MAX_COUNT`: a capacity of ``1e308`` is a typo, and numbers past
+2⁶² would overflow the solvers' int64 arithmetic. Real numbers must be finite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+__all__ = ["MAX_COUNT", "whole_number", "real_number", "yes_no", "iso_date"]
+
+#: The largest whole number matcher accepts for a count (capacity, k, a quota bound, a load).
+MAX_COUNT = 1_000_000
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YES = {"true", "yes", "y", "1", "on"}
+_NO = {"false", "no", "n", "0", "off"}
+
+
+def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
+    """A whole number in ``[low, high]`` from an int, an integral float or its text.
+
+    >>> whole_number("3"), whole_number(2.0), whole_number(" 4 ")
+    (3, 2, 4)
+    >>> whole_number("three")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'three' is not a whole number
+    >>> whole_number(2.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: 2.5 is not a whole number
+    >>> whole_number(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: -1 is below 0
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    text = value.strip() if isinstance(value, str) else value
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if not math.isfinite(number) or not number.is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    if number < low:
+        raise ValueError(f"{value!r} is below {low}")
+    if number > high:
+        raise ValueError(f"{value!r} is above {high:,}")
+    return int(number)
+
+
+def real_number(value: Any, *, low: float = 0.0, high: float = math.inf) -> float:
+    """A finite real number in ``[low, high]``.
+
+    >>> real_number("0.25"), real_number(1)
+    (0.25, 1.0)
+    >>> real_number(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: nan is not a finite number
+    >>> real_number("heavy")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'heavy' is not a number
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    if not low <= number <= high:
+        raise ValueError(f"{value!r} is outside {low:g} to {high:g}")
+    return number
+
+
+def yes_no(value: Any) -> bool:
+    """True or False from a bool or the words YAML and spreadsheets use; refuses anything else.
+
+    >>> yes_no(True), yes_no("yes"), yes_no("No")
+    (True, True, False)
+    >>> yes_no("maybe")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'maybe' is not true or false
+    """
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def iso_date(value: Any) -> dt.date:
+    """A date from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text.
+
+    >>> iso_date("2026-09-14")
+    datetime.date(2026, 9, 14)
+    >>> iso_date("2026-13-45")
+    Traceback (most recent call last):
+    ...
+    ValueError: '2026-13-45' is not a date (write YYYY-MM-DD, e.g. 2026-09-14)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD, e.g. 2026-09-14)") from None
