@@ -79,8 +79,8 @@ def plain_cpsat(case: dict, seconds: float, seed: int = 0) -> dict:
     """Cold CP-SAT on max-min over all pairs, no hint, no external bound: the baseline."""
     from ortools.sat.python import cp_model
 
-    from matcher.solve.cpsat import build_model, run_cpsat
-    from matcher.solve.problem import make_problem
+    from matcher.solve.arguments import make_problem
+    from matcher.solve.cpsat_model import build_model, run_cpsat
 
     start = time.perf_counter()
     n_pairs = case["scores"].size

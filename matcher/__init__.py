@@ -48,7 +48,7 @@ _PUBLIC = {
     "Scores": "matcher.scoring.affinity",
     "Assignment": "matcher.data.models",
     "Cohort": "matcher.data.models",
-    "MatchResult": "matcher.data.models",
+    "MatchResult": "matcher.pipeline",
     "Mentor": "matcher.data.models",
     "Rules": "matcher.data.models",
     "Startup": "matcher.data.models",
@@ -123,9 +123,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
     from matcher.data.eligibility import EligibilityRules, Screening, screen  # noqa: F401
     from matcher.data.io import load_cohort  # noqa: F401
-    from matcher.data.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup  # noqa: F401
+    from matcher.data.models import Assignment, Cohort, Mentor, Rules, Startup  # noqa: F401
     from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError  # noqa: F401
-    from matcher.pipeline import match_cohort  # noqa: F401
+    from matcher.pipeline import MatchResult, match_cohort  # noqa: F401
     from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401
     from matcher.scoring.features import ProfileVectorizer  # noqa: F401
     from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver  # noqa: F401

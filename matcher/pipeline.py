@@ -1,4 +1,9 @@
-"""The one-call API: from a cohort to an explained, proven assignment.
+"""The one corridor for a cohort: screen → score → Problem → solve → MatchResult.
+
+:func:`match_cohort` is the whole of it. Explanations, what-if re-solves, reports, the store and
+batch jobs use the same steps (:func:`screened_and_scored`,
+:func:`~matcher.solve.translate.cohort_problem`, :func:`~matcher.solve.solve_problem`,
+:func:`make_result`), so they see exactly the rules the match was solved under.
 
 >>> import matcher
 >>> result = matcher.match_cohort("data/spring-2026")
@@ -13,7 +18,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,13 +27,98 @@ import pandas as pd
 
 from matcher.data import eligibility
 from matcher.data.io import load_cohort
-from matcher.data.models import Cohort, MatchResult, Rules
+from matcher.data.models import Assignment, Cohort, Rules, rules_to_json
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
 from matcher.scoring.affinity import Scores, score_cohort
-from matcher.solve import Problem, make_problem, solve_problem
+from matcher.solve import Problem, solve_problem
+from matcher.solve.translate import cohort_problem
 
-__all__ = ["match_cohort", "with_rules", "screen_cohort", "scores_for", "screened_and_scored",
-           "cohort_problem", "cohort_solver", "make_result"]
+__all__ = ["match_cohort", "MatchResult", "with_rules", "screen_cohort", "screened_and_scored",
+           "solve_cohort", "make_result"]
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """A cohort's matching: the assignment, the problem and scores it came from, readable tables.
+
+    Attributes
+    ----------
+    cohort : Cohort
+        The startups matched (after screening) and the mentors.
+    scores : Scores
+        The scores of every pair, with their components and forbidden pairs.
+    assignment : Assignment
+        The pairs and their proof (objective, bound, gap, status, solver).
+    problem : Problem
+        The rules as the solver saw them: effective capacities, forbidden and pinned pairs,
+        quotas. Tables, explanations and reports read them from here.
+    assignments : DataFrame
+        One row per pair: ids, names, mentor kind, score and its weighted components.
+    startups, mentors : DataFrame
+        Per-startup summary (mentors, total, mean, weakest score) and per-mentor load against
+        the capacity the solver used.
+    rules : Rules
+    screening : Screening or None
+        The eligibility screening that chose which startups were matched (``excluded`` says who was
+        left out and why), or None when the cohort was not screened.
+    """
+
+    cohort: Cohort
+    scores: Scores
+    assignment: Assignment
+    problem: Problem
+    assignments: pd.DataFrame
+    startups: pd.DataFrame
+    mentors: pd.DataFrame
+    rules: Rules
+    screening: Any = None
+
+    def to_csv(self, directory: str | os.PathLike) -> list[str]:
+        """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
+        from matcher.data.io import write_result_csv
+
+        return write_result_csv(self, directory)
+
+    def to_json(self, path: str | os.PathLike) -> str:
+        """Write the whole result as one JSON document (atomically) and return its path."""
+        from matcher.data.io import write_result_json
+
+        return write_result_json(self, path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary: cohort name, rules, assignment proof and the tables."""
+        a = self.assignment
+        return {
+            "cohort": self.cohort.name,
+            "status": a.status,
+            "objective": a.objective,
+            "objective_name": a.objective_name,
+            "bound": a.bound,
+            "gap": a.gap,
+            "solver": a.solver,
+            "timings": dict(a.timings),
+            "rules": {
+                "k": self.rules.k,
+                "weights": dict(self.rules.weights),
+                "require_common_language": self.rules.require_common_language,
+            },
+            "assignments": self.assignments.to_dict(orient="records"),
+            # what `matcher explain RESULT_DIR` needs to reload the cohort and re-solve
+            "source": {
+                "cohort_path": _resolved(self.cohort.meta.get("source_path")),
+                "preferences_path": _resolved(self.cohort.meta.get("preferences_path")),
+                "rules": rules_to_json(self.rules),
+                "screen": self.screening is not None,
+                "override_eligibility": list(self.screening.overridden) if self.screening is not None else [],
+            },
+            "startups": self.startups.reset_index().to_dict(orient="records"),
+            "mentors": self.mentors.reset_index().to_dict(orient="records"),
+            "excluded": dict(self.screening.excluded) if self.screening is not None else {},
+        }
+
+
+def _resolved(path: Any) -> str | None:
+    return str(Path(path).resolve()) if path else None
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
@@ -41,6 +132,8 @@ def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
                                        f"known rules: {', '.join(sorted(known))}") for name in unknown])
     try:
         rules = cohort.rules.replace(**overrides)
+    except InputError:
+        raise
     except (TypeError, ValueError) as exc:
         raise InputError([InputProblem("match_cohort", None, None, str(exc))]) from None
     return replace(cohort, rules=rules)
@@ -56,7 +149,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     cohort : Cohort or path
         A loaded cohort, or a folder / file for :func:`matcher.load_cohort`.
     scores : Scores, optional
-        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.affinity.AffinityModel`); rows of
+        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`); rows of
         startups left out by screening are dropped.
     screen : bool, optional
         Screen the startups against the programme's eligibility rules first and match only those
@@ -66,27 +159,35 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     override_eligibility : iterable of str
         Startup ids to match whatever their eligibility verdict (added to the programme's).
     **rule_overrides
-        Fields of :class:`~matcher.data.models.Rules` replacing the programme's, e.g. ``k=2`` or
-        ``solver="cpsat"``.
+        Fields of :class:`~matcher.Rules` replacing the programme's, e.g. ``k=2`` or
+        ``solver="cpsat"``; checked as :class:`~matcher.Rules` checks them.
 
     Returns
     -------
     MatchResult
         ``assignments`` (one row per pair, with the weighted score components), per-startup and
-        per-mentor summaries, the :class:`~matcher.data.models.Assignment` with its proof, and
-        ``to_csv`` / ``to_json``, and ``screening`` (who was left out and why).
+        per-mentor summaries, the :class:`~matcher.Assignment` with its proof, the
+        :class:`~matcher.solve.problem.Problem` it solved, ``to_csv`` / ``to_json``, and
+        ``screening`` (who was left out and why).
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
     start = time.perf_counter()
     cohort, screening, scores = screened_and_scored(with_rules(cohort, **rule_overrides), scores=scores,
                                                     screen=screen, override=override_eligibility)
-    rules = cohort.rules
     scored = time.perf_counter()
-    assignment = solve_problem(cohort_problem(cohort, scores), solver=cohort_solver(cohort, scores),
-                               time_limit=rules.time_limit, seed=rules.seed)
-    assignment = _timed(assignment, score=scored - start)
-    return make_result(cohort, scores, assignment, screening=screening)
+    problem = cohort_problem(cohort, scores)
+    assignment = solve_cohort(cohort, problem)
+    assignment = replace(assignment, timings={"score": scored - start, **assignment.timings})
+    return make_result(cohort, scores, assignment, problem, screening=screening)
+
+
+def solve_cohort(cohort: Cohort, problem: Problem, *, solver: Any = None) -> Assignment:
+    """Solve a cohort's problem with its rules' solver (or ``solver``), time limit, seed, workers."""
+    rules = cohort.rules
+    return solve_problem(problem, solver=rules.solver if solver is None else solver,
+                         time_limit=rules.time_limit, seed=rules.seed,
+                         workers=getattr(rules, "workers", None))
 
 
 def screened_and_scored(filed: Cohort, *, scores: Scores | None = None, screen: bool | None = None,
@@ -94,66 +195,34 @@ def screened_and_scored(filed: Cohort, *, scores: Scores | None = None, screen: 
     """The cohort to match, its screening (None when skipped) and its scores.
 
     Scored as filed, then narrowed to the startups that go on: a pair's score does not move with
-    who was screened out, so a result reloaded later (:func:`matcher.insight.explain.load_result`) gets
+    who was screened out, so a result reloaded later (:func:`matcher.explain.load_result`) gets
     the same scores.
     """
     cohort, screening = screen_cohort(filed, screen=screen, override=override)
     if scores is None:
         scores = score_cohort(filed)
-    if screening is not None:
-        scores = scores_for(scores, [s.id for s in cohort.startups])
-    return cohort, screening, scores
+    return cohort, screening, scores.subset([s.id for s in cohort.startups])
 
 
-def cohort_problem(cohort: Cohort, scores: Scores) -> Problem:
-    """The assignment problem of a cohort under its rules: the one place rules become a Problem.
-
-    :func:`match_cohort`, the what-if re-solves and the runner-up re-solves of
-    :mod:`matcher.insight.explain` all start here, so they solve exactly the same rules.
-    """
-    from matcher.data.rules import solver_arguments
-
-    args = solver_arguments(cohort)
-    for name in ("solver", "time_limit", "seed"):  # how to solve, not what
-        args.pop(name, None)
-    return make_problem(scores, **args)
-
-
-def cohort_solver(cohort: Cohort, scores: Scores, name=None):
-    """The backend for a cohort: ``name`` (the rules' solver by default), except that a stable
-    backend for a cohort with stated preferences ranks by them (stated preference first, score
-    second) rather than by score alone."""
-    name = cohort.rules.solver if name is None else name
-    if name not in ("stable", "stable-mentors") or cohort.preferences is None:
-        return name
-    from matcher.data.preferences import preference_utilities
-    from matcher.solve.stable import StableSolver
-
-    su, mu = preference_utilities(cohort.preferences, scores.values, scores.startup_ids, scores.mentor_ids)
-    return StableSolver(proposing="startups" if name == "stable" else "mentors",
-                        startup_utility=su, mentor_utility=mu, name=name)
-
-
-def make_result(cohort: Cohort, scores: Scores, assignment, **extra: Any) -> MatchResult:
+def make_result(cohort: Cohort, scores: Scores, assignment: Assignment, problem: Problem,
+                **extra: Any) -> MatchResult:
     """A :class:`MatchResult` with its readable tables, for an assignment of ``cohort``.
 
     ``extra`` holds further MatchResult fields (e.g. what screening left out).
     """
     return MatchResult(
-        cohort=cohort, scores=scores, assignment=assignment,
-        assignments=assignment_table(cohort, scores, assignment),
+        cohort=cohort, scores=scores, assignment=assignment, problem=problem,
+        assignments=assignment_table(cohort, scores, assignment, problem),
         startups=startup_summary(cohort, assignment),
-        mentors=mentor_summary(cohort, assignment),
+        mentors=mentor_summary(cohort, assignment, problem),
         rules=cohort.rules, **extra,
     )
 
 
-def _timed(assignment, **extra: float):
-    return replace(assignment, timings={**extra, **assignment.timings})
-
-
-def assignment_table(cohort: Cohort, scores: Scores, assignment) -> pd.DataFrame:
-    """One row per pair: who, the score, its weighted components, and the mentor's rank for the startup."""
+def assignment_table(cohort: Cohort, scores: Scores, assignment: Assignment,
+                     problem: Problem) -> pd.DataFrame:
+    """One row per pair: who, the score, its weighted components, and the mentor's rank for the
+    startup among the mentors the rules allow it (1 = its best)."""
     rows, cols = assignment.rows, assignment.cols
     table = scores.pair_table(rows, cols)
     startups = {s.id: s for s in cohort.startups}
@@ -161,14 +230,13 @@ def assignment_table(cohort: Cohort, scores: Scores, assignment) -> pd.DataFrame
     table.insert(1, "startup_name", [startups[s].name for s in table["startup_id"]])
     table.insert(3, "mentor_name", [mentors[m].name for m in table["mentor_id"]])
     table.insert(4, "mentor_kind", [mentors[m].kind for m in table["mentor_id"]])
-    # rank 1 = the startup's best-scoring allowed mentor
-    masked = np.where(scores.forbidden, -np.inf, scores.values)
+    masked = np.where(problem.allowed, scores.values, -np.inf)
     better = (masked[rows] > scores.values[rows, cols][:, None]).sum(axis=1)
     table["rank"] = better + 1
     return table
 
 
-def startup_summary(cohort: Cohort, assignment) -> pd.DataFrame:
+def startup_summary(cohort: Cohort, assignment: Assignment) -> pd.DataFrame:
     """Per startup: its mentors, the number of them, and the total, mean and weakest score."""
     pairs = assignment.pairs
     names = {m.id: m.name for m in cohort.mentors}
@@ -186,14 +254,14 @@ def startup_summary(cohort: Cohort, assignment) -> pd.DataFrame:
     return out
 
 
-def mentor_summary(cohort: Cohort, assignment) -> pd.DataFrame:
-    """Per mentor: kind, capacity, load and the startups taken."""
+def mentor_summary(cohort: Cohort, assignment: Assignment, problem: Problem) -> pd.DataFrame:
+    """Per mentor: kind, the capacity the solver used (after yearly limits), load and startups."""
     pairs = assignment.pairs
     names = {s.id: s.name for s in cohort.startups}
     out = pd.DataFrame({
         "name": [m.name for m in cohort.mentors],
         "kind": [m.kind for m in cohort.mentors],
-        "capacity": [m.capacity for m in cohort.mentors],
+        "capacity": problem.capacity,
     }, index=pd.Index([m.id for m in cohort.mentors], name="mentor_id"))
     out["load"] = pairs.groupby("mentor_id").size().reindex(out.index).fillna(0).astype(int)
     out["startups"] = pairs.groupby("mentor_id")["startup_id"].agg(
@@ -246,32 +314,3 @@ def screen_cohort(cohort: Cohort, *, screen: bool | None = None, override: Itera
                          "match without screening (screen=False, or --no-screen)"),
             startups=tuple(screening.excluded))])
     return screened, screening
-
-
-def scores_for(scores: Scores, startup_ids: list[str]) -> Scores:
-    """The rows of ``scores`` for the given startups, in that order.
-
-    Raises
-    ------
-    InputError
-        A startup has no row in ``scores``.
-
-    Examples
-    --------
-    >>> from matcher.data.io import load_cohort
-    >>> scores = score_cohort(load_cohort("data/spring-2026"))
-    >>> scores_for(scores, ["s-kindbot", "s-facetrust"]).shape
-    (2, 36)
-    """
-    if list(scores.startup_ids) == list(startup_ids):
-        return scores
-    row = {sid: i for i, sid in enumerate(scores.startup_ids)}
-    missing = [sid for sid in startup_ids if sid not in row]
-    if missing:
-        raise InputError([InputProblem("argument 'scores'", None, None,
-                                       f"has no row for startup(s) {', '.join(missing)}",
-                                       "score the same cohort you match")])
-    rows = np.array([row[sid] for sid in startup_ids], dtype=np.int64)
-    return Scores(scores.values[rows], scores.startup_ids[rows], scores.mentor_ids,
-                  {name: m[rows] for name, m in scores.components.items()}, dict(scores.weights),
-                  scores.forbidden[rows], {name: m[rows] for name, m in scores.reasons.items()})

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher.data.synth import DISTRIBUTIONS, synthetic_capacities, synthetic_scores
+from matcher.solve.arguments import make_problem
 from matcher.solve.candidates import DenseScores, VectorScores, top_candidates
 from matcher.solve.certificate import find_violations, hall_group, residual_potentials
 from matcher.solve.flow import flow_on_edges
-from matcher.solve.problem import make_problem
 from matcher.solve.pruned import PrunedFlowSolver, prefers_pruned, solve_pruned
 from tests.strategies import assignment_instances, check_rules, milp_optimum
 

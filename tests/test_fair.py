@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import matcher
+from matcher.solve.arguments import make_problem
 from matcher.solve.bound import Duals, lagrangian_bound, lp_relaxation, threshold_bound
-from matcher.solve.problem import make_problem
 from tests.strategies import (
     assignment_instances,
     check_rules,

@@ -144,7 +144,10 @@ def test_stated_preferences_drive_the_stable_backend():
     from matcher.data.preferences import preference_utilities
 
     cohort = matcher.load_cohort("data/spring-2026", preferences="data/spring-2026/preferences.csv")
-    result = matcher.match_cohort(cohort, solver="stable")
+    # deferred acceptance has no counterpart of the sample's quotas: it refuses them by name
+    with pytest.raises(matcher.InputError, match="cannot express the rule 'quotas'"):
+        matcher.match_cohort(cohort, solver="stable")
+    result = matcher.match_cohort(cohort, solver="stable", quotas={})
     assert result.assignment.info["preferences"] == "stated"
     su, mu = preference_utilities(cohort.preferences, result.scores.values, result.scores.startup_ids,
                                   result.scores.mentor_ids)

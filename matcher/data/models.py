@@ -21,7 +21,6 @@ __all__ = [
     "Rules",
     "Cohort",
     "Assignment",
-    "MatchResult",
     "Preferences",
     "STATUSES",
     "MENTOR_KINDS",
@@ -379,77 +378,3 @@ class Assignment:
 
     def __repr__(self) -> str:
         return f"Assignment({self.summary()})"
-
-
-@dataclass(frozen=True, eq=False)
-class MatchResult:
-    """A cohort's matching: the assignment, the scores it came from, and readable tables.
-
-    Attributes
-    ----------
-    assignments : DataFrame
-        One row per pair: ids, names, mentor kind, score and its weighted components.
-    startups, mentors : DataFrame
-        Per-startup summary (mentors, total, mean, weakest score) and per-mentor load vs capacity.
-    screening : Screening or None
-        The eligibility screening that chose which startups were matched (``excluded`` says who was
-        left out and why), or None when the cohort was not screened.
-    """
-
-    cohort: Cohort
-    scores: Any  # matcher.scoring.affinity.Scores
-    assignment: Assignment
-    assignments: pd.DataFrame
-    startups: pd.DataFrame
-    mentors: pd.DataFrame
-    rules: Rules
-    screening: Any = None  # matcher.data.eligibility.Screening, when the cohort was screened
-
-    def to_csv(self, directory: str) -> list[str]:
-        """Write ``assignments.csv``, ``startups.csv`` and ``mentors.csv`` atomically into ``directory``."""
-        from matcher.data.io import write_result_csv
-
-        return write_result_csv(self, directory)
-
-    def to_json(self, path: str) -> str:
-        """Write the whole result as one JSON document (atomically) and return its path."""
-        from matcher.data.io import write_result_json
-
-        return write_result_json(self, path)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary: cohort name, rules, assignment proof and the tables."""
-        a = self.assignment
-        return {
-            "cohort": self.cohort.name,
-            "status": a.status,
-            "objective": a.objective,
-            "objective_name": a.objective_name,
-            "bound": a.bound,
-            "gap": a.gap,
-            "solver": a.solver,
-            "timings": dict(a.timings),
-            "rules": {
-                "k": self.rules.k,
-                "weights": dict(self.rules.weights),
-                "require_common_language": self.rules.require_common_language,
-            },
-            "assignments": self.assignments.to_dict(orient="records"),
-            # what `matcher explain RESULT_DIR` needs to reload the cohort and re-solve
-            "source": {
-                "cohort_path": _resolved(self.cohort.meta.get("source_path")),
-                "preferences_path": _resolved(self.cohort.meta.get("preferences_path")),
-                "rules": rules_to_json(self.rules),
-                "screen": self.screening is not None,
-                "override_eligibility": list(self.screening.overridden) if self.screening is not None else [],
-            },
-            "startups": self.startups.reset_index().to_dict(orient="records"),
-            "mentors": self.mentors.reset_index().to_dict(orient="records"),
-            "excluded": dict(self.screening.excluded) if self.screening is not None else {},
-        }
-
-
-def _resolved(path: Any) -> str | None:
-    from pathlib import Path
-
-    return str(Path(path).resolve()) if path else None

@@ -45,7 +45,7 @@ def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
     >>> whole_number(-1)
     Traceback (most recent call last):
     ...
-    ValueError: -1 is below 0
+    ValueError: -1 is negative
     """
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a whole number")
@@ -57,7 +57,7 @@ def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
     if not math.isfinite(number) or not number.is_integer():
         raise ValueError(f"{value!r} is not a whole number")
     if number < low:
-        raise ValueError(f"{value!r} is below {low}")
+        raise ValueError(f"{value!r} is negative" if low == 0 else f"{value!r} is below {low}")
     if number > high:
         raise ValueError(f"{value!r} is above {high:,}")
     return int(number)

@@ -17,7 +17,7 @@ OBJECTIVES = ("total", "fair", "blend")
 HISTORY_MODES = ("forbid", "prefer", "ignore")
 
 #: Backends by name; ``auto`` picks among them. :func:`matcher.solve.register_solver` adds more.
-SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "pruned", "stable", "stable-mentors"]
+SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"]
 
 #: The named components of an affinity score, in the order they are summed.
 COMPONENTS = ("text", "domain", "needs", "language", "preference")

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.models import Assignment
-from matcher.solve.problem import Problem, make_problem
+from matcher.solve.arguments import make_problem
+from matcher.solve.problem import Problem
 
 __all__ = ["blocking_pairs", "count_blocking_pairs", "check_rules"]
 

@@ -6,9 +6,9 @@ in their text similarity, and the rules that shaped the pair. For each startup, 
 gives the best mentors it did not get and what the total would lose if one were swapped in: a real
 re-solve with that pair pinned, not a guess. :func:`one_liners` puts it in a sentence for an e-mail.
 
-This module sits beside :mod:`matcher.pipeline`: it explains a :class:`~matcher.data.models.MatchResult` and
-re-solves through :func:`matcher.pipeline.cohort_problem`, so a runner-up's cost is computed under exactly
-the rules of the match.
+It explains a :class:`~matcher.pipeline.MatchResult` and re-solves the result's own
+:class:`~matcher.solve.problem.Problem`, so a runner-up's cost is computed under exactly the rules
+of the match.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher.data.models import MatchResult
 from matcher.data.taxonomy import DEFAULT_TAXONOMY
 from matcher.errors import InfeasibleError
-from matcher.pipeline import cohort_problem, cohort_solver
+from matcher.pipeline import MatchResult, solve_cohort
 from matcher.scoring.features import ProfileVectorizer
-from matcher.solve import SOLVERS, solve_problem
+from matcher.solve import SOLVERS
 
 __all__ = ["explain", "Explanation", "explain_pairs", "runner_ups", "one_liners", "RULE_NOTES",
            "shared_domains", "top_terms"]
@@ -137,8 +136,7 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     a, scores, cohort = result.assignment, result.scores, result.cohort
     rows, cols = a.rows, a.cols
     table = scores.pair_table(rows, cols)
-    masked = np.where(scores.forbidden, -np.inf, scores.values)
-    table["rank"] = (masked[rows] > scores.values[rows, cols][:, None]).sum(axis=1) + 1
+    table["rank"] = result.assignments["rank"].to_numpy()
     startups = _in_order(cohort.startups, scores.startup_ids)
     mentors = _in_order(cohort.mentors, scores.mentor_ids)
     table["shared_domains"] = ["; ".join(shared_domains(startups[i].domains, mentors[j].domains))
@@ -150,7 +148,7 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
         table["startup_rank"] = stated["startup_rank"].reindex(keys).to_numpy()
         table["mentor_bid"] = stated["mentor_bid"].reindex(keys).fillna("").to_numpy()
     load = np.bincount(cols, minlength=len(mentors))
-    capacity = np.array([m.capacity for m in mentors])
+    capacity = result.problem.capacity
     history: dict[tuple[str, str], list[str]] = {}
     for past_cohort, sid, mid in cohort.history:
         history.setdefault((sid, mid), []).append(past_cohort)
@@ -161,9 +159,10 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     return table
 
 
-def _backend(result: MatchResult):
+def _backend(result: MatchResult) -> str:
+    """The backend that made the match, to re-solve with it (the rules' when it is not named)."""
     name = result.assignment.solver
-    return cohort_solver(result.cohort, result.scores, name if name in SOLVERS else result.rules.solver)
+    return name if name in SOLVERS else result.rules.solver
 
 
 def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFrame:
@@ -194,7 +193,7 @@ def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFram
     True
     """
     a, scores = result.assignment, result.scores
-    problem = cohort_problem(result.cohort, scores)
+    problem = result.problem
     backend = _backend(result)
     chosen = a.matrix
     wanted = set(startups) if startups is not None else None
@@ -209,8 +208,8 @@ def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFram
             pins[i, j] = True
             record = {"startup_id": sid, "mentor_id": scores.mentor_ids[j], "score": scores.values[i, j]}
             try:
-                alt = solve_problem(dataclasses.replace(problem, pinned=pins), solver=backend,
-                                    time_limit=result.rules.time_limit, seed=result.rules.seed)
+                alt = solve_cohort(result.cohort, dataclasses.replace(problem, pinned=pins),
+                                   solver=backend)
             except InfeasibleError as exc:
                 record.update(objective_change=np.nan, replaces="", pairs_changed=np.nan,
                               note=str(exc.diagnoses[0]) if exc.diagnoses else str(exc))
@@ -359,5 +358,6 @@ def load_result(directory) -> MatchResult:
                             str(document.get("status", "feasible")), str(document.get("solver", "")),
                             objective_name=str(document.get("objective_name", "total")))
     from matcher.pipeline import make_result
+    from matcher.solve.translate import cohort_problem
 
-    return make_result(cohort, scores, assignment, screening=screening)
+    return make_result(cohort, scores, assignment, cohort_problem(cohort, scores), screening=screening)

@@ -21,7 +21,6 @@ earns that many score units: a trade-off rather than a priority.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,12 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.data.models import Assignment, MatchResult, Mentor, Startup
+from matcher.data.models import Assignment, Mentor, Startup
 from matcher.errors import InputError, InputProblem
-from matcher.pipeline import cohort_problem, make_result
-from matcher.scoring.affinity import AffinityModel, Scores
+from matcher.pipeline import MatchResult, make_result
+from matcher.scoring.affinity import AffinityModel
 from matcher.solve import SOLVERS, Problem, solve_problem
-from matcher.solve.scaling import RESOLUTION_BITS
+from matcher.solve.scaling import keep_bonus
+from matcher.solve.translate import cohort_problem
 
 __all__ = ["rematch", "Rematch", "resolve_keeping", "keep_bonus"]
 
@@ -81,33 +81,8 @@ class Rematch:
                 f"({self.objective_change:+.4f})")
 
 
-def keep_bonus(n_pairs: int) -> tuple[int, int]:
-    """The score resolution ``b`` (bits) and the kept-pair bonus ``B`` for at most ``n_pairs`` pairs.
-
-    >>> keep_bonus(33)
-    (23, 553648129)
-    >>> b, bonus = keep_bonus(33); bonus + 2**b <= 2**30
-    True
-    """
-    spread = 2 * max(n_pairs, 1) + 1
-    b = int(math.floor(math.log2((2**RESOLUTION_BITS - 1) / spread)))
-    if b < 8:
-        raise InputError([InputProblem("rematch", None, None,
-                                       f"{n_pairs} pairs are too many for an exact fewest-changes-first "
-                                       "re-solve", "pass keep_weight to trade changes against score")])
-    return b, 2 * max(n_pairs, 1) * 2**b + 1
-
-
 def _ids(items: Iterable, kind: str) -> list[str]:
     return [x if isinstance(x, str) else x.id for x in items]
-
-
-def _subset_scores(scores: Scores, rows: np.ndarray, cols: np.ndarray) -> Scores:
-    """The scores of some startups and mentors, exactly as they were."""
-    grid = np.ix_(rows, cols)
-    return Scores(scores.values[grid], scores.startup_ids[rows], scores.mentor_ids[cols],
-                  {k: v[grid] for k, v in scores.components.items()}, dict(scores.weights),
-                  scores.forbidden[grid], {k: v[grid] for k, v in scores.reasons.items()})
 
 
 def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[Pair] = (),
@@ -183,9 +158,8 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
         model = AffinityModel(weights=scores.weights, require_common_language="language" in scores.reasons)
         new_scores = model.fit(changed).score(changed)
     else:
-        rows = np.array([i for i, s in enumerate(scores.startup_ids) if s not in gone_s], dtype=np.int64)
-        cols = np.array([j for j, m in enumerate(scores.mentor_ids) if m not in gone_m], dtype=np.int64)
-        new_scores = _subset_scores(scores, rows, cols)
+        new_scores = scores.subset([s for s in scores.startup_ids if s not in gone_s],
+                                   [m for m in scores.mentor_ids if m not in gone_m])
 
     problem = cohort_problem(changed, new_scores)
     previous = result.assignment.pairs
@@ -195,11 +169,9 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
     kept_mask = np.zeros(problem.shape, dtype=bool)
     kept_mask[rows[alive_pair], cols[alive_pair]] = True
 
-    # a stable backend ranks by the scores with the kept-pair bonus, not by stated preferences:
-    # keeping pairs comes first here
     found = resolve_keeping(problem, kept_mask, keep_weight=keep_weight, solver=rules.solver,
                             time_limit=rules.time_limit, seed=rules.seed)
-    after = make_result(changed, new_scores, found)
+    after = make_result(changed, new_scores, found, problem)
     return Rematch(result, after, _diff(result, after))
 
 
@@ -235,7 +207,9 @@ def resolve_keeping(problem: Problem, keep: np.ndarray, *, keep_weight: float | 
         weighted = np.rint(problem.scores / peak * 2**b) + bonus * keep
     else:
         weighted = problem.scores + float(keep_weight) * keep
-    found = solve_problem(dataclasses.replace(problem, scores=weighted), solver=solver,
+    # a stable backend ranks by the scores with the kept-pair bonus, not by stated preferences:
+    # keeping pairs comes first here
+    found = solve_problem(dataclasses.replace(problem, scores=weighted, rankings=None), solver=solver,
                           time_limit=time_limit, seed=seed)
     best = solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)
     true_scores = problem.scores[found.rows, found.cols]

@@ -20,21 +20,21 @@ not small penalties.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matcher.data.models import DEFAULT_WEIGHTS, Cohort
 from matcher.data.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, preference_component
+from matcher.data.vocabulary import COMPONENTS
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.features import ProfileVectorizer, ProfileVectors
 
 __all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS"]
 
-#: Component names, in the order they are summed.
-COMPONENTS = ("text", "domain", "needs", "language", "preference")
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,10 +71,52 @@ class Scores:
         """A component times its weight: its share of ``values``."""
         return self.weights[name] * self.components[name]
 
-    def to_frame(self) -> pd.DataFrame:
-        """The score matrix as a DataFrame (index = startup ids, columns = mentor ids)."""
-        return pd.DataFrame(self.values, index=pd.Index(self.startup_ids, name="startup_id"),
+    def to_frame(self, *, forbidden: str = "missing") -> pd.DataFrame:
+        """The score matrix as a DataFrame (index = startup ids, columns = mentor ids).
+
+        Forbidden pairs are written as missing values (NaN; a blank cell in CSV), so that they
+        cannot be lost on the way to :func:`matcher.assign`, which refuses missing scores unless
+        told ``missing="forbid"``. ``forbidden="keep"`` writes their scores instead.
+
+        Examples
+        --------
+        >>> s = Scores(np.array([[0.9, 0.4]]), np.array(["s1"]), np.array(["a", "b"]), {}, {},
+        ...            np.array([[False, True]]))
+        >>> s.to_frame().values.tolist(), s.to_frame(forbidden="keep").values.tolist()
+        ([[0.9, nan]], [[0.9, 0.4]])
+        """
+        if forbidden not in ("missing", "keep"):
+            raise ValueError(f"forbidden must be 'missing' or 'keep', got {forbidden!r}")
+        values = self.values if forbidden == "keep" else np.where(self.forbidden, np.nan, self.values)
+        return pd.DataFrame(values, index=pd.Index(self.startup_ids, name="startup_id"),
                             columns=pd.Index(self.mentor_ids, name="mentor_id"))
+
+    def subset(self, startup_ids: Sequence[Any] | None = None,
+               mentor_ids: Sequence[Any] | None = None) -> Scores:
+        """The scores of some startups and mentors, in the order given, exactly as they were.
+
+        Raises
+        ------
+        InputError
+            An id has no row or column here.
+
+        Examples
+        --------
+        >>> s = Scores(np.arange(6.0).reshape(2, 3), np.array(["s1", "s2"]), np.array(["a", "b", "c"]),
+        ...            {}, {}, np.zeros((2, 3), dtype=bool))
+        >>> s.subset(["s2"], ["c", "a"]).values.tolist()
+        [[5.0, 3.0]]
+        """
+        rows = _positions(self.startup_ids, startup_ids, "startup")
+        cols = _positions(self.mentor_ids, mentor_ids, "mentor")
+        if rows is None and cols is None:
+            return self
+        rows = np.arange(self.shape[0]) if rows is None else rows
+        cols = np.arange(self.shape[1]) if cols is None else cols
+        grid = np.ix_(rows, cols)
+        return Scores(self.values[grid], self.startup_ids[rows], self.mentor_ids[cols],
+                      {k: v[grid] for k, v in self.components.items()}, dict(self.weights),
+                      self.forbidden[grid], {k: v[grid] for k, v in self.reasons.items()})
 
     def pair_table(self, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
         """One row per given pair: ids, score and each weighted component (they add up to the score)."""
@@ -83,6 +125,19 @@ class Scores:
         for name in self.components:
             table[name] = self.weighted(name)[rows, cols]
         return pd.DataFrame(table)
+
+
+def _positions(ids: np.ndarray, wanted: Sequence[Any] | None, kind: str) -> np.ndarray | None:
+    """Positions of ``wanted`` among ``ids``; None when all of them, in order, are wanted."""
+    if wanted is None or list(wanted) == list(ids):
+        return None
+    index = {v: i for i, v in enumerate(ids)}
+    missing = [str(v) for v in wanted if v not in index]
+    if missing:
+        raise InputError([InputProblem("argument 'scores'", None, None,
+                                       f"has no {kind} {', '.join(missing[:6])}",
+                                       "score the same cohort you match")])
+    return np.array([index[v] for v in wanted], dtype=np.int64)
 
 
 def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:

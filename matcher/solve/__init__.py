@@ -1,29 +1,33 @@
-"""Assignment of mentors to startups: one entry point, interchangeable backends.
+"""Assignment of mentors to startups: one entry point, one solve path, interchangeable backends.
 
-:func:`assign` validates its arguments once, builds a :class:`~matcher.solve.problem.Problem`,
-checks by counting that the rules can hold, and hands the problem to a backend. Every backend
-implements :class:`Solver` and returns the same :class:`~matcher.data.models.Assignment`, so they can be
-swapped and cross-checked.
+:func:`assign` checks its arguments once and builds a :class:`~matcher.solve.problem.Problem`
+(:mod:`matcher.solve.arguments`); :func:`solve_problem` is the one solve path every caller takes —
+``assign``, :func:`matcher.match_cohort`, explanations and what-if re-solves. It checks by counting
+that the rules can hold, chooses the backend (:func:`~matcher.solve.registry.choose_backend`),
+gives it a time limit, a seed and workers, and, when the backend finds the rules cannot hold,
+diagnoses why, once, above every backend (:mod:`matcher.solve.diagnose`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, Protocol, runtime_checkable
-
-import pandas as pd
+from typing import Any
 
 from matcher.data.models import Assignment
-from matcher.errors import InfeasibleError, InputError, InputProblem
-from matcher.solve.candidates import VectorScores
-from matcher.solve.cpsat import CpSatSolver
+from matcher.errors import InfeasibleError
+from matcher.scoring.sources import VectorScores
+from matcher.solve.arguments import DEFAULT_HISTORY, make_problem
 from matcher.solve.diagnose import counting_checks, diagnose, hall_violation
-from matcher.solve.flow import FlowSolver
-from matcher.solve.large import assign_vectors
-from matcher.solve.problem import Problem, make_problem
-from matcher.solve.pruned import PrunedFlowSolver, prefers_pruned
-from matcher.solve.stable import StableSolver
+from matcher.solve.problem import Problem
+from matcher.solve.registry import (
+    DEFAULT_TIME_LIMIT,
+    DEFAULT_WORKERS,
+    SOLVERS,
+    Solver,
+    choose_backend,
+    register_solver,
+)
 
 __all__ = [
     "assign",
@@ -37,87 +41,45 @@ __all__ = [
     "counting_checks",
     "hall_violation",
     "VectorScores",
+    "DEFAULT_TIME_LIMIT",
 ]
 
 
-@runtime_checkable
-class Solver(Protocol):
-    """What every backend provides."""
-
-    name: str
-
-    def unsupported(self, problem: Problem) -> str | None:
-        """Why the backend cannot express ``problem``; None when it can."""
-
-    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
-        """An assignment for ``problem``; raises InfeasibleError when the rules cannot hold."""
-
-
-#: Registered backends, in the order ``solver="auto"`` tries them (fastest first).
-SOLVERS: dict[str, Solver] = {"flow": FlowSolver(), "cpsat": CpSatSolver(), "pruned": PrunedFlowSolver()}
-# Deferred acceptance comes after the optimisers, so "auto" never picks it: it is chosen by name,
-# "stable" (startups propose) or "stable-mentors" (mentors propose).
-SOLVERS["stable"] = StableSolver(proposing="startups")
-SOLVERS["stable-mentors"] = StableSolver(proposing="mentors")
-
-
-def register_solver(solver: Solver) -> None:
-    """Add (or replace) a backend under ``solver.name``."""
-    if not isinstance(solver, Solver):
-        raise TypeError(f"{solver!r} does not implement the Solver interface")
-    SOLVERS[solver.name] = solver
-
-
-def _pick_why(name: str | Solver, problem: Problem) -> tuple[Solver, str]:
-    """The backend for ``problem`` and, for ``auto``, why it was chosen."""
-    if not isinstance(name, str):
-        return name, "given"
-    if name == "auto":
-        passed = []
-        for backend in SOLVERS.values():
-            reason = backend.unsupported(problem)
-            if reason is None:
-                before = "; ".join(passed) + "; " if passed else ""
-                why = f"auto: {before}{backend.name} fits"
-                return backend, why
-            passed.append(f"not {backend.name} ({reason})")
-        raise InputError([InputProblem("argument 'solver'", None, None,
-                                       "no registered backend can express these rules")])
-    if name not in SOLVERS:
-        raise InputError([InputProblem(
-            "argument 'solver'", None, None, f"unknown solver {name!r}",
-            f"choose one of {', '.join(['auto', *SOLVERS])}")])
-    backend = SOLVERS[name]
-    reason = backend.unsupported(problem)
-    if reason:
-        raise InputError([InputProblem("argument 'solver'", None, None,
-                                       f"solver {name!r} cannot express these rules: {reason}",
-                                       "use solver='auto'")])
-    return backend, "requested"
-
-
 def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit: float | None = None,
-                  seed: int = 0) -> Assignment:
-    """Solve an already validated :class:`Problem` (see :func:`assign`)."""
-    backend, why = _pick_why(solver, problem)
-    if solver == "auto" and backend.name == "flow" and prefers_pruned(problem):
-        # large and plain: the flow on candidate pairs, certified over all pairs, is exact too
-        backend, why = SOLVERS["pruned"], "auto: large with only k, capacity, forbidden and pinned rules"
+                  seed: int = 0, workers: int | None = None) -> Assignment:
+    """Solve a :class:`Problem`: the one solve path (see :func:`assign` for the arguments).
+
+    ``time_limit`` defaults to :data:`DEFAULT_TIME_LIMIT` seconds and ``workers`` to 2. The
+    result's ``info["solver_choice"]`` says which backend ran and why, and ``info["wall_time"]``
+    the seconds it all took.
+
+    Raises
+    ------
+    InfeasibleError
+        With a diagnosis in words: counting checks before any backend runs; when a backend finds
+        the rules cannot hold without saying why, :func:`~matcher.solve.diagnose.diagnose`.
+    """
     start = time.perf_counter()
+    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    backend, why = choose_backend(solver, problem)
+    if not problem.is_dense and not getattr(backend, "accepts_vectors", False):
+        problem = problem.densified()  # a backend that needs the matrix was asked for by name
     found = counting_checks(problem)
     if found:
         raise InfeasibleError(found)
     checked = time.perf_counter()
-    result = backend.solve(problem, time_limit=time_limit, seed=seed)
-    timings = {"checks": checked - start, **result.timings}
+    try:
+        result = backend.solve(problem, time_limit=limit - (checked - start), seed=seed,
+                               workers=DEFAULT_WORKERS if workers is None else workers)
+    except InfeasibleError as exc:
+        if any(d.rule != "rules" for d in exc.diagnoses):
+            raise  # the backend said why
+        left = max(limit - (time.perf_counter() - start), 1.0)
+        raise InfeasibleError(diagnose(problem, time_limit=left) or exc.diagnoses
+                              or "the rules cannot all hold") from None
     # stages may nest (the pruned flow's "solve" holds its rounds), so the wall time is kept apart
-    return _with_timings(result, timings,
-                         {"solver_choice": why, "wall_time": time.perf_counter() - start})
-
-
-def _with_timings(result: Assignment, timings: dict[str, float],
-                  info: dict | None = None) -> Assignment:
-    return replace(result, timings=timings, info={**result.info, **(info or {})})
+    return replace(result, timings={"checks": checked - start, **result.timings},
+                   info={**result.info, "solver_choice": why, "wall_time": time.perf_counter() - start})
 
 
 def assign(
@@ -130,16 +92,18 @@ def assign(
     solver: str | Solver = "auto",
     time_limit: float | None = None,
     seed: int = 0,
+    workers: int | None = None,
     quotas: Any = None,
     covers: Any = None,
     min_load: Any = None,
     min_load_soft: bool = True,
     balance: float = 0.0,
     past: Any = None,
-    history: str = "ignore",
+    history: str = DEFAULT_HISTORY,
     continuity_bonus: float = 0.1,
     objective: str = "total",
     fairness: float | None = None,
+    missing: str = "error",
 ) -> Assignment:
     """Assign mentors to startups, maximising the total score, and prove the answer.
 
@@ -148,32 +112,36 @@ def assign(
     scores : array or DataFrame of shape (n_startups, n_mentors), Scores, or VectorScores
         Affinity of each pair, higher is better. A DataFrame's index holds startup ids and its
         columns mentor ids; a plain array's ids are row and column positions. A
-        :class:`VectorScores` (startup and mentor profile vectors) is scored block by block and
-        never held as a matrix: the way to match 10⁵ startups.
+        :class:`~matcher.scoring.Scores` brings its forbidden pairs (conflicts of interest, no
+        common language) with it. A :class:`VectorScores` (startup and mentor profile vectors) is
+        scored block by block and never held as a matrix: the way to match 10⁵ startups.
     k : int, (int, int) or array of shape (n_startups,)
         Distinct mentors per startup: exactly ``k`` or between ``k[0]`` and ``k[1]``.
     capacity : int, array of shape (n_mentors,) or Series indexed by mentor id
         Most startups each mentor takes.
     forbidden, pinned : iterable of (startup_id, mentor_id), or bool array of the scores' shape
         Pairs that must never / must always be made.
-    solver : {"auto", "flow", "cpsat", "pruned", "stable", "stable-mentors"} or a Solver
-        Backend; ``auto`` picks the fastest one that can express the rules. For large problems
+    solver : {"auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"} or a Solver
+        Backend; ``auto`` picks the fastest one that can express the rules, and
+        ``info["solver_choice"]`` says why. For large problems
         with only k, capacity, forbidden and pinned rules it picks ``pruned``: min-cost flow on
         each startup's best mentors, with a certificate that no other pair would do better
         (``Assignment.certified``). ``stable`` and ``stable-mentors`` return a stable assignment
         (deferred acceptance, startups or mentors proposing; see :mod:`matcher.solve.stable`)
         rather than the best total.
     time_limit : float, optional
-        Seconds the backend may take (the flow backend finishes without one).
+        Seconds the backend may take (default 60; the flow backend finishes well within it).
     seed : int
-        Seed for randomised backends.
+        Seed for randomised backends: the same input and seed give the same answer.
+    workers : int, optional
+        Search workers of CP-SAT-based backends (default 2).
     quotas : list of mappings, or mapping of name to mapping, optional
         Mentors per startup from each group: ``{"name": "academic", "mentors": ids or bool mask,
         "min": 1, "max": 2}``; ``mentors`` may be a mask of shape (n_mentors,) or, for a group
         that differs by startup, (n_startups, n_mentors). Disjoint groups stay on ``flow``.
     covers : bool array of shape (n_startups, n_mentors), optional
         Domain coverage: each startup gets at least one mentor ``covers[i]`` marks (e.g. from
-        :func:`matcher.data.rules.coverage_mask`).
+        :func:`matcher.solve.translate.coverage_mask`).
     min_load : int or array of shape (n_mentors,), optional
         Startups each mentor should take (capped at its capacity). Soft by default
         (``min_load_soft``): each missing place costs twice the largest score, so every volunteer
@@ -184,12 +152,17 @@ def assign(
     past : iterable of (startup_id, mentor_id) or bool array, optional
         Pairs made in earlier cohorts; ``history`` says what to do with them: ``"forbid"`` them,
         ``"prefer"`` them (add ``continuity_bonus`` to their score) or ``"ignore"`` them. A yearly
-        capacity is a lower ``capacity`` (see :func:`matcher.data.rules.solver_arguments`).
+        capacity is a lower ``capacity`` (see :func:`matcher.solve.translate.cohort_problem`).
+        ``history`` defaults to ``"forbid"``, as in :class:`~matcher.Rules`.
     objective : {"total", "fair", "blend"}
         ``total`` maximises the sum of scores. ``fair`` first maximises the worst-served startup's
         total, then the total given that; ``objective``, ``bound`` and ``gap`` then refer to the
         worst startup's total. ``blend`` maximises ``(1 - fairness) * mean startup total +
         fairness * worst startup total`` (``fairness`` defaults to 0.5).
+    missing : {"error", "forbid"}
+        What a missing score (NaN, a blank cell) means. ``"error"`` refuses it; ``"forbid"`` makes
+        the pair forbidden — the convention of :meth:`Scores.to_frame`, which writes forbidden
+        pairs as missing values so that they survive a round trip through a DataFrame or CSV.
 
     Returns
     -------
@@ -224,15 +197,9 @@ def assign(
     >>> result.status, round(result.objective, 2), result.solver
     ('optimal', 2.3, 'flow')
     """
-    if isinstance(scores, VectorScores):
-        plain = not (quotas or covers is not None or min_load or balance or objective != "total"
-                     or (past is not None and history != "ignore"))
-        if plain and solver in ("auto", "pruned"):
-            return assign_vectors(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned)
-        scores = pd.DataFrame(scores.dense(), index=scores.startup_ids, columns=scores.mentor_ids)
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
                            quotas=quotas, covers=covers, min_load=min_load,
                            min_load_soft=min_load_soft, balance=balance, objective=objective,
                            fairness=fairness, past=past, history=history,
-                           continuity_bonus=continuity_bonus)
-    return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed)
+                           continuity_bonus=continuity_bonus, missing=missing)
+    return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed, workers=workers)

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from matcher.solve.objective import objective_weights
 from matcher.solve.problem import Problem
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
     "lp_relaxation",
     "lagrangian_bound",
     "reduced_profits",
-    "objective_weights",
     "threshold_bound",
 ]
 
@@ -53,25 +53,6 @@ class Duals:
         return cls(
             np.zeros(n_m), np.zeros(n_m), np.zeros((n_s, q)), np.zeros((n_s, q)), np.zeros(n_s)
         )
-
-
-def objective_weights(problem: Problem) -> tuple[float, float]:
-    """``(c, alpha)``: the objective is ``c * total + alpha * worst startup total``.
-
-    ``total`` gives (1, 0); ``fair`` gives (0, 1); ``blend`` with weight ``a`` gives
-    ``((1 - a) / n_startups, a)``, i.e. ``(1 - a) * mean + a * worst``.
-
-    Examples
-    --------
-    >>> from matcher.solve.problem import make_problem
-    >>> objective_weights(make_problem(np.ones((4, 2)), k=1, capacity=2, objective="blend"))
-    (0.125, 0.5)
-    """
-    if problem.objective == "total":
-        return 1.0, 0.0
-    if problem.objective == "fair":
-        return 0.0, 1.0
-    return (1.0 - problem.fairness) / problem.shape[0], problem.fairness
 
 
 def lp_relaxation(
@@ -233,7 +214,7 @@ def lagrangian_bound(problem: Problem, duals: Duals) -> float:
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.array([[0.9, 0.2], [0.8, 0.1]]), k=1, capacity=1)
     >>> round(lagrangian_bound(p, Duals.zeros(p)), 6)   # each startup its best mentor
     1.7
@@ -291,7 +272,7 @@ def threshold_bound(
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> scores = np.array([[1.0, 0.1, 0.1], [1.0, 0.1, 0.1]])   # both want mentor 0
     >>> p = make_problem(scores, k=1, capacity=1)
     >>> round(threshold_bound(p, np.array([1.0, 0.0, 0.0]), 0.1, 1.0), 3)   # LP says 0.55

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from matcher.errors import Diagnosis
-from matcher.solve.problem import Problem
+from matcher.solve.problem import Problem, pair_positions_of
 
 __all__ = ["counting_checks", "quota_checks", "hall_violation", "conflicting_rules", "diagnose"]
 
@@ -39,11 +39,13 @@ def counting_checks(problem: Problem) -> list[Diagnosis]:
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.ones((4, 2)), k=2, capacity=3)
     >>> print(counting_checks(p)[0].message)
     The 4 startups need 8 mentor places (k=2 each); the 2 mentors offer 6 in all: 2 short.
     """
+    if not problem.is_dense:
+        return _sparse_counting_checks(problem)
     out: list[Diagnosis] = []
     pinned, forbidden = problem.pinned, problem.forbidden
     both = pinned & forbidden
@@ -166,12 +168,53 @@ def _why_not(problem: Problem, i: int, among: np.ndarray) -> list[str]:
     return reasons
 
 
+def _sparse_counting_checks(problem: Problem) -> list[Diagnosis]:
+    """The counting checks for scores given as vectors: pairs stay arrays of positions."""
+    k_min, k_max, capacity = problem.k_min, problem.k_max, problem.capacity
+    startup_ids, mentor_ids = problem.startup_ids, problem.mentor_ids
+    forbidden, pinned = pair_positions_of(problem.forbidden), pair_positions_of(problem.pinned)
+    n_s, n_m = len(k_min), len(capacity)
+    out: list[Diagnosis] = []
+    f_keys = forbidden[0] * n_m + forbidden[1]
+    p_keys = pinned[0] * n_m + pinned[1]
+    both = np.intersect1d(f_keys, p_keys)
+    if len(both):
+        out.append(Diagnosis("pinned vs forbidden", f"{len(both)} pair(s) are both pinned and forbidden.",
+                             shortfall=len(both), suggestions=("remove the pin or the conflict",)))
+    pins_s = np.bincount(pinned[0], minlength=n_s)
+    pins_m = np.bincount(pinned[1], minlength=n_m)
+    for i in np.nonzero(pins_s > k_max)[0][:10]:
+        out.append(Diagnosis("pinned vs k", f"Startup {startup_ids[i]} has {pins_s[i]} pinned mentors "
+                             f"but takes at most {k_max[i]}.", shortfall=int(pins_s[i] - k_max[i]),
+                             startups=(startup_ids[i],)))
+    for j in np.nonzero(pins_m > capacity)[0][:10]:
+        out.append(Diagnosis("pinned vs capacity", f"Mentor {mentor_ids[j]} is pinned to {pins_m[j]} "
+                             f"startups but has capacity {capacity[j]}.",
+                             shortfall=int(pins_m[j] - capacity[j]), mentors=(mentor_ids[j],)))
+    open_cols = capacity > 0
+    f_open = open_cols[forbidden[1]]
+    available = int(open_cols.sum()) - np.bincount(forbidden[0][f_open], minlength=n_s)
+    available = np.maximum(available, pins_s)
+    for i in np.nonzero(available < k_min)[0][:10]:
+        out.append(Diagnosis("mentors per startup", f"Startup {startup_ids[i]} needs {k_min[i]} "
+                             f"mentors but only {available[i]} may be paired with it.",
+                             shortfall=int(k_min[i] - available[i]), startups=(startup_ids[i],)))
+    demand, supply = int(k_min.sum()), int(capacity.sum())
+    if demand > supply:
+        out.append(Diagnosis("total capacity", f"The {n_s} startups need {demand} mentor places; the "
+                             f"{n_m} mentors offer {supply} in all: {demand - supply} short.",
+                             shortfall=demand - supply,
+                             suggestions=(f"raise mentor capacity by {demand - supply} in all",
+                                          "add mentors", "lower k")))
+    return out
+
+
 def quota_checks(problem: Problem) -> list[Diagnosis]:
     """Quota, coverage and minimum-load rules that fail by counting alone.
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.ones((20, 10)), k=1, capacity=[3, 3, 2, 2, 2, 2, 9, 9, 9, 9],
     ...                  quotas=[{"name": "academic", "mentors": [0, 1, 2, 3, 4, 5], "min": 1}])
     >>> found = quota_checks(p)[0]
@@ -440,7 +483,7 @@ def conflicting_rules(
     """
     from ortools.sat.python import cp_model
 
-    from matcher.solve.cpsat import build_model, run_cpsat
+    from matcher.solve.cpsat_model import build_model, run_cpsat
 
     start = time.perf_counter()
     candidates = (problem.capacity > 0)[None, :] | problem.pinned
@@ -488,8 +531,8 @@ def diagnose(problem: Problem, *, time_limit: float = 10.0) -> list[Diagnosis]:
     capacity, pins and conflicts) a set of conflicting rules from CP-SAT within ``time_limit``.
     """
     found = counting_checks(problem)
-    if found:
-        return found
+    if found or not problem.is_dense:
+        return found  # beyond counting, vector problems are diagnosed by the pruned search itself
     hall = hall_violation(problem)
     if hall:
         return [hall]

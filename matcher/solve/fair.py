@@ -35,10 +35,11 @@ import numpy as np
 from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.bound import lagrangian_bound, lp_relaxation
-from matcher.solve.diagnose import diagnose
+from matcher.solve.objective import make_assignment
 from matcher.solve.problem import Problem
 
 __all__ = [
+    "FairSolver",
     "solve_fair",
     "fair_candidates",
     "worst_total",
@@ -86,7 +87,7 @@ def solo_bound(problem: Problem) -> float:
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> round(solo_bound(make_problem(np.array([[0.9, 0.5], [0.3, 0.2]]), k=2, capacity=2)), 6)
     0.5
     """
@@ -148,7 +149,7 @@ def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.ones((2, 2)), k=1, capacity=1)
     >>> satisfies(p, np.eye(2, dtype=bool)), satisfies(p, np.ones((2, 2), dtype=bool))
     (True, False)
@@ -178,7 +179,7 @@ def fair_candidates(problem: Problem, per_startup: int) -> np.ndarray:
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.array([[0.9, 0.5, 0.1]]), k=1, capacity=1)
     >>> fair_candidates(p, 2).astype(int).tolist()
     [[1, 1, 0]]
@@ -222,7 +223,7 @@ def solve_fair(
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> scores = np.array([[0.9, 0.8], [0.7, 0.1]])
     >>> p = make_problem(scores, k=1, capacity=1, objective="fair")
     >>> a = solve_fair(p, time_limit=5)
@@ -231,7 +232,7 @@ def solve_fair(
     """
     from ortools.sat.python import cp_model
 
-    from matcher.solve.cpsat import build_model, flow_hint, run_cpsat, set_hint
+    from matcher.solve.cpsat_model import build_model, flow_hint, run_cpsat, set_hint
 
     start = time.perf_counter()
     deadline = start + time_limit
@@ -373,10 +374,7 @@ def solve_fair(
             num_workers=num_workers,
         )
     if status == cp_model.INFEASIBLE:
-        raise InfeasibleError(
-            diagnose(problem, time_limit=max(deadline - time.perf_counter(), 1.0))
-            or "CP-SAT proved that the rules cannot all hold"
-        )
+        raise InfeasibleError([])
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if best is None:
             raise SolverError(f"no assignment found within {time_limit:g} s; raise time_limit")
@@ -437,20 +435,8 @@ def solve_fair(
         candidates=int(candidates.sum()),
         worst_proven=proven,
     )
-    return Assignment(
-        rows=rows,
-        cols=cols,
-        startup_ids=problem.startup_ids,
-        mentor_ids=problem.mentor_ids,
-        scores=scores,
-        objective=objective,
-        bound=bound,
-        status=status,
-        solver="cpsat",
-        timings=timings,
-        objective_name="worst startup total",
-        info=info,
-    )
+    return make_assignment(problem, rows, cols, solver="fair", status=status, bound=bound,
+                           objective=objective, scores=scores, timings=timings, info=info)
 
 
 def raise_worst(
@@ -466,7 +452,7 @@ def raise_worst(
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.array([[0.9, 0.8], [0.85, 0.1]]), k=1, capacity=1)
     >>> raise_worst(p, np.eye(2, dtype=bool), seconds=1.0).astype(int).tolist()
     [[0, 1], [1, 0]]
@@ -553,3 +539,25 @@ def raise_worst(
         elif totals[i] > low:
             stuck.discard(i)
     return chosen
+
+
+class FairSolver:
+    """The ``fair`` backend: the worst-served startup's total first, then the total.
+
+    A search built on CP-SAT (see the module docstring); chosen by ``solver="auto"`` for
+    ``objective="fair"``, and by ``solver="cpsat"`` too.
+    """
+
+    name = "fair"
+
+    def __init__(self, *, hint: bool = True):
+        self.hint = hint
+
+    def unsupported(self, problem: Problem) -> str | None:
+        if problem.objective != "fair":
+            return f"it maximises the worst startup's total, not the {problem.objective!r} objective"
+        return None
+
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        return solve_fair(problem, time_limit=time_limit, seed=seed, num_workers=workers,
+                          hint=self.hint)

@@ -22,11 +22,11 @@ from ortools.graph.python import min_cost_flow
 
 from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
-from matcher.solve.diagnose import diagnose
+from matcher.solve.objective import load_penalty, make_assignment
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores
 
-__all__ = ["FlowSolver", "solve_flow", "flow_on_edges", "load_penalty", "objective_has_no_penalty"]
+__all__ = ["FlowSolver", "solve_flow", "flow_on_edges"]
 
 
 def solve_flow(
@@ -40,7 +40,7 @@ def solve_flow(
 
     Examples
     --------
-    >>> from matcher.solve.problem import make_problem
+    >>> from matcher.solve.arguments import make_problem
     >>> p = make_problem(np.array([[0.9, 0.1], [0.8, 0.7]]), k=1, capacity=1)
     >>> rows, cols = solve_flow(p)
     >>> cols.tolist()
@@ -60,7 +60,7 @@ def solve_flow(
         )
         q_min, q_max = np.maximum(q_min - pins_in, 0), q_max - pins_in
     if (k_max < 0).any() or (capacity < 0).any() or (q_max < 0).any():
-        raise InfeasibleError(diagnose(problem))
+        raise InfeasibleError([])  # pins exceed k, a capacity or a quota
     load_min = None
     if problem.min_load is not None:
         load_min = np.maximum(problem.min_load - pins.sum(axis=0), 0)
@@ -84,7 +84,7 @@ def solve_flow(
         load_base=pins.sum(axis=0),
     )
     if used is None:
-        raise InfeasibleError(diagnose(problem) or "the flow network has no feasible routing")
+        raise InfeasibleError([])
     pin_rows, pin_cols = np.nonzero(pins)
     all_rows = np.concatenate([rows[used], pin_rows])
     all_cols = np.concatenate([cols[used], pin_cols])
@@ -265,47 +265,11 @@ class FlowSolver:
             return "two quotas share a mentor"
         return None
 
-    def solve(
-        self, problem: Problem, *, time_limit: float | None = None, seed: int = 0
-    ) -> Assignment:
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
         start = time.perf_counter()
         rows, cols = solve_flow(problem)
         scores = problem.scores[rows, cols]
         objective = float(scores.sum()) - load_penalty(problem, cols)
-        return Assignment(
-            rows=rows,
-            cols=cols,
-            startup_ids=problem.startup_ids,
-            mentor_ids=problem.mentor_ids,
-            scores=scores,
-            objective=objective,
-            bound=objective,
-            status="optimal",
-            solver=self.name,
-            timings={"solve": time.perf_counter() - start},
-            objective_name="total"
-            if objective_has_no_penalty(problem)
-            else "total - load penalties",
-        )
-
-
-def objective_has_no_penalty(problem: Problem) -> bool:
-    """True when the objective is the plain total (no balance or soft minimum-load term)."""
-    return problem.balance == 0 and (problem.min_load is None or problem.min_load_penalty is None)
-
-
-def load_penalty(problem: Problem, cols: np.ndarray) -> float:
-    """The load terms of the objective for the mentor loads of ``cols``: balance and soft minimum.
-
-    Examples
-    --------
-    >>> from matcher.solve.problem import make_problem
-    >>> p = make_problem(np.ones((2, 2)), k=1, capacity=2, balance=0.5)
-    >>> load_penalty(p, np.array([0, 0]))  # mentor 0 takes 2: 0.5 * (1 + 2)
-    1.5
-    """
-    load = np.bincount(cols, minlength=problem.shape[1])
-    out = problem.balance * float((load * (load + 1) / 2).sum())
-    if problem.min_load is not None and problem.min_load_penalty is not None:
-        out += problem.min_load_penalty * float(np.maximum(problem.min_load - load, 0).sum())
-    return out
+        return make_assignment(problem, rows, cols, solver=self.name, status="optimal",
+                               bound=objective, objective=objective, scores=scores,
+                               timings={"solve": time.perf_counter() - start})

@@ -29,7 +29,6 @@ from matcher.solve.candidates import (
     DenseScores,
     _sorted_unique,
     as_score_source,
-    nonzero_2d,
     top_candidates,
 )
 from matcher.solve.certificate import (
@@ -39,7 +38,8 @@ from matcher.solve.certificate import (
     residual_potentials,
 )
 from matcher.solve.flow import flow_on_edges
-from matcher.solve.problem import Problem
+from matcher.solve.objective import make_assignment
+from matcher.solve.problem import Problem, pair_positions_of
 from matcher.solve.scaling import integer_scores
 
 __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
@@ -48,9 +48,6 @@ __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS",
 #: Score matrices with at least this many pairs go through candidates + certificate under "auto".
 AUTO_MIN_PAIRS = 1_000_000
 
-#: The fields a plain Problem has; a Problem carrying other non-empty rules is not for this path.
-_PLAIN_FIELDS = {"scores", "startup_ids", "mentor_ids", "k_min", "k_max", "capacity", "forbidden",
-                 "pinned"}
 
 
 def default_width(k_max: np.ndarray, n_mentors: int) -> int:
@@ -346,27 +343,29 @@ def _hall_diagnosis(group, cand, demand, supply, source) -> Diagnosis:
 
 
 def prefers_pruned(problem: Problem) -> bool:
-    """True when ``problem`` is large and has only k, capacity, forbidden and pinned rules."""
-    n_s, n_m = problem.shape
-    if n_s * n_m < AUTO_MIN_PAIRS or n_m <= 2 * default_width(problem.k_max, n_m):
+    """True when ``problem`` is large and has only k, capacity, forbidden and pinned rules.
+
+    Scores given as vectors are always large: the matrix is never held.
+    """
+    if problem.side_rules():
         return False
-    return not _extra_rules(problem)
-
-
-def _extra_rules(problem: Problem) -> list[str]:
-    """Names of the rules ``problem`` sets beyond k, capacity, forbidden and pinned."""
-    return list(problem.side_rules())
+    if not problem.is_dense:
+        return True
+    n_s, n_m = problem.shape
+    return n_s * n_m >= AUTO_MIN_PAIRS and n_m > 2 * default_width(problem.k_max, n_m)
 
 
 class PrunedFlowSolver:
     """Min-cost flow on each startup's best mentors, certified optimal over all pairs.
 
     Exact for the rules the flow backend expresses (k, capacities, forbidden, pinned); built for
-    large problems. The :class:`~matcher.data.models.Assignment` has ``certified=True`` and reports
-    ``rounds`` and ``pairs_added`` in its ``info``.
+    large problems, including scores given as vectors (the matrix is never held). The
+    :class:`~matcher.data.models.Assignment` has ``certified=True`` and reports ``rounds`` and
+    ``pairs_added`` in its ``info``.
     """
 
     name = "pruned"
+    accepts_vectors = True
 
     def __init__(self, *, width: int | None = None, max_rounds: int = 50):
         self.width = width
@@ -374,27 +373,20 @@ class PrunedFlowSolver:
 
     def unsupported(self, problem: Problem) -> str | None:
         """Why this backend cannot express ``problem``, or None when it can."""
-        extra = _extra_rules(problem)
+        extra = problem.side_rules()
         return f"it handles only k, capacities, forbidden and pinned pairs, not {extra[0]}" \
             if extra else None
 
-    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
         start = time.perf_counter()
         result = solve_pruned(
-            DenseScores(problem.scores), k_min=problem.k_min, k_max=problem.k_max,
-            capacity=problem.capacity, forbidden=nonzero_2d(problem.forbidden),
-            pinned=nonzero_2d(problem.pinned), width=self.width, max_rounds=self.max_rounds)
-        timings = {**result.timings, "solve": time.perf_counter() - start}
-        return to_assignment(result, problem.startup_ids, problem.mentor_ids, self.name, timings)
-
-
-def to_assignment(result: PrunedResult, startup_ids, mentor_ids, solver: str,
-                  timings: dict) -> Assignment:
-    """The :class:`~matcher.data.models.Assignment` of a :class:`PrunedResult`."""
-    objective = float(result.scores.sum())
-    return Assignment(
-        rows=result.rows, cols=result.cols, startup_ids=startup_ids, mentor_ids=mentor_ids,
-        scores=result.scores, objective=objective,
-        bound=objective if result.certified else float("inf"),
-        status="optimal" if result.certified else "feasible", solver=solver, timings=timings,
-        info=dict(result.info), certified=result.certified)
+            problem.source, k_min=problem.k_min, k_max=problem.k_max, capacity=problem.capacity,
+            forbidden=pair_positions_of(problem.forbidden), pinned=pair_positions_of(problem.pinned),
+            width=self.width, max_rounds=self.max_rounds)
+        objective = float(result.scores.sum())
+        return make_assignment(
+            problem, result.rows, result.cols, solver=self.name,
+            status="optimal" if result.certified else "feasible",
+            bound=objective if result.certified else float("inf"), objective=objective,
+            scores=result.scores, timings={**result.timings, "solve": time.perf_counter() - start},
+            info=result.info, certified=result.certified)

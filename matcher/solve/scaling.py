@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from matcher.errors import SolverError
+from matcher.errors import InputError, InputProblem, SolverError
 
-__all__ = ["IntegerScores", "integer_scores", "RESOLUTION_BITS"]
+__all__ = ["IntegerScores", "integer_scores", "keep_bonus", "RESOLUTION_BITS"]
 
 #: The largest |score| maps to about 2**RESOLUTION_BITS: scores keep 9 significant digits.
 RESOLUTION_BITS = 30
@@ -73,3 +73,20 @@ def integer_scores(values: np.ndarray, *, n_nodes: int = 0, n_terms: int = 0) ->
             "rescale the scores to a smaller range"
         )
     return IntegerScores(np.rint(values * scale).astype(np.int64), scale)
+
+
+def keep_bonus(n_pairs: int) -> tuple[int, int]:
+    """The score resolution ``b`` (bits) and the kept-pair bonus ``B`` for at most ``n_pairs`` pairs.
+
+    >>> keep_bonus(33)
+    (23, 553648129)
+    >>> b, bonus = keep_bonus(33); bonus + 2**b <= 2**30
+    True
+    """
+    spread = 2 * max(n_pairs, 1) + 1
+    b = int(math.floor(math.log2((2**RESOLUTION_BITS - 1) / spread)))
+    if b < 8:
+        raise InputError([InputProblem("rematch", None, None,
+                                       f"{n_pairs} pairs are too many for an exact fewest-changes-first "
+                                       "re-solve", "pass keep_weight to trade changes against score")])
+    return b, 2 * max(n_pairs, 1) * 2**b + 1

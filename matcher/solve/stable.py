@@ -26,6 +26,7 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem
+from matcher.solve.objective import make_assignment
 from matcher.solve.problem import Problem
 
 __all__ = ["StableSolver", "deferred_acceptance", "preference_order"]
@@ -180,17 +181,16 @@ class StableSolver:
                 return f"{name} has shape {np.shape(utility)}, the scores {problem.shape}"
         return None
 
-    def solve(self, problem: Problem, *, time_limit: float | None = None, seed: int = 0) -> Assignment:
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
         start = time.perf_counter()
-        su = problem.scores if self.startup_utility is None else np.asarray(self.startup_utility, float)
-        mu = problem.scores if self.mentor_utility is None else np.asarray(self.mentor_utility, float)
+        su, mu = problem.rankings if problem.rankings is not None else (problem.scores, problem.scores)
+        su = su if self.startup_utility is None else np.asarray(self.startup_utility, float)
+        mu = mu if self.mentor_utility is None else np.asarray(self.mentor_utility, float)
         pins = problem.pinned
         k_left = problem.k_max - pins.sum(axis=1)
         cap_left = problem.capacity - pins.sum(axis=0)
         if (k_left < 0).any() or (cap_left < 0).any():
-            from matcher.solve.diagnose import diagnose
-
-            raise InfeasibleError(diagnose(problem))
+            raise InfeasibleError([])  # pins exceed k or a capacity
         acceptable = problem.allowed & ~pins
         if self.proposing == "startups":
             matched, proposals = deferred_acceptance(su, mu.T, acceptable, k_left, cap_left)
@@ -216,14 +216,14 @@ class StableSolver:
         objective = float(scores.sum())
         bound = _flow_bound(problem, objective)
         status = "optimal" if objective >= bound - 1e-9 * max(1.0, abs(bound)) else "feasible"
-        return Assignment(
-            rows=rows, cols=cols, startup_ids=problem.startup_ids, mentor_ids=problem.mentor_ids,
-            scores=scores, objective=objective, bound=max(bound, objective), status=status,
-            solver=self.name,
+        return make_assignment(
+            problem, rows, cols, solver=self.name, status=status, bound=max(bound, objective),
+            objective=objective, scores=scores,
             timings={"solve": solved - start, "bound": time.perf_counter() - solved},
             info={"proposing": self.proposing, "proposals": proposals,
-                  "preferences": "stated" if self.startup_utility is not None
-                  or self.mentor_utility is not None else "scores"})
+                  "preferences": "stated" if problem.rankings is not None
+                  or self.startup_utility is not None or self.mentor_utility is not None
+                  else "scores"})
 
 
 def _flow_bound(problem: Problem, objective: float) -> float:

@@ -1,0 +1,273 @@
+"""The CP-SAT model of a :class:`~matcher.solve.problem.Problem`, read top to bottom.
+
+One boolean per candidate pair; each startup gets between ``k_min`` and ``k_max`` mentors and
+between ``min`` and ``max`` of each quota group (kinds of mentor, domain coverage); each mentor takes
+at most its capacity and at least its minimum load; pinned pairs are fixed to 1; the objective is
+the integer-scaled total, the worst startup's total, or a blend, less load penalties. The model is
+hinted from the flow optimum of the problem (or of its flow relaxation) and solved by
+:func:`run_cpsat`, the one place CP-SAT's parameters are set. The ``cpsat`` and ``fair`` backends
+and the diagnosis by assumptions all build their models here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from matcher.errors import InfeasibleError
+from matcher.solve.flow import solve_flow
+from matcher.solve.problem import Problem
+from matcher.solve.scaling import integer_scores
+
+__all__ = ["CpModelParts", "build_model", "flow_relaxation", "flow_hint", "set_hint", "run_cpsat",
+           "BLEND_PARTS"]
+
+#: Blend weights are rounded to this many parts so that the objective has integer coefficients.
+BLEND_PARTS = 1000
+
+
+@dataclass
+class CpModelParts:
+    """A CP-SAT model and the handles needed to hint, solve and read it."""
+
+    model: object
+    x: object  # pandas Series of pair booleans
+    rows: np.ndarray
+    cols: np.ndarray
+    weights: object  # IntegerScores of the pairs
+    t: object = None  # worst startup total (integer-scaled), when the objective uses it
+    loads: list = field(default_factory=list)
+    aux: list = field(default_factory=list)  # (var, function of the chosen mask) for the hint
+    literals: dict = field(default_factory=dict)  # rule name -> enforcement literal
+    objective_scale: float = 1.0  # objective_value / objective_scale is in score units
+
+
+def flow_relaxation(problem: Problem) -> Problem:
+    """``problem`` without the rules a flow cannot express (per-startup or overlapping quotas).
+
+    Its flow optimum is the hint for CP-SAT: it may break the dropped rules, and CP-SAT repairs it.
+    """
+    kept, used = [], np.zeros(problem.shape[1], dtype=bool)
+    for quota in problem.quotas:
+        if not quota.per_startup and not (used & quota.members).any():
+            kept.append(quota)
+            used |= quota.members
+    relaxed = replace(problem, quotas=tuple(kept), objective="total", fairness=0.0)
+    if problem.min_load is not None and problem.min_load_penalty is None:
+        relaxed = replace(relaxed, min_load=None)
+    return relaxed
+
+
+def flow_hint(problem: Problem, weights: np.ndarray | None = None) -> np.ndarray | None:
+    """Bool array of shape (n_startups, n_mentors): the flow optimum of the relaxation, or None."""
+
+
+    try:
+        rows, cols = solve_flow(flow_relaxation(problem), weights=weights)
+    except InfeasibleError:
+        return None
+    chosen = np.zeros(problem.shape, dtype=bool)
+    chosen[rows, cols] = True
+    return chosen
+
+
+def build_model(
+    problem: Problem,
+    candidates: np.ndarray,
+    *,
+    objective: str | None = None,
+    t_bounds: tuple[int, int] | None = None,
+    t_max: float | None = None,
+    min_totals: int | None = None,
+    enforce: bool = False,
+) -> CpModelParts:
+    """The CP-SAT model of ``problem`` over the pairs of the bool mask ``candidates``.
+
+    ``objective`` is ``"total"``, ``"worst"`` (maximise the worst startup's scaled total),
+    ``"blend"``, or None (feasibility only). ``t_bounds`` limits the worst total (integer units);
+    ``t_max`` caps it in score units (a known bound, so that CP-SAT can stop when it meets it);
+    ``min_totals`` requires every startup's scaled total to reach it. With ``enforce``, each rule
+    family (and each pair forbidden by conflicts or history) is guarded by an enforcement literal
+    in ``literals``, for the diagnosis by assumptions.
+    """
+    from ortools.sat.python import cp_model  # imports pandas and protobuf: keep it lazy
+
+    n_s, n_m = problem.shape
+    rows, cols = np.nonzero(candidates)
+    k_total = int(problem.k_max.sum())
+    weights = integer_scores(problem.scores[rows, cols], n_terms=max(k_total, 1) * BLEND_PARTS * 2)
+    model = cp_model.CpModel()
+    sum_, wsum = cp_model.LinearExpr.sum, cp_model.LinearExpr.weighted_sum
+    literals: dict[str, object] = {}
+
+    def guard(name: str, constraint) -> None:
+        if enforce:
+            if name not in literals:
+                literals[name] = model.new_bool_var(f"rule: {name}")
+            constraint.only_enforce_if(literals[name])
+
+    # One boolean per pair that may be made.
+    x = model.new_bool_var_series("x", pd.RangeIndex(len(rows)))
+    xs = x.to_numpy()
+    cuts = np.searchsorted(rows, np.arange(1, n_s))
+    by_startup = np.split(xs, cuts)
+    w_startup = np.split(weights.ints, cuts)
+    col_order = np.argsort(cols, kind="stable")
+    by_mentor = np.split(xs[col_order], np.searchsorted(cols[col_order], np.arange(1, n_m)))
+    parts = CpModelParts(model, x, rows, cols, weights)
+
+    # Each startup gets between k_min and k_max distinct mentors.
+    for i, terms in enumerate(by_startup):
+        guard(
+            "k",
+            model.add_linear_constraint(
+                sum_(list(terms)), int(problem.k_min[i]), int(problem.k_max[i])
+            ),
+        )
+    # Each mentor takes at most its capacity.
+    for j, terms in enumerate(by_mentor):
+        if len(terms):
+            guard("capacity", model.add(sum_(list(terms)) <= int(problem.capacity[j])))
+    # Pinned pairs are always made.
+    for var in xs[problem.pinned[rows, cols]]:
+        guard("pinned", model.add(var == 1))
+    if enforce:
+        # Pairs forbidden by history, and by conflicts or other rules, are never made.
+        repeats = (
+            problem.repeats if problem.repeats is not None else np.zeros(problem.shape, dtype=bool)
+        )
+        for name, mask in (
+            ("history", repeats[rows, cols]),
+            ("forbidden", (problem.forbidden & ~repeats)[rows, cols]),
+        ):
+            for var in xs[mask]:
+                guard(name, model.add(var == 0))
+    # Each startup takes between min and max mentors of each quota group.
+    for quota in problem.quotas:
+        member = quota.mask(n_s)[rows, cols]
+        for i, (terms, inside) in enumerate(zip(by_startup, np.split(member, cuts), strict=False)):
+            lo, hi = int(quota.min[i]), int(quota.max[i])
+            if lo > 0 or hi < inside.sum():
+                guard(quota.name, model.add_linear_constraint(sum_(list(terms[inside])), lo, hi))
+    # Each mentor takes at least its minimum load (hard), or pays for each missing place (soft).
+    short_terms = []
+    if problem.min_load is not None:
+        for j, terms in enumerate(by_mentor):
+            need = int(problem.min_load[j])
+            if need <= 0:
+                continue
+            if problem.min_load_penalty is None:
+                guard("min load", model.add(sum_(list(terms)) >= need))
+            else:
+                short = model.new_int_var(0, need, f"short_{j}")
+                model.add(sum_(list(terms)) + short >= need)
+                short_terms.append(short)
+                parts.aux.append(
+                    (short, lambda c, j=j, need=need: max(need - int(c[:, j].sum()), 0))
+                )
+    # Balance: each mentor's u-th startup costs balance * u, i.e. balance * load (load + 1) / 2.
+    balance_terms = []
+    if problem.balance > 0:
+        for j, terms in enumerate(by_mentor):
+            cap = int(problem.capacity[j])
+            if not len(terms) or cap == 0:
+                continue
+            load = model.new_int_var(0, cap, f"load_{j}")
+            square = model.new_int_var(0, cap * cap, f"square_{j}")
+            model.add(load == sum_(list(terms)))
+            model.add_multiplication_equality(square, [load, load])
+            balance_terms += [load, square]
+            parts.aux.append((load, lambda c, j=j: int(c[:, j].sum())))
+            parts.aux.append((square, lambda c, j=j: int(c[:, j].sum()) ** 2))
+
+    totals = [wsum(list(t), w.tolist()) for t, w in zip(by_startup, w_startup, strict=True)]
+    if objective in ("worst", "blend") or t_bounds is not None:
+        peak = int(np.abs(weights.ints).max(initial=0)) * int(problem.k_max.max(initial=0)) + 1
+        lo, hi = t_bounds if t_bounds is not None else (-peak, peak)
+        if t_max is not None and np.isfinite(t_max):
+            # rounding moves a startup's total by at most half a unit per mentor
+            hi = min(
+                hi,
+                int(np.floor(t_max * weights.scale + 0.5 * int(problem.k_max.max(initial=0)))) + 1,
+            )
+            lo = min(lo, hi)
+        parts.t = model.new_int_var(int(lo), int(hi), "worst_total")
+        # t is at most every startup's total
+        for total in totals:
+            model.add(parts.t <= total)
+        row_w = np.zeros(problem.shape)
+        row_w[rows, cols] = weights.ints
+        parts.aux.append((parts.t, lambda c, w=row_w: int(np.rint((w * c).sum(axis=1)).min())))
+    if min_totals is not None:
+        # every startup keeps at least the worst total found before (lexicographic fairness)
+        for total in totals:
+            model.add(total >= int(min_totals))
+
+    scale = weights.scale
+    total_expr = wsum(list(xs), weights.ints.tolist())
+    doubled_penalty = 0
+    if short_terms:
+        doubled_penalty += wsum(
+            short_terms, [2 * int(np.rint(problem.min_load_penalty * scale))] * len(short_terms)
+        )
+    if balance_terms:
+        doubled_penalty += wsum(
+            balance_terms, [int(np.rint(problem.balance * scale))] * len(balance_terms)
+        )
+    if objective == "total":
+        # Maximise the total score less load penalties, doubled so that the balance term
+        # step * load * (load + 1) / 2 = step * (load + square) / 2 has integer coefficients.
+        model.maximize(2 * total_expr - doubled_penalty)
+        parts.objective_scale = 2 * scale
+    elif objective == "worst":
+        # Maximise the worst-served startup's total.
+        model.maximize(parts.t)
+        parts.objective_scale = scale
+    elif objective == "blend":
+        # Maximise (1 - a) * mean total + a * worst total, in integer parts of BLEND_PARTS.
+        a = int(round(problem.fairness * BLEND_PARTS))
+        model.maximize((BLEND_PARTS - a) * total_expr + a * n_s * parts.t)
+        parts.objective_scale = scale * BLEND_PARTS * n_s
+    parts.literals = literals
+    return parts
+
+
+def set_hint(parts: CpModelParts, chosen: np.ndarray) -> None:
+    """Hint every variable of the model from the bool mask ``chosen`` of shape (n_s, n_m)."""
+    model = parts.model
+    model.clear_hints()
+    values = chosen[parts.rows, parts.cols].astype(np.int64)
+    # The pair variables were created first, so variable index == pair position.
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values.tolist())
+    for var, value in parts.aux:
+        model.add_hint(var, value(chosen))
+
+
+def run_cpsat(
+    parts: CpModelParts,
+    *,
+    time_limit: float,
+    seed: int,
+    num_workers: int,
+    assumptions: list | None = None,
+    gap_limit: float = 0.0,
+):
+    """Solve with explicit workers, seed and time limit; returns (solver, status)."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = num_workers
+    solver.parameters.interleave_search = num_workers > 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = float(max(time_limit, 0.05))
+    solver.parameters.relative_gap_limit = gap_limit
+    if assumptions:
+        parts.model.add_assumptions(assumptions)
+    status = solver.solve(parts.model)
+    return solver, status
+
+

@@ -1,0 +1,142 @@
+"""The backends by name, and the one place a backend is chosen for a problem.
+
+Every backend implements :class:`Solver` and returns the same
+:class:`~matcher.data.models.Assignment`, so backends can be swapped and cross-checked. The names
+are those of :data:`matcher.data.vocabulary.SOLVER_NAMES`; :func:`register_solver` adds one.
+:func:`choose_backend` is the only code that maps a requested name to a backend, and it says why,
+in words, for ``Assignment.info["solver_choice"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from matcher.data.models import Assignment
+from matcher.data.vocabulary import SOLVER_NAMES
+from matcher.errors import InputError, InputProblem
+from matcher.solve.cpsat import CpSatSolver
+from matcher.solve.fair import FairSolver
+from matcher.solve.flow import FlowSolver
+from matcher.solve.problem import Problem
+from matcher.solve.pruned import AUTO_MIN_PAIRS, PrunedFlowSolver
+from matcher.solve.stable import StableSolver
+
+__all__ = ["Solver", "SOLVERS", "register_solver", "choose_backend", "DEFAULT_TIME_LIMIT",
+           "DEFAULT_WORKERS"]
+
+#: Seconds a backend may take when no time limit is given.
+DEFAULT_TIME_LIMIT = 60.0
+
+#: Search workers of the backends that run several (CP-SAT), when not given.
+DEFAULT_WORKERS = 2
+
+
+@runtime_checkable
+class Solver(Protocol):
+    """What every backend provides.
+
+    ``accepts_vectors`` (optional, default False) says the backend can work on a problem whose
+    scores are given as vectors (:attr:`Problem.is_dense` False) without the matrix; other
+    backends are given the matrix (:meth:`Problem.densified`).
+    """
+
+    name: str
+
+    def unsupported(self, problem: Problem) -> str | None:
+        """Why the backend cannot express ``problem``; None when it can."""
+
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """An assignment for ``problem`` within ``time_limit`` seconds.
+
+        Raises InfeasibleError when the rules cannot hold: with diagnoses when the backend knows
+        why, or with none, and :func:`matcher.solve.solve_problem` diagnoses the problem once.
+        """
+
+
+#: Registered backends by name.
+SOLVERS: dict[str, Solver] = {
+    "flow": FlowSolver(),
+    "cpsat": CpSatSolver(),
+    "fair": FairSolver(),
+    "pruned": PrunedFlowSolver(),
+    # deferred acceptance is never chosen by "auto": it gives a stable, not the best, assignment
+    "stable": StableSolver(proposing="startups"),
+    "stable-mentors": StableSolver(proposing="mentors"),
+}
+
+#: What "auto" tries, fastest first.
+_AUTO_ORDER = ("flow", "fair", "cpsat")
+
+
+def register_solver(solver: Solver) -> None:
+    """Add (or replace) a backend under ``solver.name``; ``Rules(solver=name)`` then accepts it."""
+    if not isinstance(solver, Solver):
+        raise TypeError(f"{solver!r} does not implement the Solver interface")
+    SOLVERS[solver.name] = solver
+    if solver.name not in SOLVER_NAMES:
+        SOLVER_NAMES.append(solver.name)
+
+
+def choose_backend(requested: str | Solver, problem: Problem) -> tuple[Solver, str]:
+    """The backend for ``problem`` and why it was chosen.
+
+    ``"auto"`` takes the first backend of flow, fair and cpsat that can express the rules, and the
+    pruned flow (candidates and a certificate) for a large problem with only k, capacities,
+    forbidden and pinned pairs, or for scores given as vectors. ``"cpsat"`` with the fair
+    objective runs the fair backend, the max-min search built on CP-SAT. An unknown name is
+    refused, never replaced.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matcher.solve.arguments import make_problem
+    >>> choose_backend("auto", make_problem(np.ones((2, 2)), k=1))[1]
+    'auto: flow fits'
+    >>> choose_backend("simplex", make_problem(np.ones((2, 2)), k=1))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    matcher.errors.InputError: 1 problem in the input:
+      - argument 'solver': unknown solver 'simplex' (choose one of auto, flow, cpsat, fair, ...)
+    """
+    if not isinstance(requested, str):
+        return _checked(requested, problem, "given as an object")
+    if requested == "auto":
+        return _auto(problem)
+    if requested == "cpsat" and problem.objective == "fair":
+        return _checked(SOLVERS["fair"], problem,
+                        "requested cpsat: the fair objective runs as the fair backend's CP-SAT search")
+    if requested not in SOLVERS:
+        raise InputError([InputProblem(
+            "argument 'solver'", None, None, f"unknown solver {requested!r}",
+            f"choose one of {', '.join(['auto', *SOLVERS])}")])
+    return _checked(SOLVERS[requested], problem, "requested")
+
+
+def _auto(problem: Problem) -> tuple[Solver, str]:
+    pruned = SOLVERS["pruned"]
+    n_pairs = problem.shape[0] * problem.shape[1]
+    if (not problem.is_dense or n_pairs >= AUTO_MIN_PAIRS) and pruned.unsupported(problem) is None:
+        size = "scores given as vectors" if not problem.is_dense else f"{n_pairs:,} pairs"
+        return pruned, f"auto: large ({size}) with only k, capacity, forbidden and pinned rules"
+    passed = []
+    for name in _AUTO_ORDER:
+        reason = _why_not(SOLVERS[name], problem)
+        if reason is None:
+            before = "; ".join(passed) + "; " if passed else ""
+            return SOLVERS[name], f"auto: {before}{name} fits"
+        passed.append(f"not {name} ({reason})")
+    raise InputError([InputProblem("argument 'solver'", None, None,
+                                   "no registered backend can express these rules: " + "; ".join(passed))])
+
+
+def _checked(backend: Solver, problem: Problem, why: str) -> tuple[Solver, str]:
+    reason = _why_not(backend, problem)
+    if reason:
+        raise InputError([InputProblem("argument 'solver'", None, None,
+                                       f"solver {backend.name!r} cannot express these rules: {reason}",
+                                       "use solver='auto'")])
+    return backend, why
+
+
+def _why_not(backend: Solver, problem: Problem) -> str | None:
+    return backend.unsupported(problem)
