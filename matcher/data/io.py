@@ -531,14 +531,20 @@ def _find_table(folder: Path, stem: str) -> Path:
 # ---------------------------------------------------------------- score matrices
 
 def read_scores(source: Source) -> pd.DataFrame:
-    """A score matrix: first column startup ids, header row mentor ids, numbers elsewhere."""
+    """A score matrix: first column startup ids, header row mentor ids, numbers elsewhere.
+
+    A blank cell is a missing score (NaN): :func:`matcher.assign` refuses it unless told
+    ``missing="forbid"``, the convention of :meth:`Scores.to_frame` for forbidden pairs.
+    """
     frame, label = read_table(source, name="scores")
     if frame.shape[1] < 2:
         raise InputError([InputProblem(label, 1, None, "needs a startup id column and one column per mentor",
                                        "first column: startup ids; header: mentor ids")])
     frame = frame.set_index(frame.columns[0])
     numbers = frame.apply(pd.to_numeric, errors="coerce")
-    bad = numbers.isna() & (frame != "nan")
+    # a blank cell is a missing score (a forbidden pair, as Scores.to_frame writes them)
+    blank = frame.isna() | frame.astype(str).apply(lambda c: c.str.strip()).isin(["", "nan", "NaN"])
+    bad = numbers.isna() & ~blank
     problems = [
         InputProblem(label, int(r) + 2, str(frame.columns[c]),
                      f"'{frame.iat[r, c]}' is not a number", "write a number for every pair")
