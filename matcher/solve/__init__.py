@@ -29,6 +29,9 @@ from matcher.solve.registry import (
     register_solver,
 )
 
+#: Most seconds a diagnosis of infeasible rules may search for conflicting rules.
+DIAGNOSIS_SECONDS = 10.0
+
 __all__ = [
     "assign",
     "Solver",
@@ -75,7 +78,7 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
         if any(d.rule != "rules" for d in exc.diagnoses):
             raise  # the backend said why
         left = max(limit - (time.perf_counter() - start), 1.0)
-        raise InfeasibleError(diagnose(problem, time_limit=left) or exc.diagnoses
+        raise InfeasibleError(diagnose(problem, time_limit=min(left, DIAGNOSIS_SECONDS)) or exc.diagnoses
                               or "the rules cannot all hold") from None
     # stages may nest (the pruned flow's "solve" holds its rounds), so the wall time is kept apart
     return replace(result, timings={"checks": checked - start, **result.timings},

@@ -209,6 +209,46 @@ def _sparse_counting_checks(problem: Problem) -> list[Diagnosis]:
     return out
 
 
+def _capped_supply(problem: Problem) -> list[Diagnosis]:
+    """Total demand against the places the quota maxima leave usable (disjoint groups only).
+
+    A group whose startups take at most ``max`` each offers at most ``sum(max)`` places, whatever
+    its mentors' capacity: with at most one investor per startup, nine startups use at most nine
+    investor places.
+
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.ones((3, 4)), k=3, capacity=[2, 2, 3, 3],
+    ...                  quotas=[{"name": "investor", "mentors": [2, 3], "max": 1}])
+    >>> print(_capped_supply(p)[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    The 3 startups need 9 mentor places; with at most 1 investor mentor each,
+    the mentors offer 7 usable places: 2 short.
+    """
+    groups = problem.flow_groups
+    if groups is None or not problem.quotas:
+        return []
+    usable = int(problem.capacity[groups < 0].sum())
+    capped = []
+    for g, quota in enumerate(problem.quotas):
+        supply = int(problem.capacity[groups == g].sum())
+        usable += min(supply, int(quota.max.sum()))
+        if quota.max.sum() < supply:
+            capped.append(quota)
+    need = int(problem.k_min.sum())
+    if not capped or need <= usable:
+        return []
+    short = need - usable
+    names = " and ".join(q.name for q in capped)
+    most = "; ".join(f"at most {int(q.max.max())} {q.name} mentor{'s' if q.max.max() != 1 else ''} each"
+                     for q in capped)
+    return [Diagnosis(
+        f"{names} quota vs capacity",
+        f"The {problem.shape[0]} startups need {need} mentor places; with {most}, the mentors offer "
+        f"{usable} usable places: {short} short.",
+        shortfall=short,
+        suggestions=(f"raise the capacity of the other mentors by {short}",
+                     f"raise the {names} maximum", f"lower k by {-(-short // problem.shape[0])}"))]
+
+
 def quota_checks(problem: Problem) -> list[Diagnosis]:
     """Quota, coverage and minimum-load rules that fail by counting alone.
 
@@ -223,9 +263,9 @@ def quota_checks(problem: Problem) -> list[Diagnosis]:
     >>> found.suggestions
     ('raise academic capacity by 6', 'relax the academic quota for 6 startups')
     """
-    out: list[Diagnosis] = []
     n_s, n_m = problem.shape
     allowed = problem.allowed | problem.pinned
+    out = _capped_supply(problem)
     for quota in problem.quotas:
         name = quota.name
         rule = "coverage" if name == "coverage" else f"{name} quota"
