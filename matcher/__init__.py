@@ -50,7 +50,7 @@ _PUBLIC = {
     "Cohort": "matcher.data.models",
     "MatchResult": "matcher.data.models",
     "Mentor": "matcher.data.models",
-    "Rules": "matcher.data.models",
+    "Rules": "matcher.data.rules",
     "Startup": "matcher.data.models",
     "Diagnosis": "matcher.errors",
     "MatcherError": "matcher.errors",
@@ -123,7 +123,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
     from matcher.data.eligibility import EligibilityRules, Screening, screen  # noqa: F401
     from matcher.data.io import load_cohort  # noqa: F401
-    from matcher.data.models import Assignment, Cohort, MatchResult, Mentor, Rules, Startup  # noqa: F401
+    from matcher.data.models import Assignment, Cohort, MatchResult, Mentor, Startup  # noqa: F401
+    from matcher.data.rules import Rules  # noqa: F401
     from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError  # noqa: F401
     from matcher.pipeline import match_cohort  # noqa: F401
     from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401

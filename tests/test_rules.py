@@ -139,27 +139,6 @@ def test_bad_rule_arguments_name_the_argument(kwargs, message):
         matcher.assign(np.ones((2, 2)), k=1, **kwargs)
 
 
-@pytest.mark.parametrize(
-    ("fields", "message"),
-    [
-        (
-            {"quotas": {"academic": {"kinds": ["professor"], "minimum": 1}}},
-            "'quotas.academic' has unknown",
-        ),
-        ({"quotas": {"academic": {"min": 1}}}, "'quotas.academic' needs 'kinds' or 'mentors'"),
-        ({"quotas": {"x": {"kinds": ["investor"], "max": -1}}}, "'quotas.x.max' must be 0 or more"),
-        ({"coverage": "yes"}, "'coverage' must be true or false"),
-        ({"min_load": 1.5}, "'min_load' must be a whole number"),
-        ({"objective": "max-min"}, "'objective' must be one of total, fair, blend"),
-        ({"fairness": 2}, "'fairness' must be between 0 and 1"),
-        ({"yearly_capacity": "three"}, "'yearly_capacity' must be a whole number"),
-    ],
-)
-def test_rules_from_yaml_values_refuse_bad_keys(fields, message):
-    with pytest.raises((TypeError, ValueError), match=message):
-        Rules(**fields)
-
-
 def test_rules_from_plain_yaml_mapping():
     rules = Rules(
         **{
