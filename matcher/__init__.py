@@ -38,8 +38,8 @@ _PUBLIC = {
     "SOLVERS": "matcher.solve",
     "register_solver": "matcher.solve",
     "match_cohort": "matcher.pipeline",
-    "screen": "matcher.data.eligibility",
-    "Screening": "matcher.data.eligibility",
+    "screen": "matcher.data.screening",
+    "Screening": "matcher.data.screening",
     "EligibilityRules": "matcher.data.eligibility",
     "load_cohort": "matcher.data.io",
     "score_cohort": "matcher.scoring.affinity",
@@ -50,7 +50,7 @@ _PUBLIC = {
     "Cohort": "matcher.data.models",
     "MatchResult": "matcher.pipeline",
     "Mentor": "matcher.data.models",
-    "Rules": "matcher.data.models",
+    "Rules": "matcher.data.rules",
     "Startup": "matcher.data.models",
     "Diagnosis": "matcher.errors",
     "MatcherError": "matcher.errors",
@@ -121,9 +121,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
-    from matcher.data.eligibility import EligibilityRules, Screening, screen  # noqa: F401
+    from matcher.data.eligibility import EligibilityRules  # noqa: F401
     from matcher.data.io import load_cohort  # noqa: F401
-    from matcher.data.models import Assignment, Cohort, Mentor, Rules, Startup  # noqa: F401
+    from matcher.data.models import Assignment, Cohort, Mentor, Startup  # noqa: F401
+    from matcher.data.rules import Rules  # noqa: F401
+    from matcher.data.screening import Screening, screen  # noqa: F401
     from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError  # noqa: F401
     from matcher.pipeline import MatchResult, match_cohort  # noqa: F401
     from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401

@@ -53,13 +53,15 @@ def test_match_cohort_is_optimal_and_tables_agree(spring_cohort):
     result = matcher.match_cohort(spring_cohort)
     a = result.assignment
     assert a.status == "optimal" and a.gap == 0
-    # the programme's quotas, checked by an independent MILP over the same scores
-    from matcher.data.rules import solver_arguments
-
-    args = solver_arguments(result.cohort)
-    assert [q["name"] for q in args["quotas"]] == ["academic", "industry", "investor"]
-    expected = milp_optimum(result.scores.values, 3, args["capacity"], result.scores.forbidden,
-                            np.zeros(result.scores.shape, dtype=bool), quotas=args["quotas"])
+    # the programme's quotas, written here from the mentors' kinds, checked by an independent MILP
+    problem = result.problem
+    assert [q.name for q in problem.quotas] == ["academic", "industry", "investor"]
+    kinds = np.array([m.kind for m in result.cohort.mentors])
+    quotas = [{"name": "academic", "mentors": np.isin(kinds, ["professor", "scientist"]), "min": 1},
+              {"name": "industry", "mentors": np.isin(kinds, ["engineer", "entrepreneur"]), "min": 1},
+              {"name": "investor", "mentors": kinds == "investor", "max": 1}]
+    expected = milp_optimum(result.scores.values, 3, problem.capacity, problem.forbidden,
+                            np.zeros(result.scores.shape, dtype=bool), quotas=quotas)
     assert a.objective == pytest.approx(expected, abs=1e-6)
     kinds = result.assignments.groupby("startup_id")["mentor_kind"].agg(list)
     assert all({"professor", "scientist"} & set(k) and {"engineer", "entrepreneur"} & set(k)

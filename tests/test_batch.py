@@ -108,7 +108,7 @@ jobs:
     assert states == {"edited": "done", "broken": "failed", "steady": "done", "too-many": "failed"}
     assert first.exit_code == 1
     failed = {j.name: j for j in first.failed}
-    assert "mentors.csv, row 6, field 'capacity': 'lots' is not a number" in failed["broken"].error
+    assert "mentors.csv, row 6, field 'capacity': 'lots' is not a whole number" in failed["broken"].error
     assert failed["broken"].exit_code == 2 and failed["too-many"].exit_code == 3
     assert not (tmp_path / "out" / "broken").exists()
     out = tmp_path / "out" / "edited"

@@ -59,7 +59,8 @@ def test_missing_column_suggests_the_rename(cohort_copy):
 @pytest.mark.parametrize(("value", "message"), [
     ("2.5", "'2.5' is not a whole number"),
     ("-1", "'-1' is negative"),
-    ("two", "'two' is not a number"),
+    ("two", "'two' is not a whole number"),
+    ("1e9", "'1e9' is above 1,000,000"),
     ("", "is empty"),
 ])
 def test_bad_capacity(cohort_copy, value, message):
@@ -164,3 +165,81 @@ def test_exports_neutralise_formulas(tmp_path):
     text = (tmp_path / "x.csv").read_text()
     assert "'=HYPERLINK" in text and "'+1" in text and "'@SUM" in text and ",-1" in text
     assert safe_cell(-1) == -1
+
+
+def _programme(cohort_copy, **changes):
+    path = cohort_copy / "programme.yaml"
+    document = yaml.safe_load(path.read_text())
+    document.update(changes)
+    path.write_text(yaml.safe_dump(document))
+
+
+def test_bad_rule_in_programme_yaml_names_the_file_and_key(cohort_copy):
+    _programme(cohort_copy, k="three")
+    with pytest.raises(InputError) as err:
+        matcher.load_cohort(cohort_copy)
+    (problem,) = err.value.problems
+    assert (problem.source, problem.field) == ("programme.yaml", "k")
+    assert "'three' is not a whole number" in problem.message
+    assert problem.hint == "write a whole number such as 3, or a range [2, 3]"
+
+
+def test_five_mistakes_in_programme_yaml_are_reported_at_once(cohort_copy):
+    _programme(cohort_copy, k=[3, 2], solver="simplex", time_limit=float("nan"),
+               quotas={"academic": {"kinds": ["professor"], "min": "one"}}, coverage="maybe")
+    edit_csv(cohort_copy / "mentors.csv", 3, "capacity", "-2")
+    with pytest.raises(InputError) as err:
+        matcher.load_cohort(cohort_copy)
+    fields = {(p.source, p.field) for p in err.value.problems}
+    assert fields == {("programme.yaml", "k"), ("programme.yaml", "solver"),
+                      ("programme.yaml", "time_limit"), ("programme.yaml", "quotas.academic.min"),
+                      ("programme.yaml", "coverage"), ("mentors.csv", "capacity")}
+
+
+def test_rule_overrides_name_load_cohort(cohort_copy):
+    with pytest.raises(InputError) as err:
+        matcher.load_cohort(cohort_copy, k=0, fairnes=0.2)
+    assert [(p.source, p.field) for p in err.value.problems] == [("load_cohort", "fairnes"),
+                                                                  ("load_cohort", "k")]
+    assert err.value.problems[0].hint == "did you mean 'fairness'?"
+    assert matcher.load_cohort(cohort_copy, k=[2, 3]).rules.k == (2, 3)
+
+
+def test_rules_in_a_single_document_name_that_document(tmp_path):
+    spring = matcher.load_cohort("data/spring-2026")
+    document = {"startups": [{"id": s.id, "name": s.name, "domains": list(s.domains),
+                              "description": s.description} for s in spring.startups[:2]],
+                "mentors": [{"id": m.id, "name": m.name, "kind": m.kind, "domains": list(m.domains),
+                             "expertise": m.expertise, "capacity": m.capacity} for m in spring.mentors[:3]],
+                "programme": {"k": 1, "seed": "lucky"}}
+    (tmp_path / "cohort.yaml").write_text(yaml.safe_dump(document))
+    with pytest.raises(InputError, match="cohort.yaml, field 'seed': 'lucky' is not a whole number"):
+        matcher.load_cohort(tmp_path / "cohort.yaml")
+
+
+def test_read_capacity_names_file_row_and_field(tmp_path):
+    from matcher.data.io import read_capacity
+
+    path = tmp_path / "capacity.csv"
+    path.write_text("mentor_id,capacity\nm1,2\nm2,3\n")
+    assert read_capacity(path).to_dict() == {"m1": 2, "m2": 3}
+    path.write_text("mentor_id,capacity\nm1,2\n,1\nm1,3\nm3,1.5\nm4,-1\nm5,\n")
+    with pytest.raises(InputError) as err:
+        read_capacity(path)
+    assert [(p.source, p.row, p.field) for p in err.value.problems] == [
+        ("capacity.csv", 3, "mentor_id"), ("capacity.csv", 4, "mentor_id"), ("capacity.csv", 5, "capacity"),
+        ("capacity.csv", 6, "capacity"), ("capacity.csv", 7, "capacity")]
+    path.write_text("mentor,capacity\nm1,2\n")
+    with pytest.raises(InputError, match="capacity.csv, row 1, field 'mentor_id': required column"):
+        read_capacity(path)
+
+
+def test_io_package_keeps_every_name():
+    import matcher.data.io as io
+
+    for name in ("load_cohort", "read_table", "read_scores", "atomic_write", "atomic_save", "write_frame",
+                 "write_result_csv", "write_result_json", "write_result_tables", "read_result",
+                 "read_ratings", "safe_cell", "parse_startups", "parse_mentors", "parse_history",
+                 "parse_preferences", "read_programme", "make_rules", "PROGRAMME_KEYS", "read_capacity"):
+        assert hasattr(io, name), name
+    assert matcher.io is io

@@ -23,25 +23,25 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any
 
-import pandas as pd
-
 from matcher.data.models import Cohort
+from matcher.data.values import iso_date, real_number, whole_number, yes_no
 from matcher.errors import InputError, InputProblem
 
 __all__ = [
     "EligibilityRules",
-    "Screening",
-    "screen",
     "eligibility_rules",
     "has_eligibility_data",
     "CRITERIA",
     "EVIDENCE_FIELDS",
+    "years_before",
+    "rule_text",
+    "check_criterion",
+    "Evidence",
 ]
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -54,9 +54,6 @@ CRITERIA = ("young_company", "local_founders", "local_operations", "founder_cont
 EVIDENCE_FIELDS = ("incorporated_on", "founders_total", "founders_hk_permanent", "operates_mainly_in_hk",
                    "founder_share_pct", "ai_work_pct")
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: Excel date cells read as text carry a midnight time: the date alone is meant.
-_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 #: The largest sensible value of each threshold: a share of founders, or a percentage.
 _CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0}
 
@@ -196,7 +193,7 @@ def has_eligibility_data(cohort: Cohort) -> bool:
 
 # ---------------------------------------------------------------- evidence
 
-class _Evidence:
+class Evidence:
     """Reads one table's evidence fields, collecting every malformed value as a problem."""
 
     def __init__(self, cohort: Cohort):
@@ -209,48 +206,43 @@ class _Evidence:
     def problem(self, sid: str, name: str, message: str, hint: str) -> None:
         self.problems.append(InputProblem(self.label, self.rows[sid], name, message, hint))
 
+    def _text(self, attributes: Mapping[str, Any], name: str) -> str:
+        return str(attributes.get(name, "") or "").strip()
+
     def date(self, sid: str, attributes: Mapping[str, Any], name: str) -> dt.date | None:
-        text = str(attributes.get(name, "") or "").strip()
+        text = self._text(attributes, name)
         if not text:
             return None
-        if midnight := _MIDNIGHT.fullmatch(text):
-            text = midnight.group(1)
         try:
-            if not _ISO_DATE.fullmatch(text):
-                raise ValueError
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            self.problem(sid, name, f"'{text}' is not a date",
-                      "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
+            return iso_date(text)
+        except ValueError as exc:
+            self.problem(sid, name, str(exc), "write YYYY-MM-DD, e.g. 2024-02-19, or leave it empty")
             return None
 
-    def number(self, sid: str, attributes: Mapping[str, Any], name: str, *, low: float, high: float | None,
-               whole: bool = False) -> float | None:
-        text = str(attributes.get(name, "") or "").strip()
+    def number(self, sid: str, attributes: Mapping[str, Any], name: str, *, low: float,
+               high: float = math.inf, whole: bool = False) -> float | None:
+        text = self._text(attributes, name)
         if not text:
             return None
         kind = "whole number" if whole else "number"
-        span = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+        span = f"from {low:g} to {high:g}" if math.isfinite(high) else f"of {low:g} or more"
         try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or (whole and not value.is_integer()):
-            self.problem(sid, name, f"'{text}' is not a {kind}", f"write a {kind} {span}")
+            if whole:
+                return float(whole_number(text, low=int(low)))
+            return real_number(text, low=low, high=high)
+        except ValueError as exc:
+            self.problem(sid, name, str(exc), f"write a {kind} {span}")
             return None
-        if value < low or (high is not None and value > high):
-            self.problem(sid, name, f"{text} is out of range", f"write a {kind} {span}")
-            return None
-        return value
 
     def yes_no(self, sid: str, attributes: Mapping[str, Any], name: str) -> bool | None:
-        text = str(attributes.get(name, "") or "").strip()
+        text = self._text(attributes, name)
         if not text:
             return None
-        if text.lower() not in ("yes", "no"):
-            self.problem(sid, name, f"'{text}' is not yes or no", "write yes or no")
+        try:
+            return yes_no(text)
+        except ValueError as exc:
+            self.problem(sid, name, str(exc), "write yes or no")
             return None
-        return text.lower() == "yes"
 
 
 def _missing(name: str) -> str:
@@ -263,7 +255,7 @@ def _missing(name: str) -> str:
 Outcome = tuple[str, str, str]
 
 
-def _young_company(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+def _young_company(ev: Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
                    start: dt.date | None) -> Outcome:
     incorporated = ev.date(sid, a, "incorporated_on")
     if incorporated is None:
@@ -277,10 +269,10 @@ def _young_company(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: Eligibi
             f"({rules.max_age_years} years before the start date {start})")
 
 
-def _local_founders(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+def _local_founders(ev: Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
                     start: dt.date | None) -> Outcome:
-    total = ev.number(sid, a, "founders_total", low=1, high=None, whole=True)
-    local = ev.number(sid, a, "founders_hk_permanent", low=0, high=None, whole=True)
+    total = ev.number(sid, a, "founders_total", low=1, whole=True)
+    local = ev.number(sid, a, "founders_hk_permanent", low=0, whole=True)
     if total is not None and local is not None and local > total:
         ev.problem(sid, "founders_hk_permanent", f"{local:g} is more than founders_total ({total:g})",
                 "count only founders, from 0 to founders_total")
@@ -296,7 +288,7 @@ def _local_founders(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: Eligib
     return FAIL, value, f"{value} founders are HK permanent residents, not more than {what}"
 
 
-def _local_operations(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+def _local_operations(ev: Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
                       start: dt.date | None) -> Outcome:
     mainly = ev.yes_no(sid, a, "operates_mainly_in_hk")
     if mainly is None:
@@ -306,7 +298,7 @@ def _local_operations(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: Elig
     return FAIL, "no", "does not operate mainly in Hong Kong"
 
 
-def _founder_control(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+def _founder_control(ev: Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
                      start: dt.date | None) -> Outcome:
     pct = ev.number(sid, a, "founder_share_pct", low=0, high=100)
     if pct is None:
@@ -317,7 +309,7 @@ def _founder_control(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: Eligi
     return FAIL, f"{pct:g}", f"founders hold {pct:g}% of the shares, not more than {limit:g}%"
 
 
-def _ai_company(ev: _Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
+def _ai_company(ev: Evidence, sid: str, a: Mapping[str, Any], rules: EligibilityRules,
                 start: dt.date | None) -> Outcome:
     pct = ev.number(sid, a, "ai_work_pct", low=0, high=100)
     if pct is None:
@@ -337,7 +329,13 @@ _CHECKS: dict[str, Callable[..., Outcome]] = {
 }
 
 
-def _rule_text(name: str, rules: EligibilityRules, start: dt.date | None) -> str:
+def check_criterion(name: str, evidence: Evidence, sid: str, attributes: Mapping[str, Any],
+                    rules: EligibilityRules, start: dt.date | None) -> Outcome:
+    """``(status, value that decided it, reason)`` of one criterion for one startup."""
+    return _CHECKS[name](evidence, sid, attributes, rules, start)
+
+
+def rule_text(name: str, rules: EligibilityRules, start: dt.date | None) -> str:
     """The rule in words, with the programme's numbers, for the table."""
     if name == "young_company":
         return f"incorporated after {years_before(start, rules.max_age_years or 0)}" if start else ""
@@ -368,228 +366,10 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _start_date(cohort: Cohort, start_date: Any) -> dt.date | None:
-    value = start_date if start_date is not None else cohort.meta.get("start_date")
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if not _ISO_DATE.fullmatch(text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        source = "programme.yaml" if start_date is None else "argument 'start_date'"
-        raise InputError([InputProblem(source, None, "start_date", f"'{text}' is not a date",
-                                       "write YYYY-MM-DD, e.g. 2026-03-02")]) from None
+def __getattr__(name: str) -> Any:
+    # Screening and screen moved to matcher.data.screening; old imports from here keep working
+    if name in ("Screening", "screen"):
+        from matcher.data import screening
 
-
-# ---------------------------------------------------------------- results
-
-@dataclass(frozen=True, eq=False)
-class Screening:
-    """The result of :func:`screen`: each startup's criteria, verdict and whether it is matched.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per startup and criterion: ``startup_id``, ``name``, ``criterion``, ``status``
-        (``pass`` / ``fail`` / ``unknown``), ``value`` (the evidence that decided it, as text),
-        ``rule`` (the criterion in words) and ``reason``.
-    verdicts : DataFrame
-        One row per startup, indexed by ``startup_id``: ``name``, one status column per criterion,
-        ``verdict`` (``eligible`` / ``ineligible`` / ``unknown``), ``overridden``, ``included``
-        and ``reason``.
-    rules : EligibilityRules
-        The rules applied, overrides included.
-    start_date : date or None
-        The date the rules were checked on.
-
-    Examples
-    --------
-    >>> import matcher
-    >>> cohort = matcher.load_cohort("data/autumn-2026")
-    >>> screening = matcher.screen(cohort, override=["s-cantocaption"])
-    >>> screening
-    Screening(8 of 10 included, 2 left out, 1 overridden)
-    >>> sorted(screening.excluded)
-    ['s-coldpick', 's-shelfmind']
-    >>> len(screening.apply(cohort).startups)
-    8
-    """
-
-    table: pd.DataFrame
-    verdicts: pd.DataFrame
-    rules: EligibilityRules
-    start_date: dt.date | None
-
-    @property
-    def eligible_ids(self) -> tuple[str, ...]:
-        """Ids of the startups that go on to matching (eligible, or overridden), in cohort order."""
-        return tuple(self.verdicts.index[self.verdicts["included"]])
-
-    @property
-    def excluded(self) -> dict[str, str]:
-        """Startup id → why it is left out of matching, for every startup left out."""
-        out = self.verdicts[~self.verdicts["included"]]
-        return dict(zip(out.index, out["reason"]))
-
-    @property
-    def overridden(self) -> tuple[str, ...]:
-        """Ids of the startups matched only because the programme office overrode the verdict."""
-        return tuple(self.verdicts.index[self.verdicts["overridden"]])
-
-    def summary(self) -> str:
-        """Who is screened in, and who is left out and why, in a few lines."""
-        v = self.verdicts
-        lines = [f"{int(v['included'].sum())} of {len(v)} startups go on to matching"
-                 + (f" (checked on {self.start_date})" if self.start_date else "")
-                 + (f"; {len(self.excluded)} left out:" if self.excluded else ".")]
-        lines += [f"  - {v.at[sid, 'name']} ({sid}): {reason}" for sid, reason in self.excluded.items()]
-        lines += [f"  + {v.at[sid, 'name']} ({sid}): {v.at[sid, 'reason']}"
-                  for sid in self.overridden]
-        return "\n".join(lines)
-
-    def apply(self, cohort: Cohort) -> Cohort:
-        """The cohort without the startups left out, ready to match.
-
-        Mentor conflicts, forbidden pairs and history rows naming a startup left out are dropped
-        with it (they cannot matter any more); the screening itself is kept in
-        ``cohort.meta["screening"]``. A pinned pair naming a startup left out is refused: the
-        programme wants that pair, so it must override the verdict or drop the pin.
-
-        Raises
-        ------
-        InputError
-            The cohort holds startups this screening did not see, or a pin names a startup left out.
-        """
-        unseen = [s.id for s in cohort.startups if s.id not in self.verdicts.index]
-        if unseen:
-            raise InputError([InputProblem("screening", None, None,
-                                           f"did not screen startup(s) {', '.join(unseen)}",
-                                           "screen this cohort with matcher.screen(cohort) first")])
-        keep = set(self.eligible_ids)
-        excluded = self.excluded
-        pins = [InputProblem("rules", None, "pinned",
-                             f"pair ({s}, {m}) names {s}, left out by screening: {excluded[s]}",
-                             f"add {s} to the eligibility overrides, or remove the pin")
-                for s, m in cohort.rules.pinned if s in excluded]
-        if pins:
-            raise InputError(pins)
-        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden if p[0] in keep))
-        mentors = tuple(replace(m, conflicts=tuple(c for c in m.conflicts if c in keep))
-                        if set(m.conflicts) - keep else m for m in cohort.mentors)
-        # replace() keeps every other field of the cohort (preferences, ...) as it is
-        return replace(
-            cohort,
-            startups=tuple(s for s in cohort.startups if s.id in keep),
-            mentors=mentors,
-            rules=rules,
-            history=tuple(h for h in cohort.history if h[1] in keep),
-            meta={**cohort.meta, "screening": self},
-        )
-
-    def __repr__(self) -> str:
-        v = self.verdicts
-        return (f"Screening({int(v['included'].sum())} of {len(v)} included, "
-                f"{len(self.excluded)} left out, {len(self.overridden)} overridden)")
-
-
-def screen(cohort: Cohort, *, rules: EligibilityRules | Mapping[str, Any] | None = None,
-           override: Iterable[str] = (), start_date: dt.date | str | None = None) -> Screening:
-    """Check every startup of a cohort against the programme's eligibility rules.
-
-    Parameters
-    ----------
-    cohort : Cohort
-        A loaded cohort; the evidence is in each startup's ``attributes`` (the columns of
-        ``startups.csv``), the rules in ``cohort.meta["eligibility"]`` and the date in
-        ``cohort.meta["start_date"]`` (both from ``programme.yaml``).
-    rules : EligibilityRules or mapping, optional
-        Replaces the programme's rules (defaults: the accelerator's published criteria).
-    override : iterable of str
-        More startup ids to admit to matching whatever their verdict (added to the programme's).
-    start_date : date or str, optional
-        Replaces the programme's start date.
-
-    Returns
-    -------
-    Screening
-        ``table`` (startup × criterion), ``verdicts`` (one row per startup), ``eligible_ids``,
-        ``excluded`` (id → reason) and ``apply(cohort)``.
-
-    Raises
-    ------
-    InputError
-        Malformed evidence (naming the file, row and field), an override naming an unknown
-        startup, or an age rule with no start date.
-
-    Examples
-    --------
-    >>> import matcher
-    >>> screening = matcher.screen(matcher.load_cohort("data/spring-2026"))
-    >>> len(screening.eligible_ids)
-    9
-    >>> screening.excluded["s-lanelogic"]
-    'fails local_founders: 2 of 4 founders are HK permanent residents, not more than half'
-    >>> screening.verdicts.loc["s-kindbot", ["ai_company", "verdict"]].tolist()
-    ['pass', 'eligible']
-    """
-    if rules is None:
-        rules = eligibility_rules(cohort.meta.get("eligibility"))
-    elif not isinstance(rules, EligibilityRules):
-        rules = eligibility_rules(rules, "argument 'rules'")
-    extra = (override,) if isinstance(override, str) else tuple(override)
-    ids = [s.id for s in cohort.startups]
-    unknown = [_unknown_override(sid, ids, "programme.yaml") for sid in rules.override if sid not in ids]
-    unknown += [_unknown_override(sid, ids, "argument 'override'") for sid in extra if sid not in ids]
-    rules = replace(rules, override=tuple(dict.fromkeys(rules.override + extra)))
-    if unknown:
-        raise InputError(unknown)
-    start = _start_date(cohort, start_date)
-    if "young_company" in rules.active and start is None:
-        raise InputError([InputProblem("programme.yaml", None, "start_date", "is missing",
-                                       "the eligibility rules are checked on this date: add "
-                                       "'start_date: YYYY-MM-DD', or set eligibility.max_age_years: null")])
-
-    evidence = _Evidence(cohort)
-    records, verdicts = [], []
-    for s in cohort.startups:
-        outcomes = {name: _CHECKS[name](evidence, s.id, s.attributes, rules, start) for name in rules.active}
-        for name, (status, value, reason) in outcomes.items():
-            records.append({"startup_id": s.id, "name": s.name, "criterion": name, "status": status,
-                            "value": value, "rule": _rule_text(name, rules, start), "reason": reason})
-        verdicts.append(_verdict(s.id, s.name, outcomes, s.id in rules.override))
-    if evidence.problems:
-        raise InputError(evidence.problems)
-
-    table = pd.DataFrame(records, columns=["startup_id", "name", "criterion", "status", "value", "rule",
-                                           "reason"])
-    frame = pd.DataFrame(verdicts, columns=["startup_id", "name", *rules.active, "verdict", "overridden",
-                                            "included", "reason"]).set_index("startup_id")
-    frame["overridden"] = frame["overridden"].astype(bool)
-    frame["included"] = frame["included"].astype(bool)
-    return Screening(table=table, verdicts=frame, rules=rules, start_date=start)
-
-
-def _unknown_override(sid: str, ids: list[str], source: str) -> InputProblem:
-    near = difflib.get_close_matches(sid, ids, n=1)
-    return InputProblem(source, None, "eligibility.override", f"names unknown startup id '{sid}'",
-                        f"did you mean '{near[0]}'?" if near else "use ids from startups.csv")
-
-
-def _verdict(sid: str, name: str, outcomes: Mapping[str, Outcome], override: bool) -> dict[str, Any]:
-    failed = [f"fails {c}: {why}" for c, (status, _, why) in outcomes.items() if status == FAIL]
-    unknown = [f"unknown {c}: {why}" for c, (status, _, why) in outcomes.items() if status == UNKNOWN]
-    # one failure settles it; otherwise missing evidence keeps the verdict open, never a pass
-    verdict = INELIGIBLE if failed else UNKNOWN if unknown else ELIGIBLE
-    reason = "; ".join(failed + unknown) or f"meets all {len(outcomes)} criteria"
-    overridden = override and verdict != ELIGIBLE
-    if overridden:
-        reason += "; admitted by override"
-    return {"startup_id": sid, "name": name, **{c: o[0] for c, o in outcomes.items()},
-            "verdict": verdict, "overridden": overridden, "included": verdict == ELIGIBLE or overridden,
-            "reason": reason}
+        return getattr(screening, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

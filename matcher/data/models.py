@@ -7,13 +7,17 @@ Numbers travel as numpy arrays indexed by position, with the ids beside them onc
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# Rules and the JSON helpers were first defined here; their homes are rules and jsonform now
+from matcher.data.jsonform import json_ready, tuples_from_json
+from matcher.data.rules import DEFAULT_WEIGHTS, Rules, rules_from_json, rules_to_json
+from matcher.data.vocabulary import MENTOR_KINDS, STATUSES
 
 __all__ = [
     "Startup",
@@ -28,13 +32,9 @@ __all__ = [
     "rules_from_json",
     "json_ready",
     "tuples_from_json",
+    "DEFAULT_WEIGHTS",
 ]
 
-#: The statuses an :class:`Assignment` can carry.
-STATUSES = ("optimal", "feasible", "infeasible", "time_limit")
-
-#: Mentor kinds the sample programme uses; other kinds are accepted as given.
-MENTOR_KINDS = ("professor", "scientist", "engineer", "entrepreneur", "investor")
 
 
 @dataclass(frozen=True)
@@ -72,131 +72,6 @@ class Mentor:
     conflicts: tuple[str, ...] = ()
     organisation: str = ""
     attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-
-DEFAULT_WEIGHTS: Mapping[str, float] = {"text": 0.35, "domain": 0.35, "needs": 0.2, "language": 0.1}
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The rules a programme sets for matching.
-
-    Parameters
-    ----------
-    k : int or (int, int)
-        Mentors per startup: exactly ``k``, or between ``k[0]`` and ``k[1]``.
-    weights : mapping of str to float
-        Weight of each affinity component (``text``, ``domain``, ``needs``, ``language``).
-    require_common_language : bool
-        Forbid pairs that share no mentoring language.
-    forbidden, pinned : tuple of (startup_id, mentor_id)
-        Pairs that must never / must always be made.
-    solver : str
-        Backend name for :func:`matcher.assign` (``"auto"`` picks the fastest that fits).
-    time_limit : float or None
-        Seconds a solver may take.
-    seed : int
-        Seed for every randomised step.
-    quotas : mapping of str to mapping
-        Mentors of each group every startup takes, e.g. ``{"academic": {"kinds": ["professor",
-        "scientist"], "min": 1}, "investor": {"kinds": ["investor"], "max": 1}}``; a group is named
-        by mentor ``kinds`` and/or mentor ids (``mentors``).
-    coverage : bool
-        Each startup gets at least one mentor whose domains cover its primary domain.
-    min_load : int
-        Startups each mentor should take (capped at its capacity; 0: no minimum).
-    min_load_hard : bool
-        Make ``min_load`` a hard rule (infeasible when it cannot hold); soft by default.
-    balance_load : float or bool
-        Weight of the penalty that spreads startups evenly over mentors (``true`` means 0.05).
-    history_rule : {"forbid", "prefer", "ignore"}
-        What to do with pairs of earlier cohorts: never repeat them, prefer them
-        (``continuity_bonus`` added to their score), or ignore them.
-    continuity_bonus : float
-        Score added to a pair made before, under ``history_rule: prefer``.
-    yearly_capacity : int or None
-        Most startups a mentor takes in one calendar year, earlier cohorts of the year included.
-    objective : {"total", "fair", "blend"}
-        Maximise the total score; the worst-served startup's total, then the total; or a blend.
-    fairness : float
-        Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
-        worst``.
-    """
-
-    k: int | tuple[int, int] = 3
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    require_common_language: bool = True
-    forbidden: tuple[tuple[str, str], ...] = ()
-    pinned: tuple[tuple[str, str], ...] = ()
-    solver: str = "auto"
-    time_limit: float | None = None
-    seed: int = 0
-    quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    coverage: bool = False
-    min_load: int = 0
-    min_load_hard: bool = False
-    balance_load: float = 0.0
-    history_rule: str = "forbid"
-    continuity_bonus: float = 0.1
-    yearly_capacity: int | None = None
-    objective: str = "total"
-    fairness: float = 0.5
-
-    def __post_init__(self) -> None:
-        from matcher.data.rules import validate_rules
-
-        for name, value in validate_rules(self).items():
-            object.__setattr__(self, name, value)
-
-    def replace(self, **changes: Any) -> Rules:
-        """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
-        return replace(self, **changes)
-
-
-def json_ready(value: Any, *, default: Any = None) -> Any:
-    """``value`` as JSON data: mappings with text keys, lists, plain numbers, ISO dates.
-
-    Anything else is returned as it is, or passed through ``default`` (e.g. ``str``) when given.
-    """
-    if isinstance(value, Mapping):
-        return {str(k): json_ready(v, default=default) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_ready(v, default=default) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if default is not None and not isinstance(value, str | int | float | bool | type(None)):
-        return default(value)
-    return value
-
-
-def tuples_from_json(value: Any) -> Any:
-    """JSON lists back to the tuples frozen dataclasses hold (inside mappings too)."""
-    if isinstance(value, list):
-        return tuple(tuples_from_json(v) for v in value)
-    if isinstance(value, Mapping):
-        return {k: tuples_from_json(v) for k, v in value.items()}
-    return value
-
-
-def rules_to_json(rules: Rules) -> dict[str, Any]:
-    """Every field of ``rules`` as JSON-ready values (tuples become lists; a backend object, its name).
-
-    >>> rules_to_json(Rules(k=(2, 3)))["k"]
-    [2, 3]
-    """
-    return {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)}
-
-
-def rules_from_json(values: Mapping[str, Any]) -> Rules:
-    """The :class:`Rules` that :func:`rules_to_json` wrote (lists become tuples again).
-
-    >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
-    (('s1', 'm1'),)
-    """
-    return Rules(**{name: (dict(v) if name == "weights" else tuples_from_json(v))
-                    for name, v in values.items()})
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,296 +1,211 @@
-"""Programme rules as solver arguments: quotas by mentor kind, domain coverage, history, loads.
+"""The rules a programme sets for matching: one vocabulary, validated once, where it enters.
 
-Pure functions from a cohort's startups, mentors, history and :class:`~matcher.data.models.Rules` to
-the arrays and keywords of :func:`matcher.assign`. ``programme.yaml`` keys map one to one onto
-``Rules`` fields (see ``docs/rules.md``); :func:`validate_rules` checks their plain YAML values.
+:class:`Rules` is built from keywords (``Rules(k=3)``), from a plain mapping with the name of the
+file it came from (:meth:`Rules.from_mapping`, used for ``programme.yaml`` and job files), or from
+its JSON form (:func:`rules_from_json`). Whichever way, every field is checked by
+:mod:`matcher.data.rule_checks` and every problem is reported at once as an
+:class:`~matcher.errors.InputError` naming the source, the key as written in ``programme.yaml``
+and how to fix it. Downstream code reads the normalised fields and never checks them again.
+
+The names rules are written in live in :mod:`matcher.data.vocabulary` (``OBJECTIVES`` and
+``HISTORY_MODES`` are re-exported here); the one translation of rules into solver inputs is
+:func:`matcher.solve.translate.cohort_problem`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import numpy as np
-
-from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from matcher.data.jsonform import json_ready, tuples_from_json
+from matcher.data.rule_checks import DEFAULT_BALANCE, check_rules, validate_rules
+from matcher.data.vocabulary import HISTORY_MODES, OBJECTIVES
+from matcher.errors import InputError, InputProblem
 
 __all__ = [
+    "Rules",
+    "DEFAULT_WEIGHTS",
+    "rules_to_json",
+    "rules_from_json",
     "validate_rules",
-    "quota_specs",
-    "coverage_mask",
-    "history_mask",
-    "yearly_remaining",
-    "solver_arguments",
+    "check_rules",
     "OBJECTIVES",
     "HISTORY_MODES",
+    "DEFAULT_BALANCE",
 ]
 
-OBJECTIVES = ("total", "fair", "blend")
-HISTORY_MODES = ("forbid", "prefer", "ignore")
-_QUOTA_KEYS = {"kinds", "mentors", "min", "max"}
-
-#: ``balance_load: true`` in programme.yaml means this weight.
-DEFAULT_BALANCE = 0.05
+#: The weight of each affinity component when a programme does not set ``weights``.
+DEFAULT_WEIGHTS: Mapping[str, float] = {"text": 0.35, "domain": 0.35, "needs": 0.2, "language": 0.1}
 
 
-def _count(key: str, value: Any, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer, float))
-        or value != int(value)
-    ):
-        raise TypeError(f"rules: '{key}' must be a whole number, got {value!r}")
-    if value < 0:
-        raise ValueError(f"rules: '{key}' must be 0 or more, got {value!r}")
-    return int(value)
+def _nearest(key: Any, known: list[str]) -> str:
+    near = difflib.get_close_matches(str(key), known, n=1)
+    return f"did you mean '{near[0]}'?" if near else f"known rules: {', '.join(sorted(known))}"
 
 
-def _number(key: str, value: Any, low: float = 0.0, high: float = float("inf")) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"rules: '{key}' must be a number, got {value!r}")
-    if not low <= float(value) <= high:
-        raise ValueError(f"rules: '{key}' must be between {low:g} and {high:g}, got {value!r}")
-    return float(value)
+@dataclass(frozen=True)
+class Rules:
+    """The rules a programme sets for matching.
 
+    Parameters
+    ----------
+    k : int or (int, int)
+        Mentors per startup: exactly ``k``, or between ``k[0]`` and ``k[1]``.
+    weights : mapping of str to float
+        Weight of each affinity component (``text``, ``domain``, ``needs``, ``language``).
+    require_common_language : bool
+        Forbid pairs that share no mentoring language.
+    forbidden, pinned : tuple of (startup_id, mentor_id)
+        Pairs that must never / must always be made.
+    solver : str or Solver
+        Backend name for :func:`matcher.assign` (``"auto"`` picks the fastest that fits; see
+        :data:`~matcher.data.vocabulary.SOLVER_NAMES`), or a backend object with ``name`` and
+        ``solve``.
+    time_limit : float or None
+        Seconds a solver may take (above 0, at most a week).
+    seed : int
+        Seed for every randomised step (0 to 2**31 - 1).
+    quotas : mapping of str to mapping
+        Mentors of each group every startup takes, e.g. ``{"academic": {"kinds": ["professor",
+        "scientist"], "min": 1}, "investor": {"kinds": ["investor"], "max": 1}}``; a group is named
+        by mentor ``kinds`` and/or mentor ids (``mentors``).
+    coverage : bool
+        Each startup gets at least one mentor whose domains cover its primary domain.
+    min_load : int
+        Startups each mentor should take (capped at its capacity; 0: no minimum).
+    min_load_hard : bool
+        Make ``min_load`` a hard rule (infeasible when it cannot hold); soft by default.
+    balance_load : float or bool
+        Weight of the penalty that spreads startups evenly over mentors (``true`` means 0.05).
+    history_rule : {"forbid", "prefer", "ignore"}
+        What to do with pairs of earlier cohorts: never repeat them, prefer them
+        (``continuity_bonus`` added to their score), or ignore them.
+    continuity_bonus : float
+        Score added to a pair made before, under ``history_rule: prefer``.
+    yearly_capacity : int or None
+        Most startups a mentor takes in one calendar year, earlier cohorts of the year included.
+    objective : {"total", "fair", "blend"}
+        Maximise the total score; the worst-served startup's total, then the total; or a blend.
+    fairness : float
+        Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
+        worst``.
 
-def validate_rules(rules: Any) -> dict[str, Any]:
-    """Check the rule fields of a :class:`~matcher.data.models.Rules`; return normalised values.
-
-    Raises ``TypeError`` or ``ValueError`` naming the key (as in programme.yaml).
+    Raises
+    ------
+    InputError
+        Listing every refused value, each naming its field as written in ``programme.yaml`` and how
+        to fix it (source ``"Rules"``; :meth:`from_mapping` names the file instead).
 
     Examples
     --------
-    >>> from matcher.data.models import Rules
-    >>> Rules(quotas={"academic": {"kinds": "professor", "min": 1}}).quotas
-    {'academic': {'kinds': ('professor',), 'min': 1}}
-    >>> Rules(history_rule="never")
+    >>> Rules(k=[2, 3], balance_load=True).k, Rules(balance_load=True).balance_load
+    ((2, 3), 0.05)
+    >>> Rules(k="three", solver="simplex")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: rules: 'history_rule' must be one of forbid, prefer, ignore, got 'never'
+    matcher.errors.InputError: 2 problems in the input:
+      - Rules, field 'k': 'three' is not a whole number (write a whole number such as 3, or a range [2, 3])
+      - Rules, field 'solver': unknown solver 'simplex' (choose one of auto, flow, cpsat, fair, ...)
     """
-    out: dict[str, Any] = {}
-    if not isinstance(rules.quotas, Mapping):
-        raise TypeError(
-            "rules: 'quotas' must be a mapping of group name to {kinds, mentors, min, max}"
-        )
-    quotas = {}
-    for name, spec in rules.quotas.items():
-        key = f"quotas.{name}"
-        if not isinstance(spec, Mapping):
-            raise TypeError(f"rules: '{key}' must be a mapping with kinds, mentors, min or max")
-        unknown = set(spec) - _QUOTA_KEYS
-        if unknown:
-            raise ValueError(
-                f"rules: '{key}' has unknown key(s) {sorted(unknown)}; use kinds, mentors, min, max"
-            )
-        clean: dict[str, Any] = {}
-        for field_ in ("kinds", "mentors"):
-            if field_ in spec:
-                value = spec[field_]
-                value = (value,) if isinstance(value, str) else tuple(value)
-                if not all(isinstance(v, str) for v in value):
-                    raise TypeError(f"rules: '{key}.{field_}' must be a list of names")
-                clean[field_] = value
-        if not clean:
-            raise ValueError(
-                f"rules: '{key}' needs 'kinds' or 'mentors' to say who is in the group"
-            )
-        for field_ in ("min", "max"):
-            if field_ in spec:
-                clean[field_] = _count(f"{key}.{field_}", spec[field_])
-        if clean.get("min", 0) > clean.get("max", clean.get("min", 0)):
-            raise ValueError(f"rules: '{key}' has min {clean['min']} above max {clean['max']}")
-        quotas[str(name)] = clean
-    out["quotas"] = quotas
-    if not isinstance(rules.coverage, bool):
-        raise TypeError(f"rules: 'coverage' must be true or false, got {rules.coverage!r}")
-    if not isinstance(rules.min_load_hard, bool):
-        raise TypeError(
-            f"rules: 'min_load_hard' must be true or false, got {rules.min_load_hard!r}"
-        )
-    out["min_load"] = _count("min_load", rules.min_load)
-    balance = rules.balance_load
-    out["balance_load"] = (
-        (DEFAULT_BALANCE if balance else 0.0)
-        if isinstance(balance, bool)
-        else _number("balance_load", balance)
-    )
-    if rules.history_rule not in HISTORY_MODES:
-        raise ValueError(
-            f"rules: 'history_rule' must be one of {', '.join(HISTORY_MODES)}, "
-            f"got {rules.history_rule!r}"
-        )
-    out["continuity_bonus"] = _number("continuity_bonus", rules.continuity_bonus)
-    out["yearly_capacity"] = _count("yearly_capacity", rules.yearly_capacity, allow_none=True)
-    if rules.objective not in OBJECTIVES:
-        raise ValueError(
-            f"rules: 'objective' must be one of {', '.join(OBJECTIVES)}, got {rules.objective!r}"
-        )
-    out["fairness"] = _number("fairness", rules.fairness, 0.0, 1.0)
+
+    k: int | tuple[int, int] = 3
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    require_common_language: bool = True
+    forbidden: tuple[tuple[str, str], ...] = ()
+    pinned: tuple[tuple[str, str], ...] = ()
+    solver: Any = "auto"  # a name of SOLVER_NAMES, or a backend object
+    time_limit: float | None = None
+    seed: int = 0
+    quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    coverage: bool = False
+    min_load: int = 0
+    min_load_hard: bool = False
+    balance_load: float = 0.0
+    history_rule: str = "forbid"
+    continuity_bonus: float = 0.1
+    yearly_capacity: int | None = None
+    objective: str = "total"
+    fairness: float = 0.5
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        # frozen: the normalised values (tuples, floats) replace what was given
+        for name, value in validate_rules(values, "Rules").items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, source: str = "Rules",
+                     base: Rules | None = None) -> Rules:
+        """Rules from plain values (a YAML or JSON mapping, keywords), every problem naming ``source``.
+
+        Parameters
+        ----------
+        values : mapping of str to value
+            Rule keys as written in ``programme.yaml``; values as YAML, JSON or a flag gives them.
+        source : str
+            Where the values came from, for messages: a file name (``"programme.yaml"``) or the
+            function called (``"match_cohort"``).
+        base : Rules, optional
+            Rules whose fields the values replace (default: the defaults of :class:`Rules`).
+
+        Raises
+        ------
+        InputError
+            Listing every unknown key (with the nearest rule) and every refused value.
+
+        Examples
+        --------
+        >>> Rules.from_mapping({"k": [2, 3], "coverage": "yes"}, source="programme.yaml").k
+        (2, 3)
+        >>> Rules.from_mapping({"kk": 3, "fairness": 2}, source="programme.yaml")
+        Traceback (most recent call last):
+        ...
+        matcher.errors.InputError: 2 problems in the input:
+          - programme.yaml, field 'kk': is not a rule (did you mean 'k'?)
+          - programme.yaml, field 'fairness': 2 is outside 0 to 1 (write a weight from 0 (mean only) to 1 \
+(worst startup only), e.g. 0.5)
+        """
+        if not isinstance(values, Mapping):
+            raise InputError([InputProblem(source, None, None, f"{values!r} is not a mapping of rules",
+                                           "write 'key: value' lines, e.g. 'k: 3'")])
+        known = [f.name for f in fields(cls)]
+        problems = [InputProblem(source, None, str(key), "is not a rule", _nearest(key, known))
+                    for key in values if key not in known]
+        clean, found = check_rules(values, source)
+        if problems or found:
+            raise InputError(problems + found)
+        start = {} if base is None else {name: getattr(base, name) for name in known}
+        return cls(**{**start, **clean})
+
+    def replace(self, **changes: Any) -> Rules:
+        """A copy with ``changes`` applied, checked as :meth:`from_mapping` checks (source ``"Rules"``).
+
+        >>> Rules(k=2).replace(seed=7).seed
+        7
+        """
+        return Rules.from_mapping(changes, source="Rules", base=self)
+
+
+def rules_to_json(rules: Rules) -> dict[str, Any]:
+    """Every field of ``rules`` as JSON-ready values (tuples become lists; a backend object, its name).
+
+    >>> rules_to_json(Rules(k=(2, 3)))["k"]
+    [2, 3]
+    """
+    out = {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)}
+    if not isinstance(rules.solver, str):
+        out["solver"] = rules.solver.name
     return out
 
 
-def quota_specs(mentors: Sequence[Any], quotas: Mapping[str, Mapping[str, Any]]) -> list[dict]:
-    """Quotas for :func:`matcher.assign`: each group as a bool mask over ``mentors``.
+def rules_from_json(values: Mapping[str, Any], source: str = "rules JSON") -> Rules:
+    """The :class:`Rules` that :func:`rules_to_json` wrote (lists become tuples again).
 
-    Examples
-    --------
-    >>> from types import SimpleNamespace as M
-    >>> pool = [M(id="a", kind="professor"), M(id="b", kind="investor"), M(id="c", kind="engineer")]
-    >>> spec = quota_specs(pool, {"academic": {"kinds": ["professor", "scientist"], "min": 1},
-    ...                           "investor": {"kinds": ["investor"], "max": 1}})
-    >>> [(q["name"], q["mentors"].tolist(), q.get("min"), q.get("max")) for q in spec]
-    [('academic', [True, False, False], 1, None), ('investor', [False, True, False], None, 1)]
+    >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
+    (('s1', 'm1'),)
     """
-    kinds = np.array([m.kind for m in mentors], dtype=object)
-    ids = np.array([m.id for m in mentors], dtype=object)
-    out = []
-    for name, spec in quotas.items():
-        members = np.isin(kinds, list(spec.get("kinds", ()))) | np.isin(
-            ids, list(spec.get("mentors", ()))
-        )
-        out.append(
-            {
-                "name": name,
-                "mentors": members.astype(bool),
-                **{key: spec[key] for key in ("min", "max") if key in spec},
-            }
-        )
-    return out
-
-
-def coverage_mask(
-    startups: Sequence[Any], mentors: Sequence[Any], taxonomy: Taxonomy = DEFAULT_TAXONOMY
-) -> np.ndarray:
-    """Bool array of shape (n_startups, n_mentors): mentor domains that cover a startup's primary.
-
-    A mentor covers ``vision/medical-imaging`` with ``vision/medical-imaging`` or ``vision``.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as X
-    >>> s = [X(domains=("vision/ar",)), X(domains=("fintech/fraud", "vision"))]
-    >>> m = [X(domains=("vision",)), X(domains=("fintech/credit",))]
-    >>> coverage_mask(s, m).tolist()
-    [[True, False], [False, False]]
-    """
-    primaries = [s.domains[0] if s.domains else "" for s in startups]
-    nodes = sorted({p for p in primaries if p})
-    # which (startup primary node, mentor) pairs cover: one row per distinct primary domain
-    row_of = {p: r for r, p in enumerate(nodes)}
-    by_node = np.zeros((len(nodes), len(mentors)), dtype=bool)
-    for j, mentor in enumerate(mentors):
-        for node in nodes:
-            by_node[row_of[node], j] = any(taxonomy.covers(d, node) for d in mentor.domains)
-    out = np.zeros((len(startups), len(mentors)), dtype=bool)
-    has = np.array([bool(p) for p in primaries])
-    if has.any():
-        out[has] = by_node[[row_of[p] for p in primaries if p]]
-    return out
-
-
-def history_mask(
-    startup_ids: Sequence[str], mentor_ids: Sequence[str], history: Iterable[tuple[str, str, str]]
-) -> np.ndarray:
-    """Bool array of shape (n_startups, n_mentors): pairs made in any earlier cohort.
-
-    Examples
-    --------
-    >>> past = [("spring-2026", "s2", "a"), ("x", "s9", "a")]
-    >>> history_mask(["s1", "s2"], ["a", "b"], past).tolist()
-    [[False, False], [True, False]]
-    """
-    row_of = {s: i for i, s in enumerate(startup_ids)}
-    col_of = {m: j for j, m in enumerate(mentor_ids)}
-    out = np.zeros((len(row_of), len(col_of)), dtype=bool)
-    for _cohort, s, m in history:
-        if s in row_of and m in col_of:
-            out[row_of[s], col_of[m]] = True
-    return out
-
-
-def _year(cohort: str) -> str | None:
-    found = re.findall(r"(?:19|20)\d\d", str(cohort))
-    return found[-1] if found else None
-
-
-def yearly_remaining(
-    mentor_ids: Sequence[str],
-    history: Iterable[tuple[str, str, str]],
-    cohort: str,
-    yearly_capacity: int,
-) -> np.ndarray:
-    """Places each mentor has left this year: ``yearly_capacity`` less its pairs in earlier cohorts
-    of the same calendar year (the year is the last 4-digit year in the cohort's name).
-
-    Examples
-    --------
-    >>> hist = [("spring-2026", "s1", "a"), ("spring-2026", "s2", "a"), ("autumn-2025", "s3", "b")]
-    >>> yearly_remaining(["a", "b"], hist, "autumn-2026", 3).tolist()
-    [1, 3]
-    """
-    year = _year(cohort)
-    col_of = {m: j for j, m in enumerate(mentor_ids)}
-    used = np.zeros(len(col_of), dtype=np.int64)
-    for past, _s, m in history:
-        if m in col_of and year is not None and _year(past) == year and past != cohort:
-            used[col_of[m]] += 1
-    return np.maximum(yearly_capacity - used, 0)
-
-
-def solver_arguments(
-    cohort: Any, rules: Any = None, *, taxonomy: Taxonomy = DEFAULT_TAXONOMY
-) -> dict:
-    """Keyword arguments of :func:`matcher.assign` for a cohort's rules (all but ``scores``).
-
-    ``cohort`` is a :class:`~matcher.data.models.Cohort` (its ``rules`` are used unless ``rules`` is
-    given). Returns ``k``, ``capacity`` (per mentor, lowered by ``yearly_capacity``), ``forbidden``
-    and ``pinned`` (the rules' pairs; conflicts and languages are the scorer's), ``quotas``,
-    ``covers``, ``min_load``, ``min_load_soft``, ``balance``, ``past``, ``history``,
-    ``continuity_bonus``, ``objective``, ``fairness``, ``solver``, ``time_limit`` and ``seed``.
-
-    Examples
-    --------
-    >>> from matcher.data.models import Cohort, Mentor, Rules, Startup
-    >>> s = [Startup("s1", "S1", ("vision/ar",), "")]
-    >>> m = [Mentor("a", "A", "professor", ("vision",), "", 2),
-    ...      Mentor("b", "B", "investor", ("fintech",), "", 1)]
-    >>> rules = Rules(k=1, quotas={"academic": {"kinds": ["professor"], "min": 1}}, coverage=True)
-    >>> args = solver_arguments(Cohort(tuple(s), tuple(m), rules))
-    >>> args["capacity"].tolist(), args["covers"].tolist(), args["quotas"][0]["mentors"].tolist()
-    ([2, 1], [[True, False]], [True, False])
-    """
-    rules = rules if rules is not None else cohort.rules
-    startups, mentors = cohort.startups, cohort.mentors
-    startup_ids = [s.id for s in startups]
-    mentor_ids = [m.id for m in mentors]
-    history = tuple(getattr(cohort, "history", ()) or ())
-    capacity = np.array([m.capacity for m in mentors], dtype=np.int64)
-    if rules.yearly_capacity is not None:
-        remaining = yearly_remaining(
-            mentor_ids, history, getattr(cohort, "name", ""), rules.yearly_capacity
-        )
-        capacity = np.minimum(capacity, remaining)
-    args: dict[str, Any] = {
-        "k": rules.k,
-        "capacity": capacity,
-        "forbidden": list(rules.forbidden) or None,
-        "pinned": list(rules.pinned) or None,
-        "quotas": quota_specs(mentors, rules.quotas) or None,
-        "covers": coverage_mask(startups, mentors, taxonomy) if rules.coverage else None,
-        "min_load": rules.min_load if rules.min_load else None,
-        "min_load_soft": not rules.min_load_hard,
-        "balance": rules.balance_load,
-        "past": history_mask(startup_ids, mentor_ids, history) if history else None,
-        "history": rules.history_rule,
-        "continuity_bonus": rules.continuity_bonus,
-        "objective": rules.objective,
-        "fairness": rules.fairness if rules.objective == "blend" else None,
-        "solver": rules.solver,
-        "time_limit": rules.time_limit,
-        "seed": rules.seed,
-    }
-    return args
+    return Rules.from_mapping({name: (dict(v) if name == "weights" and isinstance(v, Mapping)
+                                      else tuples_from_json(v)) for name, v in values.items()},
+                              source=source)

@@ -25,6 +25,8 @@ __all__ = ["MAX_COUNT", "whole_number", "real_number", "yes_no", "iso_date"]
 MAX_COUNT = 1_000_000
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Excel date cells read as text carry a midnight time: the date alone is meant.
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 _YES = {"true", "yes", "y", "1", "on"}
 _NO = {"false", "no", "n", "0", "off"}
 
@@ -111,23 +113,25 @@ def yes_no(value: Any) -> bool:
 
 
 def iso_date(value: Any) -> dt.date:
-    """A date from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text.
+    """A date from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text (an Excel cell's midnight too).
 
-    >>> iso_date("2026-09-14")
-    datetime.date(2026, 9, 14)
+    >>> iso_date("2026-09-14"), iso_date("2026-09-14 00:00:00")
+    (datetime.date(2026, 9, 14), datetime.date(2026, 9, 14))
     >>> iso_date("2026-13-45")
     Traceback (most recent call last):
     ...
-    ValueError: '2026-13-45' is not a date (write YYYY-MM-DD, e.g. 2026-09-14)
+    ValueError: '2026-13-45' is not a date of the form YYYY-MM-DD
     """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
+    if midnight := _MIDNIGHT.fullmatch(text):
+        text = midnight.group(1)
     try:
         if not _ISO_DATE.fullmatch(text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD, e.g. 2026-09-14)") from None
+        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD") from None

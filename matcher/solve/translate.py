@@ -10,6 +10,8 @@ effective values back from it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,12 +19,12 @@ import numpy as np
 
 from matcher.data.models import Cohort
 from matcher.data.preferences import preference_utilities
-from matcher.data.rules import coverage_mask, history_mask, quota_specs, yearly_remaining
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from matcher.solve.arguments import make_problem
 from matcher.solve.problem import Problem
 
-__all__ = ["cohort_problem", "effective_capacity"]
+__all__ = ["cohort_problem", "effective_capacity", "quota_specs", "coverage_mask", "history_mask",
+           "yearly_remaining"]
 
 
 def effective_capacity(cohort: Cohort, rules: Any = None) -> np.ndarray:
@@ -92,3 +94,111 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
     rankings = preference_utilities(cohort.preferences, problem.scores, problem.startup_ids,
                                     problem.mentor_ids)
     return replace(problem, rankings=rankings)
+
+
+def quota_specs(mentors: Sequence[Any], quotas: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """Quotas for :func:`matcher.assign`: each group as a bool mask over ``mentors``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as M
+    >>> pool = [M(id="a", kind="professor"), M(id="b", kind="investor"), M(id="c", kind="engineer")]
+    >>> spec = quota_specs(pool, {"academic": {"kinds": ["professor", "scientist"], "min": 1},
+    ...                           "investor": {"kinds": ["investor"], "max": 1}})
+    >>> [(q["name"], q["mentors"].tolist(), q.get("min"), q.get("max")) for q in spec]
+    [('academic', [True, False, False], 1, None), ('investor', [False, True, False], None, 1)]
+    """
+    kinds = np.array([m.kind for m in mentors], dtype=object)
+    ids = np.array([m.id for m in mentors], dtype=object)
+    out = []
+    for name, spec in quotas.items():
+        members = np.isin(kinds, list(spec.get("kinds", ()))) | np.isin(
+            ids, list(spec.get("mentors", ()))
+        )
+        out.append(
+            {
+                "name": name,
+                "mentors": members.astype(bool),
+                **{key: spec[key] for key in ("min", "max") if key in spec},
+            }
+        )
+    return out
+
+
+def coverage_mask(
+    startups: Sequence[Any], mentors: Sequence[Any], taxonomy: Taxonomy = DEFAULT_TAXONOMY
+) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): mentor domains that cover a startup's primary.
+
+    A mentor covers ``vision/medical-imaging`` with ``vision/medical-imaging`` or ``vision``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as X
+    >>> s = [X(domains=("vision/ar",)), X(domains=("fintech/fraud", "vision"))]
+    >>> m = [X(domains=("vision",)), X(domains=("fintech/credit",))]
+    >>> coverage_mask(s, m).tolist()
+    [[True, False], [False, False]]
+    """
+    primaries = [s.domains[0] if s.domains else "" for s in startups]
+    nodes = sorted({p for p in primaries if p})
+    # which (startup primary node, mentor) pairs cover: one row per distinct primary domain
+    row_of = {p: r for r, p in enumerate(nodes)}
+    by_node = np.zeros((len(nodes), len(mentors)), dtype=bool)
+    for j, mentor in enumerate(mentors):
+        for node in nodes:
+            by_node[row_of[node], j] = any(taxonomy.covers(d, node) for d in mentor.domains)
+    out = np.zeros((len(startups), len(mentors)), dtype=bool)
+    has = np.array([bool(p) for p in primaries])
+    if has.any():
+        out[has] = by_node[[row_of[p] for p in primaries if p]]
+    return out
+
+
+def history_mask(
+    startup_ids: Sequence[str], mentor_ids: Sequence[str], history: Iterable[tuple[str, str, str]]
+) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): pairs made in any earlier cohort.
+
+    Examples
+    --------
+    >>> past = [("spring-2026", "s2", "a"), ("x", "s9", "a")]
+    >>> history_mask(["s1", "s2"], ["a", "b"], past).tolist()
+    [[False, False], [True, False]]
+    """
+    row_of = {s: i for i, s in enumerate(startup_ids)}
+    col_of = {m: j for j, m in enumerate(mentor_ids)}
+    out = np.zeros((len(row_of), len(col_of)), dtype=bool)
+    for _cohort, s, m in history:
+        if s in row_of and m in col_of:
+            out[row_of[s], col_of[m]] = True
+    return out
+
+
+def _year(cohort: str) -> str | None:
+    found = re.findall(r"(?:19|20)\d\d", str(cohort))
+    return found[-1] if found else None
+
+
+def yearly_remaining(
+    mentor_ids: Sequence[str],
+    history: Iterable[tuple[str, str, str]],
+    cohort: str,
+    yearly_capacity: int,
+) -> np.ndarray:
+    """Places each mentor has left this year: ``yearly_capacity`` less its pairs in earlier cohorts
+    of the same calendar year (the year is the last 4-digit year in the cohort's name).
+
+    Examples
+    --------
+    >>> hist = [("spring-2026", "s1", "a"), ("spring-2026", "s2", "a"), ("autumn-2025", "s3", "b")]
+    >>> yearly_remaining(["a", "b"], hist, "autumn-2026", 3).tolist()
+    [1, 3]
+    """
+    year = _year(cohort)
+    col_of = {m: j for j, m in enumerate(mentor_ids)}
+    used = np.zeros(len(col_of), dtype=np.int64)
+    for past, _s, m in history:
+        if m in col_of and year is not None and _year(past) == year and past != cohort:
+            used[col_of[m]] += 1
+    return np.maximum(yearly_capacity - used, 0)

@@ -1,0 +1,92 @@
+"""Validating a table row by row: every problem collected with its file, row and field.
+
+Rows are numbered as a spreadsheet shows them (the header is row 1, the first record row 2).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+import pandas as pd
+
+from matcher.data.taxonomy import SUPPORT_AREAS, Taxonomy
+from matcher.data.values import MAX_COUNT, whole_number
+from matcher.errors import InputProblem
+
+__all__ = ["Rows", "duplicates"]
+
+
+class Rows:
+    """Collects problems while reading one table, row by row."""
+
+    def __init__(self, frame: pd.DataFrame, label: str, required: set[str]):
+        self.frame, self.label, self.problems = frame, label, []
+        missing = sorted(required - set(frame.columns))
+        for column in missing:
+            close = difflib.get_close_matches(column, list(frame.columns), n=1)
+            hint = f"rename column '{close[0]}' to '{column}'" if close else f"add a '{column}' column"
+            self.problems.append(InputProblem(label, 1, column, "required column is missing", hint))
+        self.ok = not missing
+
+    def add(self, row: int, field: str | None, message: str, hint: str = "") -> None:
+        self.problems.append(InputProblem(self.label, row, field, message, hint))
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        for n, record in enumerate(self.frame.to_dict(orient="records")):
+            yield n + 2, {k: str(v).strip() for k, v in record.items()}
+
+    def text(self, row: int, record: dict[str, str], field: str) -> str:
+        value = record.get(field, "")
+        if not value:
+            self.add(row, field, "is empty", f"fill in the {field}")
+        return value
+
+    def whole(self, row: int, field: str, value: str, hint: str, *, low: int = 0,
+              high: int = MAX_COUNT) -> int | None:
+        """A whole number in ``[low, high]`` from a cell, or ``None`` with the problem recorded."""
+        if not value:
+            self.add(row, field, "is empty", hint)
+            return None
+        try:
+            return whole_number(value, low=low, high=high)
+        except ValueError as exc:
+            self.add(row, field, str(exc), hint)
+            return None
+
+    def split(self, value: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+
+    def domains(self, row: int, value: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+        nodes = tuple(n.lower() for n in self.split(value))
+        if not nodes:
+            self.add(row, "domains", "is empty", "list at least one domain, e.g. 'vision/medical-imaging'")
+        for node in nodes:
+            if node not in taxonomy:
+                near = taxonomy.suggest(node)
+                hint = f"did you mean '{near}'? " if near else ""
+                hint += f"domains start with one of: {', '.join(taxonomy.roots)}"
+                self.add(row, "domains", f"unknown domain '{node}'", hint)
+        return nodes
+
+    def areas(self, row: int, field: str, value: str) -> tuple[str, ...]:
+        areas = tuple(a.lower() for a in self.split(value))
+        for area in areas:
+            if area not in SUPPORT_AREAS:
+                near = difflib.get_close_matches(area, SUPPORT_AREAS, n=1)
+                hint = f"did you mean '{near[0]}'? " if near else ""
+                self.add(row, field, f"unknown support area '{area}'",
+                         hint + f"use {', '.join(SUPPORT_AREAS)}")
+        return areas
+
+    def languages(self, value: str) -> tuple[str, ...]:
+        return tuple(lang.capitalize() for lang in self.split(value))
+
+
+def duplicates(rows: Rows, ids: list[tuple[int, str]]) -> None:
+    seen: dict[str, int] = {}
+    for row, id_ in ids:
+        if id_ and id_ in seen:
+            rows.add(row, "id", f"duplicate id '{id_}' (first used in row {seen[id_]})",
+                     "give every row its own id")
+        seen.setdefault(id_, row)
