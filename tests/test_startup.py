@@ -15,8 +15,9 @@ from tests.conftest import ROOT
 
 #: Libraries that take a second or more to import together; only a command that needs them loads them.
 HEAVY = {"sklearn", "pandas", "scipy", "ortools"}
-#: What the command line must not load to show its help either.
-HEAVY_FOR_HELP = HEAVY | {"numpy", "matplotlib", "sqlalchemy", "alembic", "jinja2", "dask", "distributed"}
+#: What the command line must not load to show its help either (its help is plain text: no rich).
+HEAVY_FOR_HELP = HEAVY | {"numpy", "matplotlib", "sqlalchemy", "alembic", "jinja2", "dask", "distributed",
+                          "rich"}
 COMMANDS = ["validate", "screen", "match", "assign", "explain", "rematch", "evaluate", "report", "batch",
             "history"]
 

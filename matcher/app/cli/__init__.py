@@ -34,20 +34,22 @@ from matcher.errors import SolverError
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
            "DEFAULT_DB", "CRITERION_HEADINGS", "STATUS_MARKS", "_fail", "_parse_k", "_read_capacity"]
 
+# Help is plain click text: typer's rich help costs a tenth of a second of imports (markdown,
+# tracebacks, pretty-printing) on every `--help`, twice what the rest of it takes.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Match startups to mentors for AI accelerator programmes.")
+                  rich_markup_mode=None, help="Match startups to mentors for AI accelerator programmes.")
 
-# in the order `matcher --help` lists them
-app.command()(validate)
-app.command()(match)
-app.command("assign")(assign_command)
-app.command("explain")(explain_command)
-app.command("evaluate")(evaluate_command)
-app.command("rematch")(rematch_command)
-app.command()(batch)
-app.command()(history)
-app.command()(report)
-app.command("screen")(screen_command)
+# in the order `matcher --help` lists them, each with the line it shows there
+app.command(short_help="Check a cohort's files and report every problem found.")(validate)
+app.command(short_help="Screen, match and write a cohort's results.")(match)
+app.command("assign", short_help="Assign from a score matrix file and write the pairs.")(assign_command)
+app.command("explain", short_help="Why each pair, the runner-ups and the cost of a swap.")(explain_command)
+app.command("evaluate", short_help="Score the scorer against ratings of past pairs.")(evaluate_command)
+app.command("rematch", short_help="Pin, forbid or swap pairs, changing the fewest.")(rematch_command)
+app.command(short_help="Run the jobs of a job file.")(batch)
+app.command(short_help="List the stored runs, or show one.")(history)
+app.command(short_help="Match a cohort and write its HTML report.")(report)
+app.command("screen", short_help="Check each startup's eligibility; say who is left out.")(screen_command)
 
 
 def main(argv: list[str] | None = None) -> int:
