@@ -44,12 +44,16 @@ OverrideOption = Annotated[list[str] | None, typer.Option(
 
 def parse_k(text: str) -> int | tuple[int, int]:
     """``--k``: '3' → 3; '2-3' or '2,3' → (2, 3)."""
+    from matcher.data.values import whole_number
+
     parts = text.replace(",", "-").split("-")
     try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        raise bad_option("--k", f"'{text}' is not a whole number",
-                         "write e.g. --k 3, or a range --k 2-3") from None
+        values = [whole_number(p) for p in parts]
+    except ValueError as exc:
+        message = str(exc) if len(parts) == 1 else f"in '{text}', {exc}"
+        raise bad_option("--k", message, "write e.g. --k 3, or a range --k 2-3") from None
+    if len(values) > 2:
+        raise bad_option("--k", f"'{text}' is neither a number nor a range", "write e.g. --k 3, or --k 2-3")
     return values[0] if len(values) == 1 else (values[0], values[1])
 
 
