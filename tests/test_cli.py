@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tests.test_io import edit_csv
 
@@ -70,3 +72,39 @@ def test_assign_from_score_file(tmp_path):
 def test_usage_error_exits_2():
     assert run("match").returncode == 2
     assert run("assign", "--scores", "missing.csv", "--out", "x.csv").returncode == 2
+
+
+def help_text(*command: str) -> str:
+    """A command's --help as one line of words (line breaks, also those after a hyphen, removed)."""
+    done = run(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    return re.sub(r"\s+", " ", re.sub(r"-\n\s*", "-", done.stdout))
+
+
+@pytest.mark.parametrize("command", ["match", "report", "assign", "rematch", "batch"])
+def test_help_states_the_default_time_limit(command):
+    from matcher.app.cli._options import DEFAULT_TIME_LIMIT
+    from matcher.solve.cpsat import DEFAULT_TIME_LIMIT as SOLVER_DEFAULT
+
+    assert DEFAULT_TIME_LIMIT == SOLVER_DEFAULT  # what --help says is what the solver does
+    assert f"{SOLVER_DEFAULT:g} s for CP-SAT" in help_text(command)
+
+
+def test_capacity_file_problems_name_file_row_and_field(tmp_path):
+    pd.DataFrame(np.ones((2, 3)), index=["s0", "s1"], columns=["m0", "m1", "m2"]).to_csv(
+        tmp_path / "scores.csv", index_label="startup")
+    (tmp_path / "capacity.csv").write_text("mentor_id,capacity\nm0,2\n,1\nm0,1\nm1,-1\nm2,1.5\n")
+    done = run("assign", "--scores", str(tmp_path / "scores.csv"), "--k", "1",
+               "--capacity", str(tmp_path / "capacity.csv"), "--out", str(tmp_path / "pairs.csv"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    for where in ("row 3, field 'mentor_id'", "row 4, field 'mentor_id': 'm0' is listed twice",
+                  "row 5, field 'capacity'", "row 6, field 'capacity': '1.5' is not a whole number"):
+        assert f"capacity.csv, {where}" in done.stderr
+    done = run("assign", "--scores", str(tmp_path / "scores.csv"), "--k", "1", "--capacity", "-2",
+               "--out", str(tmp_path / "pairs.csv"))
+    assert done.returncode == 2 and "option --capacity: '-2' is below 0" in done.stderr
+    (tmp_path / "capacity.csv").write_text("mentor_id,capacity\nm0,2\nm1,0\nm2,1\n")
+    done = run("assign", "--scores", str(tmp_path / "scores.csv"), "--k", "1",
+               "--capacity", str(tmp_path / "capacity.csv"), "--out", str(tmp_path / "pairs.csv"))
+    assert done.returncode == 0, done.stderr
+    assert set(pd.read_csv(tmp_path / "pairs.csv")["mentor_id"]) <= {"m0", "m2"}

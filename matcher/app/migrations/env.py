@@ -1,6 +1,6 @@
 """Alembic environment of the history store.
 
-matcher runs the migrations itself when a store is opened (:func:`matcher.app.store.upgrade`), passing
+matcher runs the migrations itself when a store is opened (:func:`matcher.app.store.migrate.upgrade`), passing
 its connection in ``config.attributes["connection"]``. The ``alembic`` command works too, given a
 URL: ``alembic -x url=sqlite:///out/matcher.db upgrade head`` with ``script_location`` pointing here.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from matcher.app.store import Base
+from matcher.app.store.schema import Base
 
 target_metadata = Base.metadata
 config = context.config

@@ -1,41 +1,8 @@
-"""The history store: every run of every cohort, kept so the next cohort knows who met whom.
-
-A :class:`Store` is a database reached through SQLAlchemy: SQLite by default (a ``matcher.db``
-file beside the outputs), PostgreSQL or any other SQLAlchemy URL otherwise. Opening a store brings
-its schema up to date with the Alembic migrations shipped in ``matcher/migrations``.
-
-It holds programmes, cohorts, the startups and mentors of each cohort exactly as they were matched,
-runs (the inputs hash, the rules, the solver, objective, bound, status and timings) and the pairs
-each run assigned. That is enough to solve a run again from the database alone
-(:meth:`Store.load_cohort`, the cohort as filed: matching screens it again), and to feed the
-history rules of later cohorts:
-:meth:`Store.history_for` gives past pairs as ``(cohort, startup_id, mentor_id)`` tuples for
-:attr:`matcher.data.models.Cohort.history`, and :meth:`Store.mentor_load` how many startups each mentor
-took in a year.
-
-Which run of a cohort counts as its matching: the one marked adopted (:meth:`Store.adopt`), or
-else the most recently recorded one.
-
-Examples
---------
->>> import matcher
->>> from matcher.app.store import Store
->>> store = Store("sqlite://")                      # in memory; a file path or URL in practice
->>> cohort = matcher.load_cohort("data/spring-2026")
->>> result = matcher.match_cohort(cohort)             # 9 of the 11 startups are eligible
->>> run_id = store.record(result, cohort=cohort)
->>> store.run(run_id).status, len(store.pairs(run_id))
-('optimal', 27)
->>> store.history_for("HK AI Lab Accelerator", before="2026-09-07")[0]
-('spring-2026', 's-citysense', 'm-fatima-siddiqui')
-"""
+"""The :class:`Store`: recording runs, and reading them back for history rules and re-solves."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,206 +12,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from matcher.data import models
-from matcher.data.models import Cohort, Mentor, Rules, Startup, rules_to_json
-from matcher.data.models import json_ready as _jsonable
-from matcher.data.models import tuples_from_json as _tupled
+from matcher.app.store.migrate import upgrade
+from matcher.app.store.schema import AssignmentRow, CohortRow, MentorRow, Programme, Run, StartupRow
+from matcher.app.store.serial import (
+    _jsonable,
+    _meta_json,
+    _preferences_from_json,
+    _preferences_json,
+    _profile_from_json,
+    _profile_json,
+    database_url,
+    profiles_hash,
+    rules_from_json,
+    stored_date,
+)
+from matcher.data.models import Cohort, Mentor, Startup, rules_to_json
+from matcher.data.values import iso_date
 from matcher.errors import InputError, InputProblem
 
-__all__ = [
-    "Store",
-    "RunRecord",
-    "Base",
-    "database_url",
-    "rules_to_json",
-    "rules_from_json",
-    "profiles_hash",
-    "DEFAULT_PROGRAMME",
-]
+__all__ = ["Store", "RunRecord", "DEFAULT_PROGRAMME"]
 
 #: Programme name used when a cohort's programme.yaml does not name one.
 DEFAULT_PROGRAMME = "programme"
 
-
-# ---------------------------------------------------------------- schema
-
-class Base(DeclarativeBase):
-    """Declarative base of the store's tables (the migrations must yield exactly these)."""
-
-
-class Programme(Base):
-    __tablename__ = "programmes"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-
-
-class CohortRow(Base):
-    __tablename__ = "cohorts"
-    __table_args__ = (sa.UniqueConstraint("programme_id", "name", name="uq_cohorts_programme_name"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id"))
-    name: Mapped[str] = mapped_column(sa.String(200))
-    start_date: Mapped[dt.date | None] = mapped_column(sa.Date)
-
-
-class StartupRow(Base):
-    __tablename__ = "startups"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "profiles_hash", "startup_id",
-                                          name="uq_startups_version_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"))
-    profiles_hash: Mapped[str] = mapped_column(sa.String(64))
-    position: Mapped[int] = mapped_column(sa.Integer)
-    startup_id: Mapped[str] = mapped_column(sa.String(200))
-    name: Mapped[str] = mapped_column(sa.Text)
-    data: Mapped[dict] = mapped_column(sa.JSON)
-
-
-class MentorRow(Base):
-    __tablename__ = "mentors"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "profiles_hash", "mentor_id",
-                                          name="uq_mentors_version_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"))
-    profiles_hash: Mapped[str] = mapped_column(sa.String(64))
-    position: Mapped[int] = mapped_column(sa.Integer)
-    mentor_id: Mapped[str] = mapped_column(sa.String(200))
-    name: Mapped[str] = mapped_column(sa.Text)
-    kind: Mapped[str] = mapped_column(sa.String(100))
-    capacity: Mapped[int] = mapped_column(sa.Integer)
-    data: Mapped[dict] = mapped_column(sa.JSON)
-
-
-class Run(Base):
-    __tablename__ = "runs"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"))
-    profiles_hash: Mapped[str] = mapped_column(sa.String(64))
-    job: Mapped[str] = mapped_column(sa.String(300), default="")
-    inputs_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
-    rules: Mapped[dict] = mapped_column(sa.JSON)
-    history: Mapped[list] = mapped_column(sa.JSON)
-    preferences: Mapped[dict | None] = mapped_column(sa.JSON)
-    meta: Mapped[dict] = mapped_column(sa.JSON)
-    solver: Mapped[str] = mapped_column(sa.String(50))
-    objective_name: Mapped[str] = mapped_column(sa.String(50))
-    objective: Mapped[float] = mapped_column(sa.Double)
-    bound: Mapped[float] = mapped_column(sa.Double)
-    status: Mapped[str] = mapped_column(sa.String(20))
-    timings: Mapped[dict] = mapped_column(sa.JSON)
-    matcher_version: Mapped[str] = mapped_column(sa.String(50))
-    out_dir: Mapped[str] = mapped_column(sa.Text, default="")
-    adopted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
-
-
-class AssignmentRow(Base):
-    __tablename__ = "assignments"
-    __table_args__ = (sa.UniqueConstraint("run_id", "startup_id", "mentor_id", name="uq_assignments_pair"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    startup_id: Mapped[str] = mapped_column(sa.String(200))
-    mentor_id: Mapped[str] = mapped_column(sa.String(200))
-    score: Mapped[float] = mapped_column(sa.Double)
-
-
-# ---------------------------------------------------------------- serialising inputs
-
-def rules_from_json(values: Mapping[str, Any]) -> Rules:
-    """The :class:`Rules` a stored run holds; a rule this version does not know is refused by name.
-
-    >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
-    (('s1', 'm1'),)
-    """
-    known = {f.name for f in dataclasses.fields(Rules)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise InputError([InputProblem("store", None, name, "is not a rule of this matcher version",
-                                       "upgrade matcher to solve this run again") for name in unknown])
-    return models.rules_from_json(values)
-
-
-def _profile_json(profile: Startup | Mentor) -> dict[str, Any]:
-    return {f.name: _jsonable(getattr(profile, f.name)) for f in dataclasses.fields(profile)}
-
-
-def _profile_from_json(kind: type, data: Mapping[str, Any]) -> Startup | Mentor:
-    values = {}
-    for f in dataclasses.fields(kind):
-        if f.name in data:
-            v = data[f.name]
-            values[f.name] = dict(v) if f.name == "attributes" else _tupled(v)
-    return kind(**values)
-
-
-def _preferences_json(prefs: Any) -> dict[str, Any] | None:
-    if prefs is None:
-        return None
-    return {f.name: _jsonable(getattr(prefs, f.name)) for f in dataclasses.fields(prefs)}
-
-
-def _preferences_from_json(values: Mapping[str, Any]) -> Any:
-    from matcher.data.models import Preferences
-
-    return Preferences(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def _meta_json(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The cohort's programme settings that a re-solve reads (start date, eligibility, ...).
-
-    File locations are left out: a run is solved again from the store alone.
-    """
-    out = {}
-    for key, value in meta.items():
-        if key in ("folder", "source_path", "preferences_path", "run_id", "screening"):
-            continue
-        try:
-            json.dumps(_jsonable(value))
-        except (TypeError, ValueError):
-            continue  # not data (e.g. a screening object): a re-solve recomputes it
-        out[str(key)] = _jsonable(value)
-    return out
-
-
-def profiles_hash(cohort: Cohort) -> str:
-    """SHA-256 of the cohort's startups and mentors as stored (order matters: it sets the scores)."""
-    document = {"startups": [_profile_json(s) for s in cohort.startups],
-                "mentors": [_profile_json(m) for m in cohort.mentors]}
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def database_url(target: str | os.PathLike) -> str:
-    """A SQLAlchemy URL from a URL or a file path (a path means a SQLite file).
-
-    >>> database_url("out/matcher.db")
-    'sqlite:///out/matcher.db'
-    >>> database_url("postgresql+psycopg://localhost/matcher")
-    'postgresql+psycopg://localhost/matcher'
-    """
-    text = str(target)
-    if "://" in text:
-        return text
-    return f"sqlite:///{text}"
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError([InputProblem("programme.yaml", None, "start_date", f"'{value}' is not a date",
-                                       "write an ISO date such as 2026-09-07")]) from None
-
-
-# ---------------------------------------------------------------- the store
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -331,37 +123,12 @@ class Store:
         """
         from matcher import __version__
 
-        a = result.assignment
-        if cohort is None:
-            if getattr(result, "screening", None) is not None and result.screening.excluded:
-                raise InputError([InputProblem("Store.record", None, "cohort",
-                                               "screening left startups out of this result",
-                                               "pass the cohort as given to match_cohort: "
-                                               "store.record(result, cohort=cohort)")])
-            cohort = result.cohort
-        programme_name = str(cohort.meta.get("programme") or DEFAULT_PROGRAMME)
+        cohort = _cohort_of(result, cohort)
         version = profiles_hash(cohort)
+        a = result.assignment
         with Session(self.engine) as session, session.begin():
-            programme = self._get_or_add(session, Programme, name=programme_name)
-            row = session.scalars(sa.select(CohortRow).filter_by(programme_id=programme.id,
-                                                                 name=cohort.name)).one_or_none()
-            start = _date(cohort.meta.get("start_date"))
-            if row is None:
-                row = CohortRow(programme_id=programme.id, name=cohort.name, start_date=start)
-                session.add(row)
-                session.flush()
-            elif start is not None:
-                row.start_date = start
-            if session.scalar(sa.select(sa.func.count()).select_from(StartupRow).filter_by(
-                    cohort_id=row.id, profiles_hash=version)) == 0:
-                # one executemany per table: large cohorts are many rows
-                _insert(session, StartupRow, [
-                    {"cohort_id": row.id, "profiles_hash": version, "position": i, "startup_id": s.id,
-                     "name": s.name, "data": _profile_json(s)} for i, s in enumerate(cohort.startups)])
-                _insert(session, MentorRow, [
-                    {"cohort_id": row.id, "profiles_hash": version, "position": j, "mentor_id": m.id,
-                     "name": m.name, "kind": m.kind, "capacity": m.capacity, "data": _profile_json(m)}
-                    for j, m in enumerate(cohort.mentors)])
+            row = self._cohort_row(session, cohort)
+            _add_profiles(session, row.id, version, cohort)
             if adopt:
                 session.execute(sa.update(Run).where(Run.cohort_id == row.id).values(adopted=False))
             run = Run(cohort_id=row.id, profiles_hash=version, job=job, inputs_hash=inputs_hash,
@@ -379,6 +146,21 @@ class Store:
                 {"run_id": run.id, "startup_id": s, "mentor_id": m, "score": float(v)}
                 for s, m, v in zip(pairs["startup_id"], pairs["mentor_id"], pairs["score"])])
             return run.id
+
+    def _cohort_row(self, session: Session, cohort: Cohort) -> CohortRow:
+        """The cohort's row (added if new), its programme's too, with the start date brought up to date."""
+        programme_name = str(cohort.meta.get("programme") or DEFAULT_PROGRAMME)
+        programme = self._get_or_add(session, Programme, name=programme_name)
+        row = session.scalars(sa.select(CohortRow).filter_by(programme_id=programme.id,
+                                                             name=cohort.name)).one_or_none()
+        start = stored_date(cohort.meta.get("start_date"))
+        if row is None:
+            row = CohortRow(programme_id=programme.id, name=cohort.name, start_date=start)
+            session.add(row)
+            session.flush()
+        elif start is not None:
+            row.start_date = start
+        return row
 
     def adopt(self, run_id: int) -> None:
         """Mark a run as its cohort's matching: the one later cohorts' history rules read."""
@@ -524,7 +306,7 @@ class Store:
                                                "give start_date in its programme.yaml, or pass a date")])
             return stored.start_date
         try:
-            return dt.date.fromisoformat(before)
+            return iso_date(before)
         except ValueError:
             raise InputError([InputProblem("store", None, "before",
                                            f"'{before}' is neither a stored cohort of '{programme}' "
@@ -548,6 +330,33 @@ class Store:
         return dict(sorted(load.items()))
 
 
+def _cohort_of(result: Any, cohort: Cohort | None) -> Cohort:
+    """The cohort as given to match_cohort: ``cohort``, or the result's when screening left none out."""
+    if cohort is not None:
+        return cohort
+    if getattr(result, "screening", None) is not None and result.screening.excluded:
+        raise InputError([InputProblem("Store.record", None, "cohort",
+                                       "screening left startups out of this result",
+                                       "pass the cohort as given to match_cohort: "
+                                       "store.record(result, cohort=cohort)")])
+    return result.cohort
+
+
+def _add_profiles(session: Session, cohort_id: int, version: str, cohort: Cohort) -> None:
+    """Store the cohort's startups and mentors, unless this version of them is stored already."""
+    if session.scalar(sa.select(sa.func.count()).select_from(StartupRow).filter_by(
+            cohort_id=cohort_id, profiles_hash=version)) > 0:
+        return
+    # one executemany per table: large cohorts are many rows
+    _insert(session, StartupRow, [
+        {"cohort_id": cohort_id, "profiles_hash": version, "position": i, "startup_id": s.id,
+         "name": s.name, "data": _profile_json(s)} for i, s in enumerate(cohort.startups)])
+    _insert(session, MentorRow, [
+        {"cohort_id": cohort_id, "profiles_hash": version, "position": j, "mentor_id": m.id,
+         "name": m.name, "kind": m.kind, "capacity": m.capacity, "data": _profile_json(m)}
+        for j, m in enumerate(cohort.mentors)])
+
+
 def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(sa.insert(model), rows)
@@ -562,24 +371,3 @@ def _record(run: Run, cohort: CohortRow, programme: Programme, n_pairs: int) -> 
                      objective_name=run.objective_name, objective=run.objective, bound=run.bound,
                      status=run.status, timings=run.timings, matcher_version=run.matcher_version,
                      out_dir=run.out_dir, adopted=bool(run.adopted), created_at=created, n_pairs=int(n_pairs))
-
-
-# ---------------------------------------------------------------- migrations
-
-def alembic_config(connection: sa.Connection | None = None) -> Any:
-    """An Alembic configuration for the migrations shipped with matcher."""
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply the migrations to ``engine``'s database up to ``revision``."""
-    from alembic import command
-
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)

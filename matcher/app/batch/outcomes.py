@@ -1,0 +1,80 @@
+"""What became of each job of a batch, and of the batch as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matcher.app.batch.jobs import Job
+from matcher.errors import InfeasibleError, InputError
+
+__all__ = ["JobOutcome", "BatchResult", "failed"]
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What became of a job: ``state`` is ``done``, ``skipped`` or ``failed``."""
+
+    job: Job
+    state: str
+    inputs_hash: str = ""
+    cohort: str = ""
+    status: str = ""
+    objective: float = float("nan")
+    bound: float = float("nan")
+    gap: float = float("nan")
+    solver: str = ""
+    seconds: float = 0.0
+    totals: tuple[float, ...] | None = None
+    report: Path | None = None
+    run_id: int | None = None
+    error: str = ""
+    exit_code: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.job.name
+
+    def line(self) -> str:
+        """One log line about the outcome."""
+        if self.state == "failed":
+            first = self.error.splitlines()[0] if self.error else ""
+            return f"{self.name}: failed: {first}"
+        return (f"{self.name}: {self.state}, {self.status} objective {self.objective:.4f} "
+                f"(gap {self.gap:.2%}, {self.solver}, {self.seconds:.2f} s) → {self.report}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready facts (for ``batch.json`` and the summary page)."""
+        return {"name": self.name, "cohort": self.cohort or str(self.job.cohort),
+                "overrides": dict(self.job.overrides), "state": self.state, "inputs_hash": self.inputs_hash,
+                "status": self.status, "objective": self.objective, "bound": self.bound, "gap": self.gap,
+                "solver": self.solver, "seconds": self.seconds,
+                "totals": list(self.totals) if self.totals is not None else None,
+                "report": str(self.report) if self.report else None, "run_id": self.run_id,
+                "error": self.error, "out": str(self.job.out)}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A finished batch: each job's outcome, the summary page and the store's URL."""
+
+    jobs: tuple[JobOutcome, ...]
+    summary: Path
+    db: str
+
+    @property
+    def failed(self) -> tuple[JobOutcome, ...]:
+        return tuple(j for j in self.jobs if j.state == "failed")
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every job was done or skipped, 1 when any failed."""
+        return 1 if self.failed else 0
+
+
+def failed(job: Job, exc: BaseException, digest: str = "", cohort: str = "") -> JobOutcome:
+    """The outcome of a job that failed with ``exc``; its exit code is the command line's for ``exc``."""
+    code = 2 if isinstance(exc, InputError) else 3 if isinstance(exc, InfeasibleError) else 1
+    return JobOutcome(job=job, state="failed", inputs_hash=digest, cohort=cohort, error=str(exc),
+                      exit_code=code)
