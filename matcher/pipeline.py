@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,21 +122,11 @@ def _resolved(path: Any) -> str | None:
 
 
 def with_rules(cohort: Cohort, **overrides: Any) -> Cohort:
-    """The cohort with some of its rules replaced; unknown rule names are refused by name."""
+    """The cohort with some of its rules replaced, each checked as :class:`~matcher.Rules` checks
+    it; unknown rule names are refused by name, with the nearest rule."""
     if not overrides:
         return cohort
-    known = {f.name for f in fields(Rules)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise InputError([InputProblem("match_cohort", None, name, "is not a rule",
-                                       f"known rules: {', '.join(sorted(known))}") for name in unknown])
-    try:
-        rules = cohort.rules.replace(**overrides)
-    except InputError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise InputError([InputProblem("match_cohort", None, None, str(exc))]) from None
-    return replace(cohort, rules=rules)
+    return replace(cohort, rules=Rules.from_mapping(overrides, source="match_cohort", base=cohort.rules))
 
 
 def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = None,

@@ -26,12 +26,12 @@ def test_only_given_options_override_rules():
 
 def test_capacity_is_a_number_or_a_file(tmp_path):
     assert read_capacity("4") == 4
-    with pytest.raises(InputError, match="option --capacity: '-1' is below 0"):
+    with pytest.raises(InputError, match="option --capacity: '-1' is negative"):
         read_capacity("-1")
     (tmp_path / "capacity.csv").write_text("mentor_id,capacity\nm1,2\nm2,0\n")
     capacity = read_capacity(str(tmp_path / "capacity.csv"))
-    expected = pd.Series({"m1": 2, "m2": 0}, dtype="int64").rename_axis("mentor_id")
+    expected = pd.Series({"m1": 2, "m2": 0}, dtype="int64", name="capacity").rename_axis("mentor_id")
     pd.testing.assert_series_equal(capacity, expected)
     (tmp_path / "bad.csv").write_text("mentor,capacity\nm1,2\n")
-    with pytest.raises(InputError, match="bad.csv, row 1: needs columns mentor_id and capacity"):
+    with pytest.raises(InputError, match="bad.csv, row 1, field 'mentor_id': required column is missing"):
         read_capacity(str(tmp_path / "bad.csv"))

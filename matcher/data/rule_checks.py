@@ -158,6 +158,13 @@ def _seed(value: Any, field: str, report: _Report) -> int | None:
                         high=MAX_SEED)
 
 
+def _workers(value: Any, field: str, report: _Report) -> int | None:
+    if value is None:
+        return None
+    return report.parse(field, whole_number, value, "write a whole number of search workers, 1 to 64",
+                        low=1, high=64)
+
+
 def _count(hint: str, *, none_ok: bool = False) -> Callable[[Any, str, _Report], int | None]:
     def check(value: Any, field: str, report: _Report) -> int | None:
         if value is None and none_ok:
@@ -259,6 +266,7 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
                               none_ok=True),
     "objective": _one_of(OBJECTIVES),
     "fairness": _real("write a weight from 0 (mean only) to 1 (worst startup only), e.g. 0.5", high=1.0),
+    "workers": _workers,
 }
 
 

@@ -91,6 +91,9 @@ class Rules:
     fairness : float
         Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
         worst``.
+    workers : int or None
+        Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
+        not depend on it only with one worker; see ``docs/architecture.md``.
 
     Raises
     ------
@@ -128,6 +131,7 @@ class Rules:
     yearly_capacity: int | None = None
     objective: str = "total"
     fairness: float = 0.5
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,13 +1,13 @@
-"""The names matcher's rules are written in, each defined here and nowhere else.
+"""The names matcher's rules are written in, and their defaults, each defined here and nowhere else.
 
-Files, flags, keywords, validation messages, solvers and reports all read these tuples, so a name
-added here is known everywhere at once.
+Files, flags, keywords, validation messages, solvers and reports all read these, so a name added or
+a default changed here holds everywhere at once: ``assign``, ``match_cohort``, the CLI and job files.
 """
 
 from __future__ import annotations
 
 __all__ = ["OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
-           "MISSING_SCORES"]
+           "MISSING_SCORES", "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
 #: or a blend of the mean and the worst startup's total.
@@ -30,3 +30,12 @@ MENTOR_KINDS = ("professor", "scientist", "engineer", "entrepreneur", "investor"
 
 #: What a missing score (NaN, a blank cell) means: an error, or a forbidden pair.
 MISSING_SCORES = ("error", "forbid")
+
+#: Seconds a backend may take when no time limit is given (min-cost flow needs far less).
+DEFAULT_TIME_LIMIT = 60.0
+
+#: Search workers of the CP-SAT-based backends when not given.
+DEFAULT_WORKERS = 2
+
+#: What pairs of earlier cohorts mean when no history mode is given, in Rules and assign alike.
+DEFAULT_HISTORY = "forbid"

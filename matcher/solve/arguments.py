@@ -17,15 +17,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.data.values import real_number, whole_number
-from matcher.data.vocabulary import HISTORY_MODES, MISSING_SCORES, OBJECTIVES
+from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES, OBJECTIVES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.sources import VectorScores
 from matcher.solve.problem import Problem, Quota
 
 __all__ = ["make_problem", "make_quotas", "pair_positions", "DEFAULT_HISTORY"]
-
-#: What ``past`` pairs mean when no history mode is given: the same default as ``Rules``.
-DEFAULT_HISTORY = "forbid"
 
 Pairs = tuple[np.ndarray, np.ndarray]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from matcher.data.models import Assignment
-from matcher.data.vocabulary import SOLVER_NAMES
+from matcher.data.vocabulary import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 from matcher.solve.cpsat import CpSatSolver
 from matcher.solve.fair import FairSolver
@@ -24,11 +24,6 @@ from matcher.solve.stable import StableSolver
 __all__ = ["Solver", "SOLVERS", "register_solver", "choose_backend", "DEFAULT_TIME_LIMIT",
            "DEFAULT_WORKERS"]
 
-#: Seconds a backend may take when no time limit is given.
-DEFAULT_TIME_LIMIT = 60.0
-
-#: Search workers of the backends that run several (CP-SAT), when not given.
-DEFAULT_WORKERS = 2
 
 
 @runtime_checkable

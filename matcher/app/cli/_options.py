@@ -13,25 +13,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from matcher.app.cli._failures import bad_option
-from matcher.errors import InputError, InputProblem
+from matcher.data.vocabulary import DEFAULT_TIME_LIMIT, SOLVER_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Seconds the CP-SAT solver takes when neither --time-limit nor programme.yaml sets a limit; the
-#: same as ``matcher.solve.cpsat.DEFAULT_TIME_LIMIT`` (a test checks), written out here so that
-#: ``--help`` needs no solver import.
-DEFAULT_TIME_LIMIT = 60
 #: What --time-limit is when not given, for the commands that read a programme (or a stored run's
 #: rules) and for ``assign``, which reads only a score matrix.
-TIME_LIMIT_DEFAULT = (f"the programme's time_limit, else {DEFAULT_TIME_LIMIT} s for CP-SAT; min-cost flow "
-                      "and stable matching need none")
-ASSIGN_TIME_LIMIT_DEFAULT = f"{DEFAULT_TIME_LIMIT} s for CP-SAT; min-cost flow needs none"
+TIME_LIMIT_DEFAULT = (f"the programme's time_limit, else {DEFAULT_TIME_LIMIT:g} s; min-cost flow "
+                      "and stable matching finish far sooner")
+ASSIGN_TIME_LIMIT_DEFAULT = f"{DEFAULT_TIME_LIMIT:g} s; min-cost flow finishes far sooner"
 
 PathArgument = Annotated[Path, typer.Argument(help="Cohort folder or file.")]
 ResultDirArgument = Annotated[Path, typer.Argument(help="Folder written by 'matcher match PATH --out DIR'.")]
 KOption = Annotated[str | None, typer.Option(help="Mentors per startup: 3, or a range 2-3.")]
-SolverOption = Annotated[str | None, typer.Option(help="auto, flow, cpsat, stable or stable-mentors.")]
+SolverOption = Annotated[str | None, typer.Option(help=", ".join(SOLVER_NAMES) + ".")]
 TimeLimitOption = Annotated[float | None, typer.Option(
     help="Seconds the solver may take.", show_default=TIME_LIMIT_DEFAULT)]
 AssignTimeLimitOption = Annotated[float | None, typer.Option(
@@ -85,46 +81,10 @@ def read_capacity(text: str) -> int | pd.Series:
     try:
         float(text)
     except ValueError:
-        return read_capacity_file(Path(text))
+        from matcher.data.io import read_capacity as read_capacity_table
+
+        return read_capacity_table(Path(text))
     try:
         return whole_number(text)
     except ValueError as exc:
         raise bad_option("--capacity", str(exc), "write a whole number of startups, 0 or more") from None
-
-
-def read_capacity_file(path: Path) -> pd.Series:
-    """Capacities from a table with columns ``mentor_id`` and ``capacity``, indexed by mentor id.
-
-    Every problem is reported, naming the file, row and field: a blank or repeated mentor id, a
-    capacity that is not a whole number of startups, 0 or more.
-
-    Notes
-    -----
-    To be replaced by ``matcher.data.io.read_capacity`` when the data layer provides it.
-    """
-    import pandas as pd
-
-    from matcher.data.io import read_table
-    from matcher.data.values import whole_number
-
-    frame, label = read_table(path, name="capacity")
-    if not {"mentor_id", "capacity"} <= set(frame.columns):
-        raise InputError([InputProblem(label, 1, None, "needs columns mentor_id and capacity",
-                                       "one row per mentor")])
-    problems, capacities, first_row = [], {}, {}
-    for row, (mentor, value) in enumerate(zip(frame["mentor_id"], frame["capacity"]), start=2):
-        mentor = str(mentor).strip()
-        if not mentor:
-            problems.append(InputProblem(label, row, "mentor_id", "is empty", "name the mentor"))
-        elif mentor in first_row:
-            problems.append(InputProblem(label, row, "mentor_id", f"'{mentor}' is listed twice "
-                                         f"(first at row {first_row[mentor]})", "one row per mentor"))
-        first_row.setdefault(mentor, row)
-        try:
-            capacities[mentor] = whole_number(value)
-        except ValueError as exc:
-            problems.append(InputProblem(label, row, "capacity", str(exc),
-                                         "write a whole number of startups, 0 or more"))
-    if problems:
-        raise InputError(problems)
-    return pd.Series(capacities, dtype="int64").rename_axis("mentor_id")

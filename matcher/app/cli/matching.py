@@ -119,8 +119,10 @@ def assign_command(
     k: Annotated[str, typer.Option(help="Mentors per startup: 3, or a range 2-3.")] = "3",
     capacity: Annotated[str, typer.Option(
         help="Startups per mentor: a number, or a CSV file with columns mentor_id,capacity.")] = "1",
-    solver: Annotated[str, typer.Option(help="auto, flow or cpsat.")] = "auto",
+    solver: SolverOption = "auto",
     time_limit: AssignTimeLimitOption = None,
+    missing: Annotated[str, typer.Option(
+        help="What a blank score means: error, or forbid (the pair is never made).")] = "error",
 ) -> None:
     """Assign from a score matrix file and write the pairs."""
     from matcher.data.io import read_scores, write_frame
@@ -129,7 +131,7 @@ def assign_command(
     try:
         matrix = read_scores(scores)
         result = assign(matrix, k=parse_k(k), capacity=read_capacity(capacity), solver=solver,
-                        time_limit=time_limit)
+                        time_limit=time_limit, missing=missing)
         write_frame(result.pairs, out_file)
     except MatcherError as exc:
         _fail(exc)
