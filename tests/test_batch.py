@@ -63,6 +63,27 @@ colour: blue
         load_jobs(tmp_path / "bad.yaml")
 
 
+def test_job_file_rule_values_are_checked_when_the_file_is_read(tmp_path):
+    path = write_jobs(tmp_path, """\
+jobs:
+  - name: a
+    cohort: SPRING
+    k: three
+    sweep: {objective: [total, fairest]}
+  - name: b
+    cohort: SPRING
+    solver: quantum
+    time_limit: -5
+""")
+    with pytest.raises(InputError) as caught:
+        load_jobs(path)
+    found = [(p.row, p.field) for p in caught.value.problems]
+    assert found == [(4, "k"), (5, "sweep"), (8, "solver"), (9, "time_limit")]
+    text = str(caught.value)
+    assert "job 'a': 'three' is not a whole number" in text and "did you mean 'fair'?" in text
+    assert "unknown solver 'quantum'" in text
+
+
 def test_sweeps_expand_in_order_with_their_own_folders(tmp_path):
     path = write_jobs(tmp_path, """\
 out: results

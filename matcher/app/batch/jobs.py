@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from matcher.data.models import Rules
+from matcher.data.rules import Rules, check_rules
 from matcher.errors import InputError, InputProblem
 
 __all__ = ["Job", "load_jobs", "JOB_KEYS", "FILE_KEYS"]
@@ -178,6 +178,7 @@ class _JobEntry:
         if not self.cohort.exists():
             self.problem("cohort", f"'{spec['cohort']}' does not exist", f"paths are relative to {self.base}")
         self._check_sweep()
+        self._check_rules()
         for flag in ("adopt", "explain"):
             if not isinstance(spec.get(flag, False), bool):
                 self.problem(flag, "is not true or false")
@@ -205,6 +206,23 @@ class _JobEntry:
             if key not in self.rule_names:
                 self.problem("sweep", f"sweeps '{key}', which is not a rule",
                              _suggest(str(key), self.rule_names))
+
+    def _check_rules(self) -> None:
+        """Every rule value, and every value a sweep gives a rule, checked as Rules checks it."""
+        fixed = {k: _tupled(v) for k, v in self.spec.items() if k in self.rule_names}
+        tried = [fixed] + [{key: _tupled(v)} for key, values in self.sweep.items()
+                           if key in self.rule_names for v in values]
+        seen = set()
+        for values in tried:
+            for problem in check_rules(values, self.found.label)[1]:
+                key = (problem.field or "").split(".")[0]
+                text = (key, problem.message)
+                if text not in seen:
+                    seen.add(text)
+                    swept = key not in self.spec
+                    self.problem("sweep" if swept else problem.field,
+                                 f"{problem.field}: {problem.message}" if swept else problem.message,
+                                 problem.hint)
 
     def expand(self, out: Path) -> list[Job]:
         """One job per combination of the sweep's values, in the order written (one without a sweep)."""
