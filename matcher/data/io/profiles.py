@@ -94,22 +94,6 @@ def parse_mentors(frame: pd.DataFrame, label: str, startup_ids: set[str] | None,
     return tuple(mentors), rows.problems
 
 
-def _capacity(rows: Rows, row: int, value: str) -> int:
-    hint = "write a whole number of startups, 0 or more, e.g. 2"
-    try:
-        number = float(value)
-    except ValueError:
-        rows.add(row, "capacity", f"'{value}' is not a number" if value else "is empty", hint)
-        return 0
-    if not number.is_integer():
-        rows.add(row, "capacity", f"'{value}' is not a whole number", hint)
-        return 0
-    if number < 0:
-        rows.add(row, "capacity", f"'{value}' is negative", hint)
-        return 0
-    return int(number)
-
-
 def parse_history(frame: pd.DataFrame, label: str
                   ) -> tuple[tuple[tuple[str, str, str], ...], list[InputProblem]]:
     """Past pairings (cohort, startup_id, mentor_id) from a table of strings."""
