@@ -121,3 +121,15 @@ def test_same_cohort_same_result(spring_cohort):
     a = matcher.match_cohort(spring_cohort).assignments
     b = matcher.match_cohort(matcher.load_cohort("data/spring-2026")).assignments
     assert a.equals(b)
+
+
+def test_tables_show_the_capacity_the_solver_used():
+    # with a yearly limit, spring's pairs use up part of each mentor's year in autumn
+    result = matcher.match_cohort("data/autumn-2026", yearly_capacity=2)
+    profile = np.array([m.capacity for m in result.cohort.mentors])
+    lowered = result.problem.capacity < profile
+    assert lowered.sum() >= 10
+    assert (result.mentors["capacity"].to_numpy() == result.problem.capacity).all()
+    assert (result.mentors["load"] <= result.mentors["capacity"]).all()
+    explained = matcher.explain.explain_pairs(result)
+    assert len(explained) == len(result.assignments)
