@@ -7,9 +7,9 @@ model infeasible while loading it. The fair-abort cohort (tests/data/cases/fair-
 so that the tests do not depend on anything outside the repository) did exactly that through the
 fair objective's last stage; :func:`matcher.solve.cpsat.run_cpsat` now avoids the combination.
 
-Solves that may abort go to one long-lived child (:mod:`tests.solve_worker`); if the child dies,
-the test fails and names the problem and how the child died (signal or exit code), and a new
-child takes over.
+The property test sends many small random problems, through every objective and every backend,
+to one long-lived child (:mod:`tests.solve_worker`); if the child dies, the test fails and names
+the problem and how the child died (signal or exit code), and a new child takes over.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.strategies import BACKENDS, OBJECTIVES, check_rules, effective, solve_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = Path(__file__).resolve().parent / "data" / "cases" / "fair-abort"
@@ -225,3 +229,45 @@ def test_run_cpsat_gives_a_hinted_model_one_interleaved_worker():
     solver, status = run_cpsat(parts, time_limit=5, seed=0, num_workers=2)
     assert status == cp_model.OPTIMAL
     assert (solver.parameters.num_workers, solver.parameters.interleave_search) == (1, True)
+
+
+def _check(task: dict, outcome: dict) -> None:
+    """A refusal (bad input for the backend, infeasible, out of time) is fine; a traceback is not;
+    an assignment must keep every hard rule."""
+    assert outcome["outcome"] in ("ok", "InputError", "InfeasibleError", "SolverError"), (
+        f"{describe(task)} raised:\n{outcome.get('message')}")
+    if outcome["outcome"] != "ok" or task["kind"] != "assign":
+        return
+    kwargs = task["kwargs"]
+    scores, forbidden = effective(kwargs)
+    n_s, n_m = scores.shape
+
+    class Result:  # what check_rules reads from an Assignment
+        rows, cols = outcome["rows"], outcome["cols"]
+        matrix = np.zeros((n_s, n_m), dtype=bool)
+        matrix[rows, cols] = True
+
+    hard_min = None if kwargs.get("min_load_soft", True) else kwargs.get("min_load")
+    check_rules(Result, kwargs["k"], kwargs["capacity"], forbidden, kwargs["pinned"],
+                quotas=kwargs.get("quotas"), covers=kwargs.get("covers"), min_load=hard_min)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(solve_requests(max_startups=8, max_mentors=8), st.sampled_from([0.5, 2.0]),
+       st.booleans(), st.integers(0, 2**16))
+def test_no_problem_kills_the_process(worker, instance, time_limit, presolve, hint_seed):
+    """Every objective and backend on one problem. Without presolve (half the examples), CP-SAT
+    finds an infeasible model infeasible only while loading it, the condition of the abort."""
+    tasks = [{"kind": "assign", "presolve": presolve,
+              "kwargs": {**instance, "objective": objective, "solver": solver,
+                         "time_limit": time_limit}}
+             for objective in OBJECTIVES for solver in BACKENDS]
+    # the fair objective's pattern, directly: hinted solves, again on the same model, then the
+    # total with every startup held at the worst total (or just above it: often infeasible)
+    tasks += [{"kind": "cpsat_hinted_twice", "kwargs": instance, "presolve": presolve,
+               "hint_seed": hint_seed, "time_limit": time_limit, "num_workers": 2,
+               "raise_held": raise_held}
+              for raise_held in (0, 1)]
+    for task in tasks:
+        _check(task, worker.solve(task))
