@@ -189,3 +189,36 @@ def check_rules(
         assert (chosen.sum(axis=0) >= np.minimum(min_load, capacity)).all(), (
             "a minimum load was broken"
         )
+
+
+# ---- whole solve requests, for the tests that solve in a child process -------------------------
+
+
+from matcher.data.vocabulary import OBJECTIVES  # noqa: E402, F401 - every objective, as users name them
+
+#: Every registered backend by name, and "auto".
+BACKENDS = ("flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "auto")
+
+
+@st.composite
+def solve_requests(draw, max_startups: int = 6, max_mentors: int = 6):
+    """``assign`` keywords for a small problem with any rules, without objective or solver.
+
+    On top of :func:`rule_instances`: a quota that differs by startup, sometimes a hard minimum
+    load, and sometimes capacities squeezed so that the rules barely hold or cannot hold, since
+    proving infeasibility is where CP-SAT has aborted (see tests/test_never_abort.py).
+    """
+    inst = draw(rule_instances(max_startups, max_mentors))
+    n_s, n_m = inst["scores"].shape
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if draw(st.booleans()):
+        quotas = list(inst.get("quotas", []))
+        quotas.append({"name": "per startup", "mentors": rng.random((n_s, n_m)) < 0.5,
+                       "min": draw(st.integers(0, 1))})
+        inst["quotas"] = quotas
+    if draw(st.booleans()):
+        squeeze = draw(st.integers(1, 2))
+        inst["capacity"] = np.maximum(inst["capacity"] - squeeze, inst["pinned"].sum(axis=0))
+    if "min_load" in inst and draw(st.booleans()):
+        inst["min_load_soft"] = False
+    return inst

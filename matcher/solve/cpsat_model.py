@@ -256,12 +256,30 @@ def run_cpsat(
     assumptions: list | None = None,
     gap_limit: float = 0.0,
 ):
-    """Solve with explicit workers, seed and time limit; returns (solver, status)."""
+    """Solve with explicit workers, seed and time limit; returns (solver, status).
+
+    The one place CP-SAT's parameters are set. A model that carries a solution hint is solved by
+    one worker (see the comment below), so ``num_workers`` is an upper bound.
+    """
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = num_workers
-    solver.parameters.interleave_search = num_workers > 1
+    # CP-SAT 9.15 aborts the whole process (a failed native CHECK, "heuristics.fixed_search !=
+    # nullptr"; OR-Tools issue #5025) when three things meet: the model carries a solution hint,
+    # the search is interleaved over two or more workers, and a full-problem subsolver finds the
+    # model infeasible while loading it after presolve (e.g. max_lp's probing, or a presolve that
+    # wrongly proves a feasible model infeasible, issue #5274). The subsolver then runs its hint
+    # search on a model whose search heuristics were never built: with two or more interleaved
+    # workers the infeasibility is only shared at the end of the batch. We cannot know before
+    # solving whether that will happen, and more workers without interleaving are not
+    # deterministic, so a hinted model gets one worker; its search stays interleaved (the same
+    # portfolio, LNS included, in deterministic turns on one thread), which loses little against
+    # two workers on the fair benchmark and never aborted in our tests. Unhinted models keep
+    # ``num_workers``. Assumptions are never combined with interleaving (issue #4875).
+    hinted = len(parts.model.proto.solution_hint.vars) > 0
+    workers = 1 if hinted else num_workers
+    solver.parameters.num_workers = workers
+    solver.parameters.interleave_search = (workers > 1 or hinted) and not assumptions
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = float(max(time_limit, 0.05))
     solver.parameters.relative_gap_limit = gap_limit
