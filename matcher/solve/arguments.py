@@ -77,7 +77,8 @@ def make_problem(
     n_startups, _ = values.shape
     k_min, k_max = _k_bounds(k, n_startups, problems)
     cap = per_mentor("capacity", capacity, mentor_ids, problems)
-    forbid |= _pair_mask("forbidden", forbidden, startup_ids, mentor_ids, problems)
+    if forbidden is not None:
+        forbid |= _pair_mask("forbidden", forbidden, startup_ids, mentor_ids, problems)
     pin = _pair_mask("pinned", pinned, startup_ids, mentor_ids, problems)
     quota_list = make_quotas(quotas, startup_ids, mentor_ids, k_max, problems)
     if covers is not None:
@@ -129,11 +130,14 @@ def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]
         raise InputError([_arg("scores", f"has {values.ndim} dimension(s)",
                                "pass a matrix of shape (n_startups, n_mentors)")])
     forbid = np.zeros(values.shape, dtype=bool) if carried is None else carried.copy()
-    nan = np.isnan(values)
-    if missing == "forbid":
-        forbid |= nan
-        values = np.where(nan, 0.0, values)
-    _check_finite(values, startup_ids, mentor_ids, problems)
+    # one pass without a temporary when every score is finite (the sum of finite scores is
+    # finite unless it overflows, and then the full check below runs)
+    if not np.isfinite(values.sum()):
+        if missing == "forbid":
+            nan = np.isnan(values)
+            forbid |= nan
+            values = np.where(nan, 0.0, values)
+        _check_finite(values, startup_ids, mentor_ids, problems)
     for name, ids in (("scores index (startup ids)", startup_ids),
                       ("scores columns (mentor ids)", mentor_ids)):
         index = pd.Index(ids)
