@@ -225,6 +225,25 @@ def fit_weights(ratings: pd.DataFrame, scores: Any, *, step: float = 0.1, n_spli
     True
     """
     ratings = _check_ratings(ratings)
+    names, parts = _rated_components(ratings, scores, components)
+    baseline = np.array([scores.weights.get(c, 0.0) for c in names], dtype=float)
+    grid = _simplex(len(names), int(round(1 / step)))
+    predicted = parts @ grid.T  # (n_ratings, n_grid)
+    comparisons = _comparisons(ratings)
+    folds = _cross_validated(ratings, parts, grid, predicted, baseline, names, comparisons,
+                             n_splits=n_splits, seed=seed)
+    losses = _loss(predicted, *comparisons)
+    best = grid[int(np.argmin(losses))]
+    return WeightFit(weights={c: float(w) for c, w in zip(names, best)}, loss=float(losses.min()),
+                     cv_loss=float(folds["loss"].mean()) if len(folds) else float("nan"),
+                     baseline_cv_loss=float(folds["baseline_loss"].mean()) if len(folds) else float("nan"),
+                     folds=folds)
+
+
+def _rated_components(ratings: pd.DataFrame, scores: Any,
+                      components: tuple[str, ...] | None) -> tuple[tuple[str, ...], np.ndarray]:
+    """(names, array of shape (n_ratings, n_components)): each component's score of each rated
+    pair; by default the components that vary over the rated pairs."""
 
     def rated(name: str) -> np.ndarray:
         return rated_scores(ratings, pd.DataFrame(scores.components[name], index=scores.startup_ids,
@@ -233,16 +252,17 @@ def fit_weights(ratings: pd.DataFrame, scores: Any, *, step: float = 0.1, n_spli
     if components is None:
         components = tuple(c for c in scores.components if np.ptp(rated(c)) > 0)
     names = tuple(components)
-    parts = np.column_stack([rated(c) for c in names])
-    baseline = np.array([scores.weights.get(c, 0.0) for c in names], dtype=float)
-    grid = _simplex(len(names), int(round(1 / step)))
-    predicted = parts @ grid.T  # (n_ratings, n_grid)
+    return names, np.column_stack([rated(c) for c in names])
 
+
+def _cross_validated(ratings, parts, grid, predicted, baseline, names, comparisons, *,
+                     n_splits: int, seed: int) -> pd.DataFrame:
+    """One row per fold of mentors: the weights fitted without it and both losses on it."""
+    better, worse, weight = comparisons
     mentors = np.array(sorted(ratings["mentor_id"].unique()), dtype=object)
     rng = np.random.default_rng(seed)
     fold_of = dict(zip(mentors[rng.permutation(len(mentors))], np.arange(len(mentors)) % n_splits))
     fold = ratings["mentor_id"].map(fold_of).to_numpy()
-    better, worse, weight = _comparisons(ratings)
     pair_fold = fold[better]  # both sides of a comparison share a mentor, so a fold
     rows = []
     for f in range(min(n_splits, len(mentors))):
@@ -257,10 +277,4 @@ def fit_weights(ratings: pd.DataFrame, scores: Any, *, step: float = 0.1, n_spli
             "loss": float(_loss(parts @ best, better[test], worse[test], weight[test])),
             "baseline_loss": float(_loss(parts @ baseline, better[test], worse[test], weight[test])),
         })
-    folds = pd.DataFrame(rows)
-    losses = _loss(predicted, better, worse, weight)
-    best = grid[int(np.argmin(losses))]
-    return WeightFit(weights={c: float(w) for c, w in zip(names, best)}, loss=float(losses.min()),
-                     cv_loss=float(folds["loss"].mean()) if len(folds) else float("nan"),
-                     baseline_cv_loss=float(folds["baseline_loss"].mean()) if len(folds) else float("nan"),
-                     folds=folds)
+    return pd.DataFrame(rows)

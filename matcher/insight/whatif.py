@@ -140,17 +140,7 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
     if unknown:
         raise InputError(unknown)
 
-    def alive(pair: Pair) -> bool:
-        return pair[0] not in gone_s and pair[1] not in gone_m
-
-    rules = cohort.rules.replace(
-        # a pair forbidden now overrides an earlier pin; a new pin that is also forbidden is refused
-        # by the solver's checks ("pinned vs forbidden"), not dropped quietly
-        pinned=tuple(p for p in cohort.rules.pinned if alive(p) and p not in forbid)
-        + tuple(p for p in pin if alive(p)),
-        forbidden=tuple(p for p in (*cohort.rules.forbidden, *forbid) if alive(p)),
-        solver=solver or (result.assignment.solver if result.assignment.solver in SOLVERS
-                          else cohort.rules.solver))
+    rules = _changed_rules(result, pin, forbid, gone_s, gone_m, solver)
     startups = tuple(s for s in cohort.startups if s.id not in gone_s) + new_s
     mentors = tuple(m for m in cohort.mentors if m.id not in gone_m) + new_m
     changed = dataclasses.replace(cohort, startups=startups, mentors=mentors, rules=rules)
@@ -162,17 +152,39 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
                                    [m for m in scores.mentor_ids if m not in gone_m])
 
     problem = cohort_problem(changed, new_scores)
-    previous = result.assignment.pairs
-    rows = pd.Index(problem.startup_ids).get_indexer(previous["startup_id"])
-    cols = pd.Index(problem.mentor_ids).get_indexer(previous["mentor_id"])
-    alive_pair = (rows >= 0) & (cols >= 0)  # pairs of withdrawn profiles cannot be kept
-    kept_mask = np.zeros(problem.shape, dtype=bool)
-    kept_mask[rows[alive_pair], cols[alive_pair]] = True
-
-    found = resolve_keeping(problem, kept_mask, keep_weight=keep_weight, solver=rules.solver,
+    found = resolve_keeping(problem, _kept_mask(problem, result.assignment.pairs),
+                            keep_weight=keep_weight, solver=rules.solver,
                             time_limit=rules.time_limit, seed=rules.seed)
     after = make_result(changed, new_scores, found, problem)
     return Rematch(result, after, _diff(result, after))
+
+
+def _changed_rules(result: MatchResult, pin: list[Pair], forbid: list[Pair], gone_s: set,
+                   gone_m: set, solver: str | None):
+    """The cohort's rules with the new pins and conflicts, without the withdrawn profiles."""
+    rules = result.cohort.rules
+
+    def alive(pair: Pair) -> bool:
+        return pair[0] not in gone_s and pair[1] not in gone_m
+
+    return rules.replace(
+        # a pair forbidden now overrides an earlier pin; a new pin that is also forbidden is refused
+        # by the solver's checks ("pinned vs forbidden"), not dropped quietly
+        pinned=tuple(p for p in rules.pinned if alive(p) and p not in forbid)
+        + tuple(p for p in pin if alive(p)),
+        forbidden=tuple(p for p in (*rules.forbidden, *forbid) if alive(p)),
+        solver=solver or (result.assignment.solver if result.assignment.solver in SOLVERS
+                          else rules.solver))
+
+
+def _kept_mask(problem: Problem, previous: pd.DataFrame) -> np.ndarray:
+    """The previous pairs as a mask over ``problem``; pairs of withdrawn profiles cannot be kept."""
+    rows = pd.Index(problem.startup_ids).get_indexer(previous["startup_id"])
+    cols = pd.Index(problem.mentor_ids).get_indexer(previous["mentor_id"])
+    alive_pair = (rows >= 0) & (cols >= 0)
+    kept_mask = np.zeros(problem.shape, dtype=bool)
+    kept_mask[rows[alive_pair], cols[alive_pair]] = True
+    return kept_mask
 
 
 def resolve_keeping(problem: Problem, keep: np.ndarray, *, keep_weight: float | None = None,

@@ -64,11 +64,30 @@ def lp_relaxation(
     HiGHS finds no optimum in time (or the LP on the subset is infeasible). Dual simplex stalls on
     the fairness rows; the interior-point method does not.
     """
-    n_s, n_m = problem.shape
     n = len(rows)
     c_tot, alpha = objective_weights(problem)
     fair = alpha > 0
     s = problem.scores[rows, cols]
+    a_ub, b_ub, kinds = _constraint_rows(problem, rows, cols, s, fair)
+    extra = 1 if fair else 0
+    cost = np.concatenate([-c_tot * s, [-alpha]]) if fair else -s
+    lower = np.concatenate([problem.pinned[rows, cols].astype(float), [-np.inf] * extra])
+    upper = np.concatenate([np.ones(n), [np.inf] * extra])
+    solved = _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit)
+    if solved is None:
+        return None
+    fun, primal, y = solved
+    return -float(fun), _duals_by_rule(problem, y, kinds, fair), primal[:n]
+
+
+def _constraint_rows(problem: Problem, rows: np.ndarray, cols: np.ndarray, s: np.ndarray,
+                     fair: bool) -> tuple[sp.csr_matrix, np.ndarray, list[tuple[str, int]]]:
+    """``a_ub @ x <= b_ub`` over the pair variables (and ``t`` when ``fair``), rule by rule.
+
+    ``kinds`` lists (multiplier name, number of rows) in order, to read the duals back.
+    """
+    n_s, n_m = problem.shape
+    n = len(rows)
     e = np.arange(n)
     ones = np.ones(n)
     blocks, rhs, kinds = [], [], []
@@ -80,7 +99,6 @@ def lp_relaxation(
 
     by_startup = sp.csr_matrix((ones, (rows, e)), shape=(n_s, n))
     by_mentor = sp.csr_matrix((ones, (cols, e)), shape=(n_m, n))
-    extra = 1 if fair else 0
     pad = (lambda m: sp.hstack([m, sp.csr_matrix((m.shape[0], 1))])) if fair else (lambda m: m)
     # each startup takes at most k_max and at least k_min mentors
     add(pad(by_startup), problem.k_max, "k_hi")
@@ -100,29 +118,26 @@ def lp_relaxation(
         # t is at most each startup's total
         totals = sp.csr_matrix((-s, (rows, e)), shape=(n_s, n))
         add(sp.hstack([totals, sp.csr_matrix(np.ones((n_s, 1)))]), np.zeros(n_s), "lam")
-    a_ub = sp.vstack(blocks).tocsr()
-    b_ub = np.concatenate(rhs)
-    cost = np.concatenate([-c_tot * s, [-alpha]]) if fair else -s
-    lower = np.concatenate([problem.pinned[rows, cols].astype(float), [-np.inf] * extra])
-    upper = np.concatenate([ones, [np.inf] * extra])
-    solved = _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit)
-    if solved is None:
-        return None
-    fun, primal, y = solved
+    return sp.vstack(blocks).tocsr(), np.concatenate(rhs), kinds
+
+
+def _duals_by_rule(problem: Problem, y: np.ndarray, kinds: list[tuple[str, int]],
+                   fair: bool) -> Duals:
+    """The row multipliers ``y`` split back into the rules they belong to."""
+    n_s, n_m = problem.shape
     parts: dict[str, list[np.ndarray]] = {}
     at = 0
     for kind, size in kinds:
         parts.setdefault(kind, []).append(y[at : at + size])
         at += size
     q = len(problem.quotas)
-    duals = Duals(
+    return Duals(
         mu=parts["mu"][0],
         eta=parts["eta"][0] if "eta" in parts else np.zeros(n_m),
         nu_hi=np.stack(parts["nu_hi"], axis=1) if q else np.zeros((n_s, 0)),
         nu_lo=np.stack(parts["nu_lo"], axis=1) if q else np.zeros((n_s, 0)),
         lam=parts["lam"][0] if fair else np.zeros(n_s),
     )
-    return -float(fun), duals, primal[:n]
 
 
 def _quiet_highs(highspy):
@@ -281,52 +296,86 @@ def threshold_bound(
     k = int(problem.k_max.max(initial=0))
     if k == 0 or (problem.scores < 0).any() or not np.isfinite([low, high]).all() or high <= low:
         return high
-    prices = np.maximum(prices, 0.0)
-    supply = float(prices @ problem.capacity)
-    allowed = problem.allowed
-    priced = prices > 1e-12 * max(1.0, float(prices.max(initial=0.0)))
-    scores = np.where(allowed, problem.scores, -np.inf)
-    free = np.where(priced[None, :], -np.inf, scores)
-    n_free = min(k, int((~priced).sum()))
-    top_free = (
-        -np.sort(np.partition(-free, n_free - 1, axis=1)[:, :n_free], axis=1)
-        if n_free
-        else np.zeros((problem.shape[0], 0))
-    )
-    # best sum of the top q free scores, q = 0..k (-inf when fewer than q free mentors)
-    free_sums = np.concatenate(
-        [np.zeros((problem.shape[0], 1)), np.cumsum(top_free, axis=1)], axis=1
-    )
-    if free_sums.shape[1] < k + 1:
-        pad = np.full((problem.shape[0], k + 1 - free_sums.shape[1]), -np.inf)
-        free_sums = np.concatenate([free_sums, pad], axis=1)
-    # a set may hold fewer than k mentors (k_min < k_max, or a pinned place): best of up to q free
-    free_sums = np.maximum.accumulate(free_sums, axis=1)
-    p_idx = np.nonzero(priced)[0]
-    p_scores = scores[:, p_idx]
-    p_prices = prices[p_idx]
-    cheapest = np.concatenate([[0.0], np.cumsum(np.sort(p_prices))])
-    n_p = len(p_idx)
-    top_priced = -np.sort(-p_scores, axis=1)[:, :k] if n_p else np.zeros((problem.shape[0], 0))
-    priced_sums = np.concatenate(
-        [np.zeros((problem.shape[0], 1)), np.cumsum(top_priced, axis=1)], axis=1
-    )
-    priced_sums = np.maximum.accumulate(priced_sums, axis=1)
+    return _lowest_refuted(_PlacePricing.of(problem, prices, k).refutes, low, high, steps)
 
-    def refuted(tau: float) -> bool:
-        need = np.full(problem.shape[0], np.inf)
-        need[free_sums[:, k] >= tau] = 0.0  # k free mentors reach tau
+
+@dataclass(frozen=True, eq=False)
+class _PlacePricing:
+    """What each startup can reach with a few priced mentors, and what all places are worth.
+
+    ``free_sums[i, q]``: best sum of at most ``q`` free (unpriced) scores of startup ``i``, for
+    q = 0..k (-inf when it has none); ``priced_sums[i, q]`` the same over priced mentors;
+    ``cheapest[q]``: the sum of the q lowest prices.
+    """
+
+    k: int
+    supply: float
+    free_sums: np.ndarray
+    priced_scores: np.ndarray
+    priced_prices: np.ndarray
+    priced_sums: np.ndarray
+    cheapest: np.ndarray
+
+    @classmethod
+    def of(cls, problem: Problem, prices: np.ndarray, k: int) -> _PlacePricing:
+        prices = np.maximum(prices, 0.0)
+        priced = prices > 1e-12 * max(1.0, float(prices.max(initial=0.0)))
+        scores = np.where(problem.allowed, problem.scores, -np.inf)
+        free_sums = _top_sums(np.where(priced[None, :], -np.inf, scores),
+                              min(k, int((~priced).sum())))
+        if free_sums.shape[1] < k + 1:
+            pad = np.full((problem.shape[0], k + 1 - free_sums.shape[1]), -np.inf)
+            free_sums = np.concatenate([free_sums, pad], axis=1)
+        p_idx = np.nonzero(priced)[0]
+        p_scores = scores[:, p_idx]
+        # a set may hold fewer than k mentors (k_min < k_max, or a pinned place): best of up to q
+        return cls(
+            k,
+            supply=float(prices @ problem.capacity),
+            free_sums=np.maximum.accumulate(free_sums, axis=1),
+            priced_scores=p_scores,
+            priced_prices=prices[p_idx],
+            priced_sums=np.maximum.accumulate(_top_sums(p_scores, min(k, len(p_idx))), axis=1),
+            cheapest=np.concatenate([[0.0], np.cumsum(np.sort(prices[p_idx]))]),
+        )
+
+    def refutes(self, tau: float) -> bool:
+        """True when the places every startup needs to reach ``tau`` cost more than all of them."""
+        k, n_p = self.k, len(self.priced_prices)
+        need = np.full(self.free_sums.shape[0], np.inf)
+        need[self.free_sums[:, k] >= tau] = 0.0  # k free mentors reach tau
         if n_p and k >= 1:
             # one priced mentor j and k - 1 free ones: the cheapest such j
-            ok = p_scores + free_sums[:, k - 1][:, None] >= tau
-            one = np.where(ok, p_prices[None, :], np.inf).min(axis=1)
+            ok = self.priced_scores + self.free_sums[:, k - 1][:, None] >= tau
+            one = np.where(ok, self.priced_prices[None, :], np.inf).min(axis=1)
             need = np.minimum(need, one)
         for q in range(2, min(k, n_p) + 1):
             # q priced mentors cost at least the q cheapest prices, if any q of them can reach tau
-            ok = priced_sums[:, q] + free_sums[:, k - q] >= tau
-            need = np.minimum(need, np.where(ok, cheapest[q], np.inf))
-        return bool(need.sum() > supply * (1 + 1e-9) + 1e-12)
+            ok = self.priced_sums[:, q] + self.free_sums[:, k - q] >= tau
+            need = np.minimum(need, np.where(ok, self.cheapest[q], np.inf))
+        return bool(need.sum() > self.supply * (1 + 1e-9) + 1e-12)
 
+
+def _top_sums(scores: np.ndarray, n: int) -> np.ndarray:
+    """Sum of each row's ``q`` best scores for q = 0..n: array of shape (n_rows, n + 1).
+
+    >>> _top_sums(np.array([[0.1, 0.5, 0.3]]), 2).tolist()
+    [[0.0, 0.5, 0.8]]
+    """
+    n_rows = scores.shape[0]
+    top = (
+        -np.sort(np.partition(-scores, n - 1, axis=1)[:, :n], axis=1)
+        if n
+        else np.zeros((n_rows, 0))
+    )
+    return np.concatenate([np.zeros((n_rows, 1)), np.cumsum(top, axis=1)], axis=1)
+
+
+def _lowest_refuted(refuted, low: float, high: float, steps: int) -> float:
+    """By bisection, a target close above the highest one not refuted, within ``[low, high]``.
+
+    ``high`` when even ``high`` is not refuted; ``low`` when ``low`` already is.
+    """
     if not refuted(high):
         return high
     lo, hi = low, high  # invariant: hi refuted

@@ -174,66 +174,98 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     widths = np.minimum(np.broadcast_to(np.asarray(width, dtype=np.int64), (n_s,)), n_m)
     active_rows = np.ones(n_s, bool) if active_rows is None else np.asarray(active_rows, bool)
     active_cols = np.ones(n_m, bool) if active_cols is None else np.asarray(active_cols, bool)
-    ex_rows, ex_cols = excluded if excluded is not None else (np.zeros(0, np.int64),) * 2
+    excluded = excluded if excluded is not None else (np.zeros(0, np.int64),) * 2
     theta = None if column_width is None else _column_thresholds(source, column_width)
-    shift = None
-    if prices is not None:
-        shift = np.zeros(-(-n_m // _G) * _G, dtype=np.float32)
-        shift[:n_m] = prices
-        if theta is not None:
-            theta = theta + shift  # a per-column constant keeps each column's order
-    m_pad = -(-n_m // _G) * _G
-    step = max(_G, block_entries // m_pad // _G * _G)
+    shift = None if prices is None else _padded_prices(prices, n_m)
+    if theta is not None and shift is not None:
+        theta = theta + shift  # a per-column constant keeps each column's order
+    step = max(_G, block_entries // _padded(n_m) // _G * _G)
     # one buffer for every block: padding columns and rows stay +inf ("never propose")
-    buf = np.full((min(step, -(-n_s // _G) * _G), m_pad), np.inf, dtype=np.float32)
-    found_r, found_c, found_v, col_r, col_c, col_v = [], [], [], [], [], []
-    peak = 0.0
-    scratch: dict = {}
+    buf = np.full((min(step, _padded(n_s)), _padded(n_m)), np.inf, dtype=np.float32)
     raw = np.empty((len(buf), n_m), dtype=np.float32)
+    scratch: dict = {}
+    by_row, by_col, peak = [], [], 0.0
     for start in range(0, n_s, step):
         stop = min(start + step, n_s)
-        b = stop - start
-        b_pad = -(-b // _G) * _G
         values, _ = source.blocks(start, stop, out=raw)
-        peak = max(peak, abs(float(values.min(initial=0.0))))
-        if shift is not None:
-            peak = max(peak, abs(float(values.max(initial=0.0))))
-        block = buf[:b_pad]
-        # negated once: the smallest are the best, and +inf marks pairs never to propose
-        np.negative(values, out=block[:b, :n_m], casting="same_kind")
-        if shift is not None:
-            block[:b] += shift[None, :]
-        block[b:] = np.inf
-        lo, hi = np.searchsorted(ex_rows, [start, stop])
-        block[ex_rows[lo:hi] - start, ex_cols[lo:hi]] = np.inf
-        if not active_cols.all():
-            block[:, :n_m][:, ~active_cols] = np.inf
-        inactive = ~active_rows[start:stop]
-        if inactive.any():
-            block[:b][inactive] = np.inf
+        # with prices, rows are ranked on shifted values: the peak must come from the values
+        peak = max(peak, _block_peak(values, both_signs=shift is not None))
+        block = _ranking_block(buf, values, shift, _rows_of(excluded, start, stop),
+                               active_cols, active_rows[start:stop])
         r, c, v = _row_tops(block, widths[start:stop], scratch)
         if len(v) and shift is None:
             peak = max(peak, abs(float(v.min())))
-        found_r.append(r + start)
-        found_c.append(c)
-        found_v.append(v)
+        by_row.append((r + start, c))
         if theta is not None:
-            r, c, v = _column_passes(block, theta, scratch if b_pad == len(buf) else None)
-            col_r.append(r + start)
-            col_c.append(c)
-            col_v.append(v)
-    rows = np.concatenate(found_r)
-    cols = np.concatenate(found_c)
-    if theta is not None and col_r:
-        r, c = _cap_columns(np.concatenate(col_r), np.concatenate(col_c), np.concatenate(col_v),
-                            np.minimum(np.broadcast_to(column_width, (n_m,)), n_s) * 2)
-        rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
-    keys = _sorted_unique(rows.astype(np.int64) * n_m + cols)
-    rows, cols = keys // n_m, keys % n_m
+            r, c, v = _column_passes(block, theta, scratch if len(block) == len(buf) else None)
+            by_col.append((r + start, c, v))
+    rows, cols = _found_pairs(by_row, by_col, column_width, n_s, n_m)
     weights = source.exact(rows, cols)
     # the block values of VectorScores are float32: take the exact value of the largest one
     peak = max(peak, float(np.abs(weights).max(initial=0.0)))
     return Candidates(rows, cols, weights, n_s, n_m, peak)
+
+
+def _padded(n: int) -> int:
+    """``n`` rounded up to a multiple of the group size ``_G``."""
+    return -(-n // _G) * _G
+
+
+def _padded_prices(prices: np.ndarray, n_mentors: int) -> np.ndarray:
+    """Mentor prices as float32, with zeros for the padding columns."""
+    shift = np.zeros(_padded(n_mentors), dtype=np.float32)
+    shift[:n_mentors] = prices
+    return shift
+
+
+def _block_peak(values: np.ndarray, both_signs: bool) -> float:
+    """Largest ``|score|`` among the block's lowest (and, when asked, highest) values."""
+    peak = abs(float(values.min(initial=0.0)))
+    if both_signs:
+        peak = max(peak, abs(float(values.max(initial=0.0))))
+    return peak
+
+
+def _rows_of(pairs: tuple[np.ndarray, np.ndarray], start: int,
+             stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (sorted by row) whose row lies in ``start:stop``, rows counted from ``start``."""
+    lo, hi = np.searchsorted(pairs[0], [start, stop])
+    return pairs[0][lo:hi] - start, pairs[1][lo:hi]
+
+
+def _ranking_block(buf: np.ndarray, values: np.ndarray, shift: np.ndarray | None,
+                   excluded: tuple[np.ndarray, np.ndarray], active_cols: np.ndarray,
+                   active_rows: np.ndarray) -> np.ndarray:
+    """``buf`` filled with the block's values negated (smallest is best), shifted by the prices,
+    and +inf wherever a pair is never to be proposed; a multiple of ``_G`` rows."""
+    b, n_m = values.shape
+    block = buf[:_padded(b)]
+    # negated once: the smallest are the best, and +inf marks pairs never to propose
+    np.negative(values, out=block[:b, :n_m], casting="same_kind")
+    if shift is not None:
+        block[:b] += shift[None, :]
+    block[b:] = np.inf
+    block[excluded] = np.inf
+    if not active_cols.all():
+        block[:, :n_m][:, ~active_cols] = np.inf
+    inactive = ~active_rows
+    if inactive.any():
+        block[:b][inactive] = np.inf
+    return block
+
+
+def _found_pairs(by_row: list, by_col: list, column_width, n_s: int,
+                 n_m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair found by rows, and the best found by columns, sorted and without repeats."""
+    rows = np.concatenate([r for r, _ in by_row])
+    cols = np.concatenate([c for _, c in by_row])
+    if by_col:
+        col_rows, col_cols, col_values = (np.concatenate(part) for part in zip(*by_col, strict=True))
+        r, c = _cap_columns(col_rows, col_cols, col_values,
+                            np.minimum(np.broadcast_to(column_width, (n_m,)), n_s) * 2)
+        rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
+    keys = _sorted_unique(rows.astype(np.int64) * n_m + cols)
+    return keys // n_m, keys % n_m
 
 
 #: Group size of the group-minimum filter.

@@ -19,6 +19,8 @@ Everything is done on the integer costs the solver used, so the proof is exact.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
@@ -76,27 +78,45 @@ def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, u
     ([0, 2], [-3], 0)
     """
     n_s, n_m = len(k_max), len(capacity)
+    tails, heads, arc_cost = _residual_arcs(rows, cols, costs, used, k_min=k_min, k_max=k_max,
+                                            capacity=capacity)
+    d = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1)
+    d = _tighten(d, tails, heads, arc_cost, n_s)
+    return d[:n_s], d[n_s:n_s + n_m], int(d[n_s + n_m])
+
+
+def _residual_arcs(rows, cols, costs, used, *, k_min, k_max,
+                   capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tails, heads, costs) of the residual graph: startups, then mentors, then the sink.
+
+    The network is that of :func:`~matcher.solve.flow.flow_on_edges` without groups or loads.
+    """
+    n_s, n_m = len(k_max), len(capacity)
     sink = n_s + n_m
     load = np.bincount(cols[used], minlength=n_m)
-    places = np.bincount(rows[used], minlength=n_s)
-    spare_flow = k_max - places  # units each startup sends straight to the sink
+    spare_flow = k_max - np.bincount(rows[used], minlength=n_s)  # units sent straight to the sink
     spare_cap = k_max - np.maximum(k_min, 0)
     m_fwd = np.nonzero((load < capacity) & (capacity > 0))[0]
     m_back = np.nonzero(load > 0)[0]
     s_fwd = np.nonzero(spare_flow < spare_cap)[0]
     s_back = np.nonzero(spare_flow > 0)[0]
-    zeros = np.zeros
-    # residual arcs: unused pairs forward, used pairs backward, and both ways on the sink arcs
-    tails = np.concatenate([rows[~used], n_s + cols[used], n_s + m_fwd, np.full(len(m_back), sink),
-                            s_fwd, np.full(len(s_back), sink)]).astype(np.int64)
-    heads = np.concatenate([n_s + cols[~used], rows[used], np.full(len(m_fwd), sink), n_s + m_back,
-                            np.full(len(s_fwd), sink), s_back]).astype(np.int64)
-    arc_cost = np.concatenate([costs[~used], -costs[used], zeros(len(m_fwd), np.int64),
-                               zeros(len(m_back), np.int64), zeros(len(s_fwd), np.int64),
-                               zeros(len(s_back), np.int64)]).astype(np.int64)
-    d = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1)
-    d = _tighten(d, tails, heads, arc_cost, n_s)
-    return d[:n_s], d[n_s:sink], int(d[sink])
+    families = [
+        # startup -> mentor: pairs not used, at their cost
+        (rows[~used], n_s + cols[~used], costs[~used]),
+        # mentor -> startup: used pairs may be given back, earning their cost back
+        (n_s + cols[used], rows[used], -costs[used]),
+        # mentor -> sink while the mentor has places left; sink -> mentor while it has pairs
+        (n_s + m_fwd, np.full(len(m_fwd), sink), 0),
+        (np.full(len(m_back), sink), n_s + m_back, 0),
+        # startup -> sink while it may leave more places unused; back while it leaves some
+        (s_fwd, np.full(len(s_fwd), sink), 0),
+        (np.full(len(s_back), sink), s_back, 0),
+    ]
+    tails = np.concatenate([t for t, _, _ in families]).astype(np.int64)
+    heads = np.concatenate([h for _, h, _ in families]).astype(np.int64)
+    arc_cost = np.concatenate([np.broadcast_to(np.asarray(c, np.int64), (len(t),))
+                               for t, _, c in families]).astype(np.int64)
+    return tails, heads, arc_cost
 
 
 def _tighten(d: np.ndarray, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_s: int,
@@ -214,65 +234,111 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     skip_keys = _sorted_unique(np.concatenate([candidates.rows * n_m + candidates.cols,
                                                excluded[0] * n_m + excluded[1]]))
     active_cols = np.asarray(active_cols, dtype=bool)
-    # potentials in score units: a pair may violate when score + b_j > a_i (up to rounding)
-    a = d_startups.astype(np.float64) / scale
-    b = d_mentors.astype(np.float64) / scale
-    b32 = b.astype(np.float32)
-    # float32 sums: the screen's slack covers their rounding (2**-21 of the magnitudes)
-    slack = 1.0 / scale + 2.0**-21 * (candidates.peak + float(np.abs(b).max(initial=0.0))
-                                      + np.abs(a))
-    buf = None
-    found_rows, found_cols, found_profit, total = [], [], [], 0
+    screen = _Screen.of(d_startups, d_mentors, scale, candidates.peak, margin)
+    scratch = _Scratch(n_m)
+    found, total = [], 0
     for start, stop in _row_blocks(n_s, n_m, block_entries):
         if not active_rows[start:stop].any():
             continue
-        if buf is None or buf.shape[0] < stop - start:
-            buf = np.empty((stop - start, n_m), dtype=np.float32)
-            raw = np.empty((stop - start, n_m), dtype=np.float32)
-            maybe = np.empty((stop - start, n_m), dtype=bool)
-        values, err = source.blocks(start, stop, out=raw)
-        # screen generously (error bound of the block, plus one integer unit), then recheck
-        # the few pairs that pass with exact scores and integer arithmetic
-        lhs = np.add(values, b32[None, :], out=buf[: stop - start], casting="same_kind")
-        bar = (a[start:stop] - err - slack[start:stop] - margin).astype(np.float32)
-        mask = np.greater(lhs, bar[:, None], out=maybe[: stop - start])
-        r, c = nonzero_2d(mask)
-        r += start
-        keys = r.astype(np.int64) * n_m + c
+        scratch.ensure(stop - start)
+        values, err = source.blocks(start, stop, out=scratch.raw)
+        r, c = screen.passing(values, err, start, stop, scratch)
         # pairs already in the flow, forbidden or pinned, or without places, cannot violate
-        pos = np.minimum(np.searchsorted(skip_keys, keys), max(len(skip_keys) - 1, 0))
-        fresh = ~(skip_keys[pos] == keys) if len(skip_keys) else np.ones(len(keys), bool)
-        fresh &= active_cols[c] & active_rows[r]
+        fresh = _not_in(r.astype(np.int64) * n_m + c, skip_keys) & active_cols[c] & active_rows[r]
         r, c = r[fresh], c[fresh]
         if not len(r):
             continue
-        # profit in integer units from the block itself; only pairs within the error bound of
-        # zero need their exact score (millions may violate in a round, a few are close)
-        approx = (values[r - start, c].astype(np.float64) + b[c] - a[r]) * scale
-        tol = (err[r - start] + slack[r]) * scale
-        unsure = np.abs(approx) <= tol
-        if unsure.any():
-            ru, cu = r[unsure], c[unsure]
-            approx[unsure] = np.rint(source.exact(ru, cu) * scale) - (
-                d_startups[ru] - d_mentors[cu]).astype(np.float64)
-        total += int((approx > 0).sum())
-        bad = approx > -margin * scale
+        profit = screen.profits(source, values, err, r, c, start)
+        total += int((profit > 0).sum())
+        bad = profit > -margin * scale
         # a startup's pairs all lie in its block: cut to its best few here, so memory stays
         # O(n_startups x per_row) even when a round flags tens of millions of pairs
-        r, c, approx = _best_per_row(r[bad], c[bad], approx[bad], 4 * per_row)
-        found_rows.append(r)
-        found_cols.append(c)
-        found_profit.append(approx)
-    if not found_rows:
+        found.append(_best_per_row(r[bad], c[bad], profit[bad], 4 * per_row))
+    if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, 0
-    rows, cols = np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64)
-    profit = np.concatenate(found_profit)
+    rows = np.concatenate([r for r, _, _ in found]).astype(np.int64)
+    cols = np.concatenate([c for _, c, _ in found]).astype(np.int64)
+    profit = np.concatenate([p for _, _, p in found])
     if pool is not None:
         pool.append((rows, cols, profit + (d_startups[rows] - d_mentors[cols]).astype(np.float64)))
     rows, cols = cap_pairs(rows, cols, profit, per_row, per_col)
     order = np.lexsort((cols, rows))
     return rows[order], cols[order], total
+
+
+@dataclass(frozen=True, eq=False)
+class _Screen:
+    """The potentials in the forms the scan needs: integer units for the exact test, score units
+    (float64, and float32 for whole blocks) for the screen, and the screen's slack per startup."""
+
+    d_startups: np.ndarray
+    d_mentors: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    b32: np.ndarray
+    slack: np.ndarray
+    scale: float
+    margin: float
+
+    @classmethod
+    def of(cls, d_startups, d_mentors, scale: float, peak: float, margin: float) -> _Screen:
+        # potentials in score units: a pair may violate when score + b_j > a_i (up to rounding)
+        a = d_startups.astype(np.float64) / scale
+        b = d_mentors.astype(np.float64) / scale
+        # float32 sums: the screen's slack covers their rounding (2**-21 of the magnitudes)
+        slack = 1.0 / scale + 2.0**-21 * (peak + float(np.abs(b).max(initial=0.0)) + np.abs(a))
+        return cls(d_startups, d_mentors, a, b, b.astype(np.float32), slack, scale, margin)
+
+    def passing(self, values, err, start: int, stop: int,
+                scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) of the block's pairs that may violate or come within the margin."""
+        n = stop - start
+        # screen generously (error bound of the block, plus one integer unit), then recheck
+        # the few pairs that pass with exact scores and integer arithmetic
+        lhs = np.add(values, self.b32[None, :], out=scratch.sums[:n], casting="same_kind")
+        bar = (self.a[start:stop] - err - self.slack[start:stop] - self.margin).astype(np.float32)
+        mask = np.greater(lhs, bar[:, None], out=scratch.maybe[:n])
+        r, c = nonzero_2d(mask)
+        r += start
+        return r, c
+
+    def profits(self, source, values, err, r: np.ndarray, c: np.ndarray,
+                start: int) -> np.ndarray:
+        """Reduced profit of each pair in integer units: from the block, exact near zero."""
+        # only pairs within the error bound of zero need their exact score (millions may
+        # violate in a round, a few are close)
+        approx = (values[r - start, c].astype(np.float64) + self.b[c] - self.a[r]) * self.scale
+        tol = (err[r - start] + self.slack[r]) * self.scale
+        unsure = np.abs(approx) <= tol
+        if unsure.any():
+            ru, cu = r[unsure], c[unsure]
+            approx[unsure] = np.rint(source.exact(ru, cu) * self.scale) - (
+                self.d_startups[ru] - self.d_mentors[cu]).astype(np.float64)
+        return approx
+
+
+class _Scratch:
+    """Block-sized arrays kept between blocks: fresh ones per block cost page faults."""
+
+    def __init__(self, n_cols: int):
+        self.n_cols, self.rows = n_cols, 0
+
+    def ensure(self, n_rows: int) -> None:
+        if n_rows > self.rows:
+            shape = (n_rows, self.n_cols)
+            self.sums = np.empty(shape, dtype=np.float32)
+            self.raw = np.empty(shape, dtype=np.float32)
+            self.maybe = np.empty(shape, dtype=bool)
+            self.rows = n_rows
+
+
+def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """True where a key is not among ``sorted_keys`` (sorted, unique)."""
+    if not len(sorted_keys):
+        return np.ones(len(keys), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[pos] != keys
 
 
 def _best_per_row(rows, cols, profit, n):
@@ -319,10 +385,7 @@ def pool_violations(pool: tuple[np.ndarray, np.ndarray, np.ndarray], candidates:
     """
     rows, cols, scaled = pool
     n_m = candidates.n_mentors
-    keys = candidates.rows * n_m + candidates.cols
-    pair = rows * n_m + cols
-    pos = np.minimum(np.searchsorted(keys, pair), max(len(keys) - 1, 0))
-    fresh = keys[pos] != pair if len(keys) else np.ones(len(pair), bool)
+    fresh = _not_in(rows * n_m + cols, candidates.rows * n_m + candidates.cols)
     profit = scaled - (d_startups[rows] - d_mentors[cols]).astype(np.float64)
     bad = fresh & (profit > 0)
     r, c = cap_pairs(rows[bad], cols[bad], profit[bad], per_row, per_col)

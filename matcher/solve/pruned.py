@@ -18,7 +18,9 @@ forbidden and pinned pairs only, and always for :class:`~matcher.solve.candidate
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -126,9 +128,90 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     >>> r.cols.tolist(), r.certified
     ([1, 2, 0], True)
     """
-    timings = {"candidates": 0.0, "flow": 0.0, "potentials": 0.0, "certificate": 0.0}
+    timings = dict.fromkeys(("candidates", "flow", "potentials", "certificate"), 0.0)
+    with _timed(timings, "candidates"):
+        market = _market(as_score_source(source), k_min, k_max, capacity, forbidden, pinned, width)
+        cand = _first_candidates(market)
+        # the scale a dense solve of the same problem would use: from the peak over every pair
+        scale = integer_scores(np.array([cand.peak])).scale
+    n_first = len(cand)
+    info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [],
+            "width": int(market.widths[0])}
+    certified, used, pool = False, None, None
+    while info["rounds"] < max_rounds:
+        info["rounds"] += 1
+        with _timed(timings, "flow"):
+            used = _route(market, cand, scale)
+        if used is None:
+            with _timed(timings, "candidates"):
+                cand, added = _widen(market, cand)
+            info["widened"] += added
+            continue
+        with _timed(timings, "potentials"):
+            d_s, d_m = _potentials(market, cand, used, scale)
+        if pool is not None:
+            # look first among the pairs the last scan found close to violating
+            with _timed(timings, "certificate"):
+                v_rows, v_cols, n_bad = pool_violations(pool, cand, d_s, d_m,
+                                                        **_per_round_caps(market))
+            if n_bad:
+                info["violations"].append(f"{n_bad} (pool)")
+                cand = _with_pairs(market, cand, v_rows, v_cols)
+                continue
+        with _timed(timings, "certificate"):
+            v_rows, v_cols, n_bad, pool = _scan(market, cand, d_s, d_m, scale)
+        info["violations"].append(n_bad)
+        if n_bad == 0:
+            certified = True
+            break
+        if info["rounds"] == max_rounds:
+            break
+        cand = _with_pairs(market, cand, v_rows, v_cols)
+    if used is None:
+        raise SolverError(f"no feasible routing of the candidate pairs after {max_rounds} rounds")
+    info["candidates"] = len(cand)
+    info["pairs_added"] = len(cand) - n_first
+    rows, cols = _with_pins(cand.rows[used], cand.cols[used], market.pins)
+    return PrunedResult(rows, cols, market.source.exact(rows, cols), certified, info, timings)
+
+
+@contextmanager
+def _timed(timings: dict, step: str):
+    """Add the seconds spent in the block to ``timings[step]``."""
     tick = time.perf_counter()
-    source = as_score_source(source)
+    try:
+        yield
+    finally:
+        timings[step] += time.perf_counter() - tick
+
+
+@dataclass(frozen=True, eq=False)
+class _Market:
+    """The problem the pruned search works on, once the pinned pairs are made.
+
+    ``k_min``, ``k_max`` and ``capacity`` are what the pins leave; ``excluded`` (forbidden and
+    pinned pairs, sorted by row) are never proposed; ``widths`` are the candidates per startup.
+    """
+
+    source: Any
+    k_min: np.ndarray
+    k_max: np.ndarray
+    capacity: np.ndarray
+    excluded: tuple[np.ndarray, np.ndarray]
+    pins: tuple[np.ndarray, np.ndarray]
+    widths: np.ndarray
+
+    @property
+    def active_rows(self) -> np.ndarray:
+        return self.k_max > 0
+
+    @property
+    def active_cols(self) -> np.ndarray:
+        return self.capacity > 0
+
+
+def _market(source, k_min, k_max, capacity, forbidden, pinned, width) -> _Market:
+    """The rules less what the pins use up; raises InfeasibleError when pins exceed them."""
     n_s, n_m = source.shape
     empty = np.zeros(0, dtype=np.int64)
     f_rows, f_cols = forbidden if forbidden is not None else (empty, empty)
@@ -137,84 +220,78 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     # pins use up a place of their startup and of their mentor before anything else
     pins_s = np.bincount(p_rows, minlength=n_s)
     pins_m = np.bincount(p_cols, minlength=n_m)
-    k_lo = np.maximum(k_min - pins_s, 0)
     k_hi = k_max - pins_s
     cap = capacity - pins_m
     if (k_hi < 0).any() or (cap < 0).any():
         raise InfeasibleError("pinned pairs exceed k or a mentor's capacity")
-    keys = _sorted_unique(np.concatenate([np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64),
-                                     p_rows * n_m + p_cols]))
-    excluded = (keys // n_m, keys % n_m)
-    active_rows, active_cols = k_hi > 0, cap > 0
+    keys = _sorted_unique(np.concatenate([
+        np.asarray(f_rows, np.int64) * n_m + np.asarray(f_cols, np.int64), p_rows * n_m + p_cols]))
     widths = np.full(n_s, width or default_width(k_max, n_m), dtype=np.int64)
+    return _Market(source, np.maximum(k_min - pins_s, 0), k_hi, cap, (keys // n_m, keys % n_m),
+                   (p_rows, p_cols), widths)
 
-    # each mentor also proposes its 2 x capacity best startups, so that no mentor is left
-    # without candidates when every startup ranks the same stars first; rows rank mentors by
-    # score minus a price estimated on a sample, so full stars do not fill every list
-    prices = estimate_prices(source, k_lo, k_hi, cap) if n_s > _PRICE_MIN_ROWS else None
-    cand = top_candidates(source, widths, excluded=excluded, active_rows=active_rows,
-                          active_cols=active_cols, column_width=2 * cap, prices=prices)
-    n_first = len(cand)
-    # the scale a dense solve of the same problem would use: from the peak over every pair
-    scale = integer_scores(np.array([cand.peak])).scale
-    timings["candidates"] += time.perf_counter() - tick
 
-    info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [], "width": int(widths[0])}
-    certified = False
-    used = None
-    pool = None
-    while info["rounds"] < max_rounds:
-        info["rounds"] += 1
-        tick = time.perf_counter()
-        # quantise to the global scale, so the flow's own scale is that one times a power of two
-        weights = np.rint(cand.weights * scale) / scale
-        used = flow_on_edges(cand.rows, cand.cols, weights, k_min=k_lo, k_max=k_hi, capacity=cap)
-        timings["flow"] += time.perf_counter() - tick
-        if used is None:
-            tick = time.perf_counter()
-            cand, added = _widen(source, cand, widths, k_lo, cap, excluded, active_rows, active_cols)
-            info["widened"] += added
-            timings["candidates"] += time.perf_counter() - tick
-            continue
-        tick = time.perf_counter()
-        costs = -np.rint(cand.weights * scale).astype(np.int64)
-        d_s, d_m, _ = residual_potentials(cand.rows, cand.cols, costs, used, k_min=k_lo, k_max=k_hi,
-                                          capacity=cap)
-        timings["potentials"] += time.perf_counter() - tick
-        tick = time.perf_counter()
-        per_row, per_col = int(widths.max(initial=1)), 2 * cap + 2
-        if pool is not None:
-            # look first among the pairs the last scan found close to violating
-            v_rows, v_cols, n_bad = pool_violations(pool, cand, d_s, d_m, per_row=per_row,
-                                                    per_col=per_col)
-            if n_bad:
-                info["violations"].append(f"{n_bad} (pool)")
-                timings["certificate"] += time.perf_counter() - tick
-                cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
-                continue
-        found: list = []
-        v_rows, v_cols, n_bad = find_violations(
-            source, cand, d_s, d_m, scale=scale, excluded=excluded, active_rows=active_rows,
-            active_cols=active_cols, per_row=per_row, margin=_NEAR * cand.peak, per_col=per_col,
-            pool=found)
-        pool = found[0] if found else None
-        timings["certificate"] += time.perf_counter() - tick
-        info["violations"].append(n_bad)
-        if n_bad == 0:
-            certified = True
-            break
-        if info["rounds"] == max_rounds:
-            break
-        cand = cand.merge(v_rows, v_cols, source.exact(v_rows, v_cols))
-    if used is None:
-        raise SolverError(f"no feasible routing of the candidate pairs after {max_rounds} rounds")
-    info["candidates"] = len(cand)
-    info["pairs_added"] = len(cand) - n_first
-    rows = np.concatenate([cand.rows[used], p_rows])
-    cols = np.concatenate([cand.cols[used], p_cols])
+def _first_candidates(market: _Market) -> Candidates:
+    """Each startup's best mentors, and each mentor's best startups.
+
+    Each mentor also proposes its 2 x capacity best startups, so that no mentor is left without
+    candidates when every startup ranks the same stars first; rows rank mentors by score minus a
+    price estimated on a sample, so full stars do not fill every list.
+    """
+    source, cap = market.source, market.capacity
+    prices = None
+    if source.shape[0] > _PRICE_MIN_ROWS:
+        prices = estimate_prices(source, market.k_min, market.k_max, cap)
+    return top_candidates(source, market.widths, excluded=market.excluded,
+                          active_rows=market.active_rows, active_cols=market.active_cols,
+                          column_width=2 * cap, prices=prices)
+
+
+def _route(market: _Market, cand: Candidates, scale: float) -> np.ndarray | None:
+    """The min-cost flow on the candidates: which of them are used, None when infeasible."""
+    # quantise to the global scale, so the flow's own scale is that one times a power of two
+    weights = np.rint(cand.weights * scale) / scale
+    return flow_on_edges(cand.rows, cand.cols, weights, k_min=market.k_min, k_max=market.k_max,
+                         capacity=market.capacity)
+
+
+def _potentials(market: _Market, cand: Candidates, used: np.ndarray,
+                scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Potentials of startups and mentors in the flow's residual graph (integer units)."""
+    costs = -np.rint(cand.weights * scale).astype(np.int64)
+    d_s, d_m, _ = residual_potentials(cand.rows, cand.cols, costs, used, k_min=market.k_min,
+                                      k_max=market.k_max, capacity=market.capacity)
+    return d_s, d_m
+
+
+def _per_round_caps(market: _Market) -> dict:
+    """Most pairs added per startup and per mentor in one round."""
+    return {"per_row": int(market.widths.max(initial=1)), "per_col": 2 * market.capacity + 2}
+
+
+def _scan(market: _Market, cand: Candidates, d_s: np.ndarray, d_m: np.ndarray, scale: float):
+    """Every pruned pair priced: (rows, cols) to add, violations found, pool of near misses."""
+    found: list = []
+    v_rows, v_cols, n_bad = find_violations(
+        market.source, cand, d_s, d_m, scale=scale, excluded=market.excluded,
+        active_rows=market.active_rows, active_cols=market.active_cols,
+        margin=_NEAR * cand.peak, pool=found, **_per_round_caps(market))
+    return v_rows, v_cols, n_bad, (found[0] if found else None)
+
+
+def _with_pairs(market: _Market, cand: Candidates, rows: np.ndarray,
+                cols: np.ndarray) -> Candidates:
+    """The candidates and the given pairs, with their exact scores."""
+    return cand.merge(rows, cols, market.source.exact(rows, cols))
+
+
+def _with_pins(rows: np.ndarray, cols: np.ndarray,
+               pins: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The routed pairs and the pinned ones together, sorted by row then column."""
+    rows = np.concatenate([rows, pins[0]])
+    cols = np.concatenate([cols, pins[1]])
     order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    return PrunedResult(rows, cols, source.exact(rows, cols), certified, info, timings)
+    return rows[order], cols[order]
 
 
 #: Pairs this close to violating (relative to the largest score) join violators' rounds.
@@ -266,8 +343,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     return prices
 
 
-def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, supply: np.ndarray,
-           excluded, active_rows, active_cols) -> tuple[Candidates, int]:
+def _widen(market: _Market, cand: Candidates) -> tuple[Candidates, int]:
     """More candidates for the startups of a Hall-violating group of the pruned network.
 
     The group's candidate mentors are all full, so its startups get their best mentors
@@ -275,6 +351,8 @@ def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, sup
     startup of the group has no allowed pair left to add, the group violates Hall's condition
     in the full problem too (the cut is unchanged), and the rules cannot hold.
     """
+    source, excluded, active_cols = market.source, market.excluded, market.active_cols
+    demand, supply = market.k_min, market.capacity
     found = hall_group(cand.rows, cand.cols, demand, supply)
     if found is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
         raise SolverError("the candidate network is infeasible but meets Hall's condition")
@@ -286,7 +364,7 @@ def _widen(source, cand: Candidates, widths: np.ndarray, demand: np.ndarray, sup
     keys = np.union1d(cand.rows[in_group] * n_m + cand.cols[in_group],
                       excluded[0][group[excluded[0]]] * n_m + excluded[1][group[excluded[0]]])
     skip = _subset_pairs((keys // n_m, keys % n_m), rows)
-    width = int(widths.max(initial=1))
+    width = int(market.widths.max(initial=1))
     for cols_ok in (active_cols & ~full, active_cols):
         sub = top_candidates(_RowSubset(source, rows), width, excluded=skip, active_cols=cols_ok)
         if len(sub):
