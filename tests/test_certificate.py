@@ -203,3 +203,27 @@ def test_vector_scores_path_equals_dense():
     dense = matcher.assign(vs.dense(), k=2, capacity=capacity, solver="flow")
     assert got.certified is True
     assert got.objective == pytest.approx(dense.objective, rel=1e-10)
+
+
+@pytest.mark.parametrize("seed", [1, 26, 27])
+def test_running_out_of_rounds_answers_with_the_last_flow(seed):
+    # instances whose second round finds pairs among the first scan's near misses: with no round
+    # left to route them, the answer is the last flow's, feasible and uncertified, never a crash
+    rng = np.random.default_rng(seed)
+    n_s, n_m = int(rng.integers(50, 1500)), int(rng.integers(5, 200))
+    if seed % 2 == 0:
+        scores = rng.random((n_s, n_m))
+    else:  # a few star mentors
+        scores = rng.random((n_s, n_m)) * 0.1 + (rng.random(n_m) < 0.05) * 1.0
+    k = int(rng.integers(1, 4))
+    capacity = np.full(n_m, int(np.ceil(n_s * k / n_m)) + int(rng.integers(0, 3)))
+    width = 1 if seed != 1 else 2
+    found = solve_pruned(scores, k_min=np.full(n_s, k), k_max=np.full(n_s, k), capacity=capacity,
+                         width=width, max_rounds=2)
+    assert np.bincount(found.rows, minlength=n_s).tolist() == [k] * n_s
+    assert (np.bincount(found.cols, minlength=n_m) <= capacity).all()
+    assert np.allclose(found.scores, scores[found.rows, found.cols])
+    best = matcher.assign(scores, k=k, capacity=capacity, solver="flow").objective
+    assert found.scores.sum() <= best + 1e-6
+    if found.certified:
+        assert found.scores.sum() == pytest.approx(best, abs=1e-6)

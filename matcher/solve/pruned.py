@@ -156,6 +156,8 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
                                                         **_per_round_caps(market))
             if n_bad:
                 info["violations"].append(f"{n_bad} (pool)")
+                if info["rounds"] == max_rounds:
+                    break  # no round left to route the pairs found: answer with the last flow
                 cand = _with_pairs(market, cand, v_rows, v_cols)
                 continue
         with _timed(timings, "certificate"):
