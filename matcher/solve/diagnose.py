@@ -22,8 +22,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from matcher.errors import Diagnosis
-from matcher.solve.counting import counting_checks, listed, quota_checks
+from matcher.solve.counting import counting_checks, quota_checks
 from matcher.solve.problem import Problem
+from matcher.solve.reasons import listed
 
 __all__ = ["counting_checks", "quota_checks", "hall_violation", "conflicting_rules", "diagnose"]
 
