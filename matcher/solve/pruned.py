@@ -28,7 +28,6 @@ from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
 from matcher.solve.candidates import (
     Candidates,
-    DenseScores,
     _sorted_unique,
     as_score_source,
     top_candidates,
@@ -41,6 +40,7 @@ from matcher.solve.certificate import (
 )
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.objective import make_assignment
+from matcher.solve.prices import PRICE_MIN_ROWS, estimate_prices
 from matcher.solve.problem import Problem, pair_positions_of
 from matcher.solve.scaling import integer_scores
 
@@ -242,7 +242,7 @@ def _first_candidates(market: _Market) -> Candidates:
     """
     source, cap = market.source, market.capacity
     prices = None
-    if source.shape[0] > _PRICE_MIN_ROWS:
+    if source.shape[0] > PRICE_MIN_ROWS:
         prices = estimate_prices(source, market.k_min, market.k_max, cap)
     return top_candidates(source, market.widths, excluded=market.excluded,
                           active_rows=market.active_rows, active_cols=market.active_cols,
@@ -298,52 +298,6 @@ def _with_pins(rows: np.ndarray, cols: np.ndarray,
 
 #: Pairs this close to violating (relative to the largest score) join violators' rounds.
 _NEAR = 0.01
-
-#: Problems with more startups than this get price estimates from a sample.
-_PRICE_MIN_ROWS = 4096
-
-
-def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray, *,
-                    n_sample: int | None = None) -> np.ndarray | None:
-    """Mentor prices (LP duals) of a sample of startups with capacities scaled down to it.
-
-    A small market on evenly spread startups clears at prices close to those of the whole one;
-    rows then propose mentors by ``score - price``. Only a heuristic: the certificate is what
-    makes the answer exact. Returns None when the sample cannot be routed.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> scores = rng.random((300, 20)) * 0.1 + np.r_[1.0, np.zeros(19)]  # mentor 0 is a star
-    >>> p = estimate_prices(scores, np.full(300, 1), np.full(300, 1), np.full(20, 20),
-    ...                     n_sample=100)
-    >>> bool(p[0] > 0.5), bool(np.median(p[1:]) < 0.1)
-    (True, True)
-    """
-    source = as_score_source(source)
-    n_s, n_m = source.shape
-    n = min(n_s, n_sample or min(8192, max(2048, n_s // 8)))
-    sample = np.linspace(0, n_s - 1, n).astype(np.int64)
-    rows_of = getattr(source, "approx_rows", source.exact_rows)
-    values = np.asarray(rows_of(sample), dtype=np.float64)
-    # capacities scaled to the sample, rounded so that their total is kept
-    share = np.cumsum(capacity * (n / n_s))
-    cap = np.diff(np.floor(np.r_[0.0, share])).astype(np.int64)
-    lo, hi = k_min[sample], k_max[sample]
-    cand = top_candidates(DenseScores(values), int(min(n_m, 4 * hi.max(initial=0) + 8)),
-                          column_width=2 * cap, active_rows=hi > 0, active_cols=cap > 0)
-    ints = integer_scores(cand.weights, n_nodes=n + n_m + 1)
-    used = flow_on_edges(cand.rows, cand.cols, ints.ints / ints.scale, k_min=lo, k_max=hi,
-                         capacity=cap)
-    if used is None:
-        return None
-    _, d_m, d_t = residual_potentials(cand.rows, cand.cols, -ints.ints, used, k_min=lo, k_max=hi,
-                                      capacity=cap)
-    prices = (d_t - d_m) / ints.scale
-    # mentors with no place in the sample: no evidence, so the typical price
-    prices[cap == 0] = np.median(prices[cap > 0]) if (cap > 0).any() else 0.0
-    return prices
-
 
 def _widen(market: _Market, cand: Candidates) -> tuple[Candidates, int]:
     """More candidates for the startups of a Hall-violating group of the pruned network.
