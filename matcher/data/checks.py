@@ -20,7 +20,7 @@ from matcher.data.models import Cohort
 from matcher.data.screening import screen
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["check_cohort", "cohort_problems", "matchable_problems"]
+__all__ = ["check_cohort", "cohort_problems", "matchable_problems", "pair_problems"]
 
 
 def cohort_problems(source: Any = None, **kwargs: Any) -> tuple[Cohort | None, list[InputProblem]]:
@@ -32,7 +32,7 @@ def cohort_problems(source: Any = None, **kwargs: Any) -> tuple[Cohort | None, l
     if cohort is None:
         return None, problems
     included = cohort.startups
-    if has_eligibility_data(cohort):
+    if has_eligibility_data(cohort) and not cohort.meta.get("programme_unreadable"):
         try:
             screening = screen(cohort)
         except InputError as exc:
@@ -40,6 +40,7 @@ def cohort_problems(source: Any = None, **kwargs: Any) -> tuple[Cohort | None, l
         else:
             keep = set(screening.eligible_ids)
             included = tuple(s for s in cohort.startups if s.id in keep)
+    problems += pair_problems(cohort)
     problems += matchable_problems(cohort, included)
     return cohort, problems
 
@@ -61,6 +62,24 @@ def check_cohort(source: Any = None, **kwargs: Any) -> Cohort:
     if problems or cohort is None:
         raise InputError(problems)
     return cohort
+
+
+def pair_problems(cohort: Cohort) -> list[InputProblem]:
+    """Forbidden and pinned pairs of the rules that name a startup or mentor not in the cohort.
+
+    The solver refuses them too; here they name the programme file, as ``validate`` should.
+    """
+    label = str(cohort.meta.get("programme_label") or "programme.yaml")
+    known = ({s.id for s in cohort.startups}, {m.id for m in cohort.mentors})
+    problems = []
+    for field in ("forbidden", "pinned"):
+        for startup, mentor in getattr(cohort.rules, field):
+            for what, value, pool in (("startup", startup, known[0]), ("mentor", mentor, known[1])):
+                if value not in pool:
+                    problems.append(InputProblem(label, None, field,
+                                                 f"pair ({startup}, {mentor}) names unknown {what} '{value}'",
+                                                 f"use {what} ids of the cohort"))
+    return problems
 
 
 def matchable_problems(cohort: Cohort, startups: Any = None) -> list[InputProblem]:

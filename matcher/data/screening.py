@@ -127,7 +127,11 @@ class Screening:
                 for s, m in cohort.rules.pinned if s in excluded]
         if pins:
             raise InputError(pins)
-        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden if p[0] in keep))
+        # a pair naming a startup that is not in the cohort at all stays, for the solver's checks to
+        # refuse by name: dropping it would hide a typo
+        known = set(self.verdicts.index)
+        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden
+                                                     if p[0] in keep or p[0] not in known))
         mentors = tuple(replace(m, conflicts=tuple(c for c in m.conflicts if c in keep))
                         if set(m.conflicts) - keep else m for m in cohort.mentors)
         # replace() keeps every other field of the cohort (preferences, ...) as it is

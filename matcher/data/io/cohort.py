@@ -131,7 +131,8 @@ def collect_cohort(
     try:
         rule_values, meta, found = read_programme(where.programme, where.programme_label)
     except InputError as exc:
-        rule_values, meta, found = {}, {}, exc.problems
+        # unreadable: its settings are unknown, so checks that need them (screening) are skipped
+        rule_values, meta, found = {}, {"programme_unreadable": True}, exc.problems
     problems += found
     parsed_startups, s_label, parsed_mentors, complete = _profiles(where, meta, taxonomy, problems)
     past = _history(where, meta, parsed_mentors if complete else None, problems)
@@ -145,6 +146,7 @@ def collect_cohort(
                   name=str(meta.get("cohort", where.name)), history=past,
                   meta={**meta, "folder": str(where.folder) if where.folder else None,
                         "startups_source": s_label, "startup_rows": rows,
+                        "programme_label": where.programme_label,
                         "source_path": str(source) if isinstance(source, str | os.PathLike) else None,
                         "preferences_path": preferences_path},
                   preferences=stated)

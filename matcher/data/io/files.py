@@ -248,7 +248,11 @@ def parse_document(text: str, kind: str, label: str) -> Any:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = getattr(exc, "lineno", None) or (mark.line + 1 if mark else None)
-        raise InputError([InputProblem(label, line, None, f"is not valid {kind.upper()}: {exc}",
+        # PyYAML's own text repeats the line with a caret; the problem and the row say it plainly
+        words = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc)
+        context = getattr(exc, "context", None)
+        words = f"{context}: {words}" if context else words
+        raise InputError([InputProblem(label, line, None, f"is not valid {kind.upper()}: {words}",
                                        "fix the syntax at that line")]) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of 10,000 digits
         raise InputError([InputProblem(label, None, None, f"is not valid {kind.upper()}: {exc}")]) from None

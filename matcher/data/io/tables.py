@@ -55,6 +55,9 @@ def read_scores(source: Source) -> pd.DataFrame:
     if frame.shape[1] < 2:
         raise InputError([InputProblem(label, 1, None, "needs a startup id column and one column per mentor",
                                        "first column: startup ids; header: mentor ids")])
+    if not len(frame):
+        raise InputError([InputProblem(label, None, None, "holds no startups",
+                                       "add one row of scores per startup under the header")])
     first = frame.columns[0]
     id_field = first or "startup id"
     rows = Rows(frame.rename(columns={first: id_field}), label, set())
