@@ -78,7 +78,8 @@ def test_a_short_csv_row_is_refused_naming_the_row(spring):
 def test_history_naming_an_unknown_mentor_is_refused(autumn):
     edit_cell(autumn / "history.csv", 3, "mentor_id", "m-rachel-tsnag")
     (problem,) = problems(matcher.load_cohort, autumn)
-    assert problem.startswith("history.csv, row 3, field 'mentor_id': names unknown mentor id 'm-rachel-tsnag'")
+    assert problem.startswith("history.csv, row 3, field 'mentor_id': names unknown mentor id "
+                              "'m-rachel-tsnag'")
     assert "did you mean 'm-rachel-tsang'?" in problem
 
 
@@ -173,7 +174,8 @@ def test_a_header_only_mentors_table_is_refused(spring):
 def test_assign_settings_are_checked_by_name():
     assert check_solve_arguments(None, 0, None) == (None, 0, None)
     found = problems(check_solve_arguments, float("nan"), "abc", 0)
-    assert [p.split(":")[0] for p in found] == ["argument 'time_limit'", "argument 'seed'", "argument 'workers'"]
+    assert [p.split(":")[0] for p in found] == ["argument 'time_limit'", "argument 'seed'",
+                                                "argument 'workers'"]
 
 
 # ---------------------------------------------------------------- validate sees what match sees
@@ -239,7 +241,8 @@ def test_documented_limits_of_the_format_hold(spring, file, field, value):
     assert problem.startswith(f"{file}, row 3, field '{field}'")
 
 
-@pytest.mark.parametrize("bad", ["S-Upper", "s x", "s,x", 's"x', "s\nx", "=cmd()", "s-façade", "-s", "s" * 101])
+@pytest.mark.parametrize("bad", ["S-Upper", "s x", "s,x", 's"x', "s\nx", "=cmd()", "s-façade", "-s",
+                                 "s" * 101])
 def test_ids_are_slugs(spring, bad):
     with pytest.raises(ValueError):
         identifier(bad)
