@@ -55,7 +55,14 @@ EVIDENCE_FIELDS = ("incorporated_on", "founders_total", "founders_hk_permanent",
                    "founder_share_pct", "ai_work_pct")
 
 #: The largest sensible value of each threshold: a share of founders, or a percentage.
-_CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0}
+_CEILING = {"hk_permanent_above": 1.0, "founder_share_above": 100.0, "ai_work_at_least": 100.0,
+            "max_age_years": 100}
+
+#: The evidence columns each criterion reads.
+CRITERION_FIELDS = {"young_company": ("incorporated_on",),
+                    "local_founders": ("founders_total", "founders_hk_permanent"),
+                    "local_operations": ("operates_mainly_in_hk",),
+                    "founder_control": ("founder_share_pct",), "ai_company": ("ai_work_pct",)}
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,10 @@ def _young_company(ev: Evidence, sid: str, a: Mapping[str, Any], rules: Eligibil
     if incorporated is None:
         return UNKNOWN, "", _missing("incorporated_on")
     assert start is not None  # screen() refuses an age rule without a start date
+    if incorporated > start:
+        ev.problem(sid, "incorporated_on", f"{incorporated} is after the programme's start date {start}",
+                   "check the date (YYYY-MM-DD), or leave it empty if it is not known")
+        return UNKNOWN, "", "incorporated_on is malformed"
     cutoff = years_before(start, rules.max_age_years or 0)
     if incorporated > cutoff:
         return PASS, incorporated.isoformat(), f"incorporated {incorporated}, after the cut-off {cutoff}"

@@ -20,11 +20,12 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from matcher.data.values import real_number, whole_number, yes_no
+from matcher.data.values import MAX_SCORE, real_number, whole_number, yes_no
 from matcher.data.vocabulary import COMPONENTS, HISTORY_MODES, OBJECTIVES, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["check_rules", "validate_rules", "DEFAULT_BALANCE", "MAX_TIME_LIMIT", "MAX_SEED"]
+__all__ = ["check_rules", "validate_rules", "check_solve_arguments", "DEFAULT_BALANCE", "MAX_TIME_LIMIT",
+           "MAX_SEED", "MAX_WEIGHT"]
 
 #: ``balance_load: true`` in programme.yaml means this weight.
 DEFAULT_BALANCE = 0.05
@@ -35,7 +36,12 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0
 #: The largest seed: CP-SAT's ``random_seed`` is a 32-bit signed integer.
 MAX_SEED = 2**31 - 1
 
+#: The largest weight of a score component: components are in [0, 1], so scores stay far below
+#: :data:`~matcher.data.values.MAX_SCORE`.
+MAX_WEIGHT = 1000.0
+
 _QUOTA_KEYS = ("kinds", "mentors", "min", "max")
+_WEIGHT_HINT = f"write a finite number of 0 or more, at most {MAX_WEIGHT:g}, e.g. 0.35"
 _K_HINT = "write a whole number such as 3, or a range [2, 3]"
 _PAIR_HINT = "write a list of [startup_id, mentor_id] pairs, e.g. [[s-scanwise, m-ho]]"
 
@@ -100,7 +106,7 @@ def _weights(value: Any, field: str, report: _Report) -> dict[str, float] | None
         if name not in COMPONENTS:
             report.add(where, f"unknown component '{name}'", _suggest(name, COMPONENTS, "use"))
             continue
-        number = report.parse(where, real_number, weight, "write a finite number of 0 or more, e.g. 0.35")
+        number = report.parse(where, real_number, weight, _WEIGHT_HINT, high=MAX_WEIGHT)
         if number is not None:
             out[name] = number
     return out
@@ -194,13 +200,13 @@ def _balance(value: Any, field: str, report: _Report) -> float | None:
     hint = f"write true (a weight of {DEFAULT_BALANCE:g}), false, or a weight of 0 or more, e.g. 0.1"
     if isinstance(value, str):
         try:
-            return real_number(value)
+            return real_number(value, high=MAX_SCORE)
         except ValueError:
             pass  # a word: true / false
     if isinstance(value, bool | str):
         flag = report.parse(field, yes_no, value, hint)
         return None if flag is None else (DEFAULT_BALANCE if flag else 0.0)
-    return report.parse(field, real_number, value, hint)
+    return report.parse(field, real_number, value, hint, high=MAX_SCORE)
 
 
 def _quotas(value: Any, field: str, report: _Report) -> dict[str, dict[str, Any]] | None:
@@ -261,7 +267,8 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
     "min_load_hard": _yes_no,
     "balance_load": _balance,
     "history_rule": _one_of(HISTORY_MODES),
-    "continuity_bonus": _real("write a score bonus of 0 or more, e.g. 0.1"),
+    "continuity_bonus": _real(f"write a score bonus of 0 or more, at most {MAX_SCORE:g}, e.g. 0.1",
+                              high=MAX_SCORE),
     "yearly_capacity": _count("write a whole number of startups a year, or null for no limit",
                               none_ok=True),
     "objective": _one_of(OBJECTIVES),
@@ -290,6 +297,32 @@ def check_rules(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any],
             if len(report.problems) == found:
                 clean[name] = checked
     return clean, report.problems
+
+
+def check_solve_arguments(time_limit: Any = None, seed: Any = 0, workers: Any = None
+                          ) -> tuple[float | None, int, int | None]:
+    """``time_limit``, ``seed`` and ``workers`` of :func:`matcher.assign`, checked as :class:`Rules`
+    checks them; each refused value names its argument.
+
+    Examples
+    --------
+    >>> check_solve_arguments(30, "7", None)
+    (30.0, 7, None)
+    >>> try:
+    ...     check_solve_arguments("x", -1, 0)
+    ... except InputError as err:
+    ...     [f"{p.source}: {p.message}" for p in err.problems]
+    ["argument 'time_limit': 'x' is not a number", "argument 'seed': -1 is negative", \
+"argument 'workers': 0 is below 1"]
+    """
+    problems, out = [], []
+    for name, value in (("time_limit", time_limit), ("seed", seed), ("workers", workers)):
+        clean, found = check_rules({name: value}, f"argument '{name}'")
+        problems += [InputProblem(p.source, None, None, p.message, p.hint) for p in found]
+        out.append(clean.get(name))
+    if problems:
+        raise InputError(problems)
+    return out[0], out[1], out[2]
 
 
 def validate_rules(values: Mapping[str, Any], source: str = "Rules") -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from matcher.data.eligibility import (
+    CRITERION_FIELDS,
     ELIGIBLE,
     FAIL,
     INELIGIBLE,
@@ -26,6 +27,7 @@ from matcher.data.eligibility import (
     Outcome,
     check_criterion,
     eligibility_rules,
+    has_eligibility_data,
     rule_text,
 )
 from matcher.data.models import Cohort
@@ -125,7 +127,11 @@ class Screening:
                 for s, m in cohort.rules.pinned if s in excluded]
         if pins:
             raise InputError(pins)
-        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden if p[0] in keep))
+        # a pair naming a startup that is not in the cohort at all stays, for the solver's checks to
+        # refuse by name: dropping it would hide a typo
+        known = set(self.verdicts.index)
+        rules = cohort.rules.replace(forbidden=tuple(p for p in cohort.rules.forbidden
+                                                     if p[0] in keep or p[0] not in known))
         mentors = tuple(replace(m, conflicts=tuple(c for c in m.conflicts if c in keep))
                         if set(m.conflicts) - keep else m for m in cohort.mentors)
         # replace() keeps every other field of the cohort (preferences, ...) as it is
@@ -192,6 +198,7 @@ def screen(cohort: Cohort, *, rules: EligibilityRules | Mapping[str, Any] | None
                                        "'start_date: YYYY-MM-DD', or set eligibility.max_age_years: null")])
 
     evidence = Evidence(cohort)
+    _missing_columns(cohort, rules, evidence)
     records, verdicts = [], []
     for s in cohort.startups:
         outcomes = {name: check_criterion(name, evidence, s.id, s.attributes, rules, start)
@@ -203,6 +210,24 @@ def screen(cohort: Cohort, *, rules: EligibilityRules | Mapping[str, Any] | None
     if evidence.problems:
         raise InputError(evidence.problems)
     return _screening(records, verdicts, rules, start)
+
+
+def _missing_columns(cohort: Cohort, rules: EligibilityRules, evidence: Evidence) -> None:
+    """A criterion the programme checks needs its evidence columns in the startups' table.
+
+    When the programme sets eligibility rules, or the table carries some evidence columns, a
+    missing one would leave every startup out as "no evidence supplied": that is a table missing
+    a column, reported as such (row 1, the header).
+    """
+    if not cohort.startups or not has_eligibility_data(cohort):
+        return  # a cohort with no eligibility data at all is screened as "nothing known"
+    columns = set(cohort.startups[0].attributes)
+    for name in rules.active:
+        for column in CRITERION_FIELDS[name]:
+            if column not in columns:
+                evidence.problems.append(InputProblem(
+                    evidence.label, 1, column, f"required column is missing (eligibility rule {name})",
+                    f"add a '{column}' column, or switch the rule off in programme.yaml's eligibility"))
 
 
 def _programme_rules(cohort: Cohort, rules: EligibilityRules | Mapping[str, Any] | None,

@@ -232,7 +232,7 @@ def synthetic_programme(n_startups: int, n_mentors: int, distribution: str = "cl
     stars = (rng.random(n_mentors) < 0.05) if distribution == "correlated" else np.zeros(n_mentors, bool)
     m_dom = [_pick_domains(rng, leaves, m_p, 6 if star else 1 + int(rng.integers(0, 3)))
              for star in stars]
-    s_ids = [f"S{i:06d}" for i in range(n_startups)]
+    s_ids = [f"s-{i:06d}" for i in range(n_startups)]  # ids are slugs
     startups = pd.DataFrame({
         "id": s_ids,
         "name": [f"Startup {i}" for i in range(n_startups)],
@@ -246,7 +246,7 @@ def synthetic_programme(n_startups: int, n_mentors: int, distribution: str = "cl
     conflicts = [";".join(rng.choice(s_ids, size=2, replace=False)) if kind == "investor"
                  and n_startups >= 2 and rng.random() < 0.3 else "" for kind in kinds]
     mentors = pd.DataFrame({
-        "id": [f"M{j:05d}" for j in range(n_mentors)],
+        "id": [f"m-{j:05d}" for j in range(n_mentors)],
         "name": [f"Mentor {j}" for j in range(n_mentors)],
         "kind": kinds,
         "organisation": rng.choice(_ORGS, size=n_mentors),

@@ -9,26 +9,50 @@ wrong; the caller knows *where* the value came from and turns that into an
 Notes
 -----
 Whole numbers are capped at :data:`MAX_COUNT`: a capacity of ``1e308`` is a typo, and numbers past
-2⁶² would overflow the solvers' int64 arithmetic. Real numbers must be finite.
+2⁶² would overflow the solvers' int64 arithmetic. Real numbers must be finite. A score is at most
+:data:`MAX_SCORE` in size: sums of scores stay exact in floating point and far from infinity.
+Identifiers are slugs (:data:`ID_PATTERN`): they travel into CSV files, spreadsheets, file names
+and URLs, so a comma, a quote, a newline, a space or a leading ``=`` has no place in them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
 from typing import Any
 
-__all__ = ["MAX_COUNT", "whole_number", "real_number", "yes_no", "iso_date"]
+__all__ = ["MAX_COUNT", "MAX_SCORE", "ID_PATTERN", "MAX_ID_LENGTH", "whole_number", "real_number",
+           "score_number", "identifier", "yes_no", "iso_date"]
 
 #: The largest whole number matcher accepts for a count (capacity, k, a quota bound, a load).
 MAX_COUNT = 1_000_000
+
+#: The largest size of a score (and of a score weight or bonus): ``|score| <= MAX_SCORE``.
+MAX_SCORE = 1_000_000.0
+
+#: What an id (of a startup, a mentor, a cohort) looks like: lower-case letters, digits, ``.``,
+#: ``_`` and ``-``, starting with a letter or digit.
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+#: The longest id accepted.
+MAX_ID_LENGTH = 100
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Excel date cells read as text carry a midnight time: the date alone is meant.
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 _YES = {"true", "yes", "y", "1", "on"}
 _NO = {"false", "no", "n", "0", "off"}
+
+
+def _shown(value: Any) -> str:
+    """``value`` as a message shows it: text quoted, a numpy number as the plain number it is."""
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        with contextlib.suppress(TypeError, ValueError):
+            value = item()
+    return repr(value)
 
 
 def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
@@ -49,19 +73,20 @@ def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
     ...
     ValueError: -1 is negative
     """
+    shown = _shown(value)
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(f"{shown} is not a whole number")
     text = value.strip() if isinstance(value, str) else value
     try:
         number = float(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a whole number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{shown} is not a whole number") from None
     if not math.isfinite(number) or not number.is_integer():
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(f"{shown} is not a whole number")
     if number < low:
-        raise ValueError(f"{value!r} is negative" if low == 0 else f"{value!r} is below {low}")
+        raise ValueError(f"{shown} is negative" if low == 0 else f"{shown} is below {low}")
     if number > high:
-        raise ValueError(f"{value!r} is above {high:,}")
+        raise ValueError(f"{shown} is above {high:,}")
     return int(number)
 
 
@@ -79,17 +104,49 @@ def real_number(value: Any, *, low: float = 0.0, high: float = math.inf) -> floa
     ...
     ValueError: 'heavy' is not a number
     """
+    shown = _shown(value)
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{shown} is not a number")
     try:
         number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{shown} is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(f"{shown} is not a finite number")
     if not low <= number <= high:
-        raise ValueError(f"{value!r} is outside {low:g} to {high:g}")
+        raise ValueError(f"{shown} is outside {low:g} to {high:g}")
     return number
+
+
+def score_number(value: Any) -> float:
+    """A score: a finite number from ``-MAX_SCORE`` to ``MAX_SCORE``.
+
+    >>> score_number("0.75"), score_number(-2)
+    (0.75, -2.0)
+    >>> score_number("1e308")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1e308' is outside -1e+06 to 1e+06
+    """
+    return real_number(value, low=-MAX_SCORE, high=MAX_SCORE)
+
+
+def identifier(value: Any) -> str:
+    """An id: a slug of :data:`ID_PATTERN`, at most :data:`MAX_ID_LENGTH` characters.
+
+    >>> identifier("s-facetrust")
+    's-facetrust'
+    >>> identifier("=HYPERLINK(1)")
+    Traceback (most recent call last):
+    ...
+    ValueError: '=HYPERLINK(1)' is not an id: use lower-case letters, digits, '.', '_' and '-'
+    """
+    text = value if isinstance(value, str) else _shown(value)
+    if len(text) > MAX_ID_LENGTH:
+        raise ValueError(f"'{text[:20]}…' is longer than {MAX_ID_LENGTH} characters")
+    if not ID_PATTERN.fullmatch(text):
+        raise ValueError(f"{text!r} is not an id: use lower-case letters, digits, '.', '_' and '-'")
+    return text
 
 
 def yes_no(value: Any) -> bool:
@@ -109,7 +166,7 @@ def yes_no(value: Any) -> bool:
         return True
     if text in _NO:
         return False
-    raise ValueError(f"{value!r} is not true or false")
+    raise ValueError(f"{_shown(value)} is not true or false")
 
 
 def iso_date(value: Any) -> dt.date:

@@ -7,7 +7,8 @@ a default changed here holds everywhere at once: ``assign``, ``match_cohort``, t
 from __future__ import annotations
 
 __all__ = ["OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
-           "MISSING_SCORES", "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
+           "MISSING_SCORES", "LANGUAGES", "STAGES", "STARTUP_DOMAINS", "MENTOR_DOMAINS", "STARTUP_NEEDS",
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
 #: or a blend of the mean and the worst startup's total.
@@ -27,6 +28,18 @@ STATUSES = ("optimal", "feasible", "infeasible", "time_limit")
 
 #: Mentor kinds the sample programme uses; other kinds are accepted as given.
 MENTOR_KINDS = ("professor", "scientist", "engineer", "entrepreneur", "investor")
+
+#: Mentoring languages the programme works in; ``languages`` in programme.yaml adds more.
+LANGUAGES = ("English", "Cantonese", "Mandarin")
+
+#: A startup's stage (the ``stage`` column of startups.csv).
+STAGES = ("idea", "pre-seed", "seed", "series-a")
+
+#: How many domains a startup and a mentor may list (the first of a startup's is its primary),
+#: and how many needs a startup may list: (fewest, most).
+STARTUP_DOMAINS = (1, 3)
+MENTOR_DOMAINS = (1, 4)
+STARTUP_NEEDS = (0, 3)
 
 #: What a missing score (NaN, a blank cell) means: an error, or a forbidden pair.
 MISSING_SCORES = ("error", "forbid")

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from matcher.data.io.files import compose_yaml, load_yaml, read_yaml_text
 from matcher.data.rules import Rules, check_rules
 from matcher.errors import InputError, InputProblem
 
@@ -110,9 +111,10 @@ def _read(path: Path) -> tuple[Mapping[str, Any], yaml.MappingNode]:
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "job file not found",
                                        "pass a YAML file with a 'jobs' list")])
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_yaml_text(path)  # a regular file within the size limit
     try:
-        document, root = yaml.safe_load(text), yaml.compose(text)
+        # plain YAML: no anchors or aliases (a "billion laughs" bomb), nesting limited
+        document, root = load_yaml(text), compose_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([InputProblem(label, mark.line + 1 if mark else None, None,

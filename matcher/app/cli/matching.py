@@ -40,13 +40,11 @@ def validate(
     preferences: Annotated[Path | None, typer.Option(help="A preferences file to check too.")] = None,
 ) -> None:
     """Check a cohort's files and report every problem found."""
-    from matcher.data.eligibility import has_eligibility_data, screen
-    from matcher.data.io import load_cohort
+    from matcher.data.checks import check_cohort
 
     try:
-        cohort = load_cohort(path, preferences=preferences)
-        if has_eligibility_data(cohort):  # malformed evidence is a problem in the files too
-            screen(cohort)
+        # every check match relies on, the problems of all files reported together
+        cohort = check_cohort(path, preferences=preferences)
     except MatcherError as exc:
         _fail(exc)
     stdout().print(f"{path}: OK, {len(cohort.startups)} startups, {len(cohort.mentors)} mentors, "

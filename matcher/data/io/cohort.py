@@ -9,7 +9,7 @@ the first, so one :class:`~matcher.errors.InputError` lists every problem of eve
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,15 +17,25 @@ from typing import Any
 import pandas as pd
 
 from matcher.data.io.files import Source, find_table, read_document, read_table
-from matcher.data.io.profiles import parse_history, parse_mentors, parse_preferences, parse_startups
+from matcher.data.io.profiles import (
+    MENTOR_FIELDS,
+    STARTUP_FIELDS,
+    parse_history,
+    parse_mentors,
+    parse_preferences,
+    parse_startups,
+)
 from matcher.data.io.programme import make_rules, programme_label, read_programme
 from matcher.data.models import Cohort, Mentor, Preferences, Startup
 from matcher.data.rules import Rules
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
-from matcher.data.vocabulary import MENTOR_KINDS
+from matcher.data.vocabulary import LANGUAGES, MENTOR_KINDS
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["load_cohort"]
+__all__ = ["load_cohort", "collect_cohort"]
+
+#: A part a cohort folder lacks (its problem is recorded; nothing is read for it).
+_MISSING = Path("\0missing")
 
 
 @dataclass
@@ -91,35 +101,74 @@ def load_cohort(
     >>> cohort.mentors[0].capacity, cohort.rules.k
     (2, 1)
     """
-    where = _locate(source, _Sources(startups, mentors, programme, history, preferences))
+    cohort, problems = collect_cohort(source, startups=startups, mentors=mentors, programme=programme,
+                                      history=history, taxonomy=taxonomy, preferences=preferences,
+                                      **rule_overrides)
+    if problems or cohort is None:
+        raise InputError(problems)
+    return cohort
+
+
+def collect_cohort(
+    source: Source | None = None,
+    *,
+    startups: Source | None = None,
+    mentors: Source | None = None,
+    programme: str | os.PathLike | Mapping | None = None,
+    history: Source | None = None,
+    taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+    preferences: Source | None = None,
+    **rule_overrides: Any,
+) -> tuple[Cohort | None, list[InputProblem]]:
+    """The cohort :func:`load_cohort` loads and every problem of every file, without raising.
+
+    The cohort is built from what could be read even when there are problems (``None`` when a
+    table could not be read at all), so checks that need it (eligibility evidence, languages)
+    can add their problems to the same list; see :func:`matcher.data.checks.check_cohort`.
+    """
     problems: list[InputProblem] = []
-    rule_values, meta, found = read_programme(where.programme, where.programme_label)
+    where = _locate(source, _Sources(startups, mentors, programme, history, preferences), problems)
+    try:
+        rule_values, meta, found = read_programme(where.programme, where.programme_label)
+    except InputError as exc:
+        # unreadable: its settings are unknown, so checks that need them (screening) are skipped
+        rule_values, meta, found = {}, {"programme_unreadable": True}, exc.problems
     problems += found
-    parsed_startups, s_label, parsed_mentors = _profiles(where, meta, taxonomy, problems)
-    past = _history(where, meta, problems)
+    parsed_startups, s_label, parsed_mentors, complete = _profiles(where, meta, taxonomy, problems)
+    past = _history(where, meta, parsed_mentors if complete else None, problems)
     stated, preferences_path = _preferences(where, meta, parsed_startups, parsed_mentors, problems)
     rules = _rules(rule_values, where.programme_label, rule_overrides, problems)
-    if problems:
-        raise InputError(problems)
+    if not complete:
+        return None, problems
     # where each startup came from, so later checks (eligibility screening) can name file and row
     rows = {s.id: n + 2 for n, s in enumerate(parsed_startups)}
-    return Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
+    cohort = Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
                   name=str(meta.get("cohort", where.name)), history=past,
                   meta={**meta, "folder": str(where.folder) if where.folder else None,
                         "startups_source": s_label, "startup_rows": rows,
+                        "programme_label": where.programme_label,
                         "source_path": str(source) if isinstance(source, str | os.PathLike) else None,
                         "preferences_path": preferences_path},
                   preferences=stated)
+    return cohort, problems
 
 
-def _locate(source: Source | None, given: _Sources) -> _Sources:
-    """Fill in the parts a cohort folder or a single cohort document holds, unless given."""
+def _locate(source: Source | None, given: _Sources, problems: list[InputProblem]) -> _Sources:
+    """Fill in the parts a cohort folder or a single cohort document holds, unless given.
+
+    A table missing from a folder is recorded in ``problems`` (the part is left ``None``).
+    """
     if source is not None:
         path = Path(source) if not isinstance(source, pd.DataFrame) else None
         if path is not None and path.is_dir():
             given.folder, given.name = path, path.name
-            given.startups = given.startups if given.startups is not None else find_table(path, "startups")
-            given.mentors = given.mentors if given.mentors is not None else find_table(path, "mentors")
+            for part in ("startups", "mentors"):
+                if getattr(given, part) is None:
+                    try:
+                        setattr(given, part, find_table(path, part))
+                    except InputError as exc:
+                        problems += exc.problems
+                        setattr(given, part, _MISSING)
             if given.programme is None and (path / "programme.yaml").exists():
                 given.programme = path / "programme.yaml"
         elif path is not None and path.suffix.lower() in (".json", ".yaml", ".yml") and path.exists():
@@ -152,19 +201,55 @@ def _from_document(path: Path, given: _Sources) -> None:
         given.history = pd.DataFrame(document["history"])
 
 
+def _table(source: Source | None, name: str, problems: list[InputProblem]
+           ) -> tuple[pd.DataFrame | None, str]:
+    """A table, or ``None`` with its problems recorded (so the other files are still checked)."""
+    if source is None or source is _MISSING:
+        return None, name
+    try:
+        return read_table(source, name=name, key=name)
+    except InputError as exc:
+        problems += exc.problems
+        return None, name
+
+
 def _profiles(where: _Sources, meta: Mapping[str, Any], taxonomy: Taxonomy, problems: list[InputProblem]
-              ) -> tuple[tuple[Startup, ...], str, tuple[Mentor, ...]]:
-    """The startups (and their table's label) and the mentors, checked against each other."""
-    s_frame, s_label = read_table(where.startups, name="startups", key="startups")
-    startups, found = parse_startups(s_frame, s_label, taxonomy)
-    problems += found
-    kinds = MENTOR_KINDS + tuple(str(k).lower() for k in meta.get("mentor_kinds", []) or [])
-    m_frame, m_label = read_table(where.mentors, name="mentors", key="mentors")
-    # conflicts are checked against the startups only when those could be read
-    known = {s.id for s in startups} if startups or not len(s_frame) else None
-    mentors, found = parse_mentors(m_frame, m_label, known, taxonomy, kinds)
-    problems += found
-    return startups, s_label, mentors
+              ) -> tuple[tuple[Startup, ...], str, tuple[Mentor, ...], bool]:
+    """The startups (and their table's label), the mentors, checked against each other, and
+    whether both tables could be read with their required columns."""
+    kinds = MENTOR_KINDS + _names(meta.get("mentor_kinds"), str.lower)
+    spoken = LANGUAGES + _names(meta.get("languages"), str.capitalize)
+    s_frame, s_label = _table(where.startups, "startups", problems)
+    startups: tuple[Startup, ...] = ()
+    found: list[InputProblem] = []
+    s_ok = s_frame is not None and set(s_frame.columns) >= STARTUP_FIELDS
+    if s_frame is not None:
+        startups, found = parse_startups(s_frame, s_label, taxonomy, spoken)
+        problems += found
+        if s_ok and not len(s_frame):
+            problems.append(InputProblem(s_label, None, None, "holds no startups",
+                                         "add one row per startup under the header"))
+    m_frame, m_label = _table(where.mentors, "mentors", problems)
+    mentors: tuple[Mentor, ...] = ()
+    m_ok = m_frame is not None and set(m_frame.columns) >= MENTOR_FIELDS
+    if m_frame is not None:
+        # conflicts are checked against the startups only when those could be read
+        known = {s.id for s in startups} if s_ok else None
+        mentors, found = parse_mentors(m_frame, m_label, known, taxonomy, kinds, spoken)
+        problems += found
+        if m_ok and not len(m_frame):
+            problems.append(InputProblem(m_label, None, None, "holds no mentors",
+                                         "add one row per mentor under the header"))
+    return startups, s_label, mentors, s_ok and m_ok
+
+
+def _names(value: Any, normal: Callable[[str], str]) -> tuple[str, ...]:
+    """Extra names a programme lists (mentor kinds, languages); read_programme checked their shape."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(normal(str(v).strip()) for v in value if isinstance(v, str) and v.strip())
 
 
 def _named_file(where: _Sources, meta: Mapping[str, Any], key: str) -> Path | None:
@@ -174,13 +259,15 @@ def _named_file(where: _Sources, meta: Mapping[str, Any], key: str) -> Path | No
     return (where.folder if where.folder is not None else Path(".")) / str(meta[key])
 
 
-def _history(where: _Sources, meta: Mapping[str, Any], problems: list[InputProblem]
-             ) -> tuple[tuple[str, str, str], ...]:
+def _history(where: _Sources, meta: Mapping[str, Any], mentors: tuple[Mentor, ...] | None,
+             problems: list[InputProblem]) -> tuple[tuple[str, str, str], ...]:
     history = where.history if where.history is not None else _named_file(where, meta, "history")
     if history is None:
         return ()
-    frame, label = read_table(history, name="history")
-    past, found = parse_history(frame, label)
+    frame, label = _table(history, "history", problems)
+    if frame is None:
+        return ()
+    past, found = parse_history(frame, label, None if mentors is None else {m.id for m in mentors})
     problems += found
     return past
 
@@ -194,7 +281,9 @@ def _preferences(where: _Sources, meta: Mapping[str, Any], startups: tuple[Start
         preferences = _named_file(where, meta, "preferences")
     if preferences is None:
         return None, None
-    frame, label = read_table(preferences, name="preferences")
+    frame, label = _table(preferences, "preferences", problems)
+    if frame is None:
+        return None, None
     stated, found = parse_preferences(frame, label, [s.id for s in startups], [m.id for m in mentors])
     problems += found
     return stated, None if isinstance(preferences, pd.DataFrame) else str(preferences)

@@ -14,7 +14,14 @@ import pandas as pd
 from matcher.data.io.rows import Rows, duplicates
 from matcher.data.models import Mentor, Preferences, Startup
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
-from matcher.data.vocabulary import MENTOR_KINDS
+from matcher.data.vocabulary import (
+    LANGUAGES,
+    MENTOR_DOMAINS,
+    MENTOR_KINDS,
+    STAGES,
+    STARTUP_DOMAINS,
+    STARTUP_NEEDS,
+)
 from matcher.errors import InputProblem
 
 __all__ = ["parse_startups", "parse_mentors", "parse_history", "parse_preferences", "STARTUP_FIELDS",
@@ -27,36 +34,49 @@ PREFERENCE_FIELDS = {"startup_id", "mentor_id"}
 BID_VALUES = ("yes", "maybe", "no")
 
 
-def parse_startups(frame: pd.DataFrame, label: str, taxonomy: Taxonomy = DEFAULT_TAXONOMY
-                   ) -> tuple[tuple[Startup, ...], list[InputProblem]]:
-    """Startups from a table of strings, and every problem found in it."""
+def parse_startups(frame: pd.DataFrame, label: str, taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+                   languages: tuple[str, ...] = LANGUAGES) -> tuple[tuple[Startup, ...], list[InputProblem]]:
+    """Startups from a table of strings, and every problem found in it.
+
+    Ids are slugs; a ``languages`` column (when there is one) lists at least one of ``languages``
+    in every row; a ``stage`` column holds one of :data:`~matcher.data.vocabulary.STAGES`.
+    """
     rows = Rows(frame, label, STARTUP_FIELDS)
     if not rows.ok:
         return (), rows.problems
     known = {"id", "name", "domains", "description", "needs", "languages"}
+    spoken = languages if "languages" in frame.columns else None
     startups, ids = [], []
     for row, r in rows.records():
         ids.append((row, r["id"]))
-        startups.append(Startup(
-            id=rows.text(row, r, "id"),
+        startup = Startup(
+            id=rows.ident(row, r, "id"),
             name=rows.text(row, r, "name"),
             domains=rows.domains(row, r["domains"], taxonomy),
             description=rows.text(row, r, "description"),
             needs=rows.areas(row, "needs", r.get("needs", "")),
-            languages=rows.languages(r.get("languages", "")),
+            languages=rows.languages(row, r.get("languages", ""), spoken),
             attributes={k: v for k, v in r.items() if k not in known},
-        ))
+        )
+        rows.count(row, "domains", startup.domains, STARTUP_DOMAINS, "domains")
+        rows.count(row, "needs", startup.needs, STARTUP_NEEDS, "needs")
+        if "stage" in r and r["stage"].lower() not in STAGES:
+            near = difflib.get_close_matches(r["stage"].lower(), STAGES, n=1)
+            rows.add(row, "stage", f"unknown stage '{r['stage']}'" if r["stage"] else "is empty",
+                     (f"did you mean '{near[0]}'? " if near else "") + f"use one of {', '.join(STAGES)}")
+        startups.append(startup)
     duplicates(rows, ids)
     return tuple(startups), rows.problems
 
 
 def parse_mentors(frame: pd.DataFrame, label: str, startup_ids: set[str] | None,
-                  taxonomy: Taxonomy = DEFAULT_TAXONOMY, kinds: tuple[str, ...] = MENTOR_KINDS
-                  ) -> tuple[tuple[Mentor, ...], list[InputProblem]]:
-    """Mentors from a table of strings, and every problem found in it."""
+                  taxonomy: Taxonomy = DEFAULT_TAXONOMY, kinds: tuple[str, ...] = MENTOR_KINDS,
+                  languages: tuple[str, ...] = LANGUAGES) -> tuple[tuple[Mentor, ...], list[InputProblem]]:
+    """Mentors from a table of strings, and every problem found in it (ids are slugs)."""
     rows = Rows(frame, label, MENTOR_FIELDS)
     if not rows.ok:
         return (), rows.problems
+    spoken = languages if "languages" in frame.columns else None
     known = {"id", "name", "kind", "domains", "expertise", "capacity", "offers", "languages",
              "conflicts", "organisation"}
     mentors, ids = [], []
@@ -71,13 +91,15 @@ def parse_mentors(frame: pd.DataFrame, label: str, startup_ids: set[str] | None,
         elif not kind:
             rows.add(row, "kind", "is empty", f"use one of {', '.join(kinds)}")
         conflicts = rows.split(r.get("conflicts", ""))
-        for other in conflicts if startup_ids is not None else ():
-            if other not in startup_ids:
+        for other in conflicts:
+            if not rows.check_id(row, "conflicts", other):
+                continue
+            if startup_ids is not None and other not in startup_ids:
                 near = difflib.get_close_matches(other, sorted(startup_ids), n=1)
                 rows.add(row, "conflicts", f"names unknown startup id '{other}'",
                          f"did you mean '{near[0]}'?" if near else "use ids from startups.csv")
-        mentors.append(Mentor(
-            id=rows.text(row, r, "id"),
+        mentor = Mentor(
+            id=rows.ident(row, r, "id"),
             name=rows.text(row, r, "name"),
             kind=kind,
             domains=rows.domains(row, r["domains"], taxonomy),
@@ -85,27 +107,38 @@ def parse_mentors(frame: pd.DataFrame, label: str, startup_ids: set[str] | None,
             capacity=rows.whole(row, "capacity", r["capacity"],
                                 "write a whole number of startups, 0 or more, e.g. 2") or 0,
             offers=rows.areas(row, "offers", r.get("offers", "")),
-            languages=rows.languages(r.get("languages", "")),
+            languages=rows.languages(row, r.get("languages", ""), spoken),
             conflicts=conflicts,
             organisation=r.get("organisation", ""),
             attributes={k: v for k, v in r.items() if k not in known},
-        ))
+        )
+        rows.count(row, "domains", mentor.domains, MENTOR_DOMAINS, "domains")
+        mentors.append(mentor)
     duplicates(rows, ids)
     return tuple(mentors), rows.problems
 
 
-def parse_history(frame: pd.DataFrame, label: str
+def parse_history(frame: pd.DataFrame, label: str, mentor_ids: set[str] | None = None
                   ) -> tuple[tuple[tuple[str, str, str], ...], list[InputProblem]]:
-    """Past pairings (cohort, startup_id, mentor_id) from a table of strings."""
+    """Past pairings (cohort, startup_id, mentor_id) from a table of strings.
+
+    With ``mentor_ids`` (the cohort's mentors), a mentor id that is not among them is a problem:
+    a mentor of the pool is a typo away, and a misspelt pairing would silently be made again. A
+    startup id may be unknown: startups of earlier cohorts are not in this one's file.
+    """
     rows = Rows(frame, label, HISTORY_FIELDS)
     if not rows.ok:
         return (), rows.problems
     out = []
     for row, r in rows.records():
-        values = tuple(rows.text(row, r, f) for f in ("cohort", "startup_id", "mentor_id"))
+        values = tuple(rows.ident(row, r, f) for f in ("cohort", "startup_id", "mentor_id"))
+        mentor = values[2]
+        if mentor_ids is not None and mentor and mentor not in mentor_ids:
+            near = difflib.get_close_matches(mentor, sorted(mentor_ids), n=1)
+            rows.add(row, "mentor_id", f"names unknown mentor id '{mentor}'",
+                     f"did you mean '{near[0]}'?" if near else "use ids from mentors.csv")
         out.append(values)
     return tuple(out), rows.problems
-
 
 
 def parse_preferences(frame: pd.DataFrame, label: str, startup_ids: list[str], mentor_ids: list[str]
@@ -128,7 +161,7 @@ def parse_preferences(frame: pd.DataFrame, label: str, startup_ids: list[str], m
     seen_pair: dict[tuple[str, str], int] = {}
     seen_rank: dict[tuple[str, int], int] = {}
     for row, r in rows.records():
-        s, m = rows.text(row, r, "startup_id"), rows.text(row, r, "mentor_id")
+        s, m = rows.ident(row, r, "startup_id"), rows.ident(row, r, "mentor_id")
         for field, value, known, table in (("startup_id", s, known_s, "startups.csv"),
                                            ("mentor_id", m, known_m, "mentors.csv")):
             if value and value not in known:

@@ -16,15 +16,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from matcher.data.eligibility import eligibility_rules
 from matcher.data.io.files import read_document
 from matcher.data.rules import Rules
+from matcher.data.values import identifier, iso_date
 from matcher.errors import InputError, InputProblem
 
 __all__ = ["PROGRAMME_KEYS", "read_programme", "make_rules", "programme_label"]
 
 #: programme.yaml keys that describe the programme rather than matching rules.
 PROGRAMME_KEYS = {"programme", "cohort", "start_date", "history", "mentor_kinds", "eligibility",
-                  "preferences", "description"}
+                  "preferences", "description", "languages"}
 
 
 def programme_label(source: str | os.PathLike | Mapping | None, default: str = "programme.yaml") -> str:
@@ -64,12 +66,53 @@ def read_programme(source: str | os.PathLike | Mapping | None, label: str = "pro
             rules[key] = value  # checked, and lists made tuples, by Rules.from_mapping
         elif key in PROGRAMME_KEYS:
             meta[key] = value
+            problems += _setting_problems(str(key), value, label)
         else:
             near = difflib.get_close_matches(str(key), known, n=1)
             problems.append(InputProblem(label, None, str(key), "unknown key",
                                          f"did you mean '{near[0]}'?" if near else
                                          f"known keys: {', '.join(known)}"))
     return rules, meta, problems
+
+
+def _setting_problems(key: str, value: Any, label: str) -> list[InputProblem]:
+    """What is wrong with one programme setting (not a rule), each problem naming ``label`` and the key."""
+    def problem(message: str, hint: str) -> list[InputProblem]:
+        return [InputProblem(label, None, key, message, hint)]
+
+    if key == "start_date":
+        if value is None:
+            return []
+        try:
+            iso_date(value)
+        except ValueError as exc:
+            return problem(str(exc), "write YYYY-MM-DD, e.g. 2026-03-02")
+        return []
+    if key == "eligibility":
+        try:
+            eligibility_rules(value, label)
+        except InputError as exc:
+            return exc.problems
+        return []
+    if key in ("mentor_kinds", "languages"):
+        names = [value] if isinstance(value, str) else value
+        if names is not None and (not isinstance(names, list | tuple)
+                                  or not all(isinstance(n, str) and n.strip() for n in names)):
+            return problem(f"{value!r} is not a list of names", "write e.g. [English, Cantonese]")
+        return []
+    if key == "cohort":
+        try:
+            identifier(value)
+        except ValueError as exc:
+            return problem(str(exc), "name the cohort by a slug, e.g. spring-2026")
+        return []
+    if key in ("history", "preferences"):
+        if not isinstance(value, str):
+            return problem(f"{value!r} is not a file name", f"write e.g. '{key}: {key}.csv'")
+        return []
+    if value is not None and not isinstance(value, str | int | float):  # programme, description
+        return problem(f"{type(value).__name__} is not text", f"write '{key}: ...' on one line")
+    return []
 
 
 def make_rules(values: Mapping[str, Any], label: str, base: Rules | None = None

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 import pandas as pd
 
 from matcher.data.taxonomy import SUPPORT_AREAS, Taxonomy
-from matcher.data.values import MAX_COUNT, whole_number
+from matcher.data.values import MAX_COUNT, identifier, whole_number
 from matcher.errors import InputProblem
 
-__all__ = ["Rows", "duplicates"]
+__all__ = ["Rows", "duplicates", "ID_HINT"]
+
+ID_HINT = "ids are slugs such as s-facetrust: lower-case letters, digits, '.', '_' and '-'"
 
 
 class Rows:
@@ -33,14 +35,36 @@ class Rows:
         self.problems.append(InputProblem(self.label, row, field, message, hint))
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
-        for n, record in enumerate(self.frame.to_dict(orient="records")):
-            yield n + 2, {k: str(v).strip() for k, v in record.items()}
+        numbers = self.frame.attrs.get("rows") or range(2, len(self.frame) + 2)
+        for row, record in zip(numbers, self.frame.to_dict(orient="records")):
+            yield row, {k: str(v).strip() for k, v in record.items()}
 
     def text(self, row: int, record: dict[str, str], field: str) -> str:
         value = record.get(field, "")
         if not value:
             self.add(row, field, "is empty", f"fill in the {field}")
         return value
+
+    def ident(self, row: int, record: dict[str, str], field: str) -> str:
+        """The id in ``field``: required, and a slug (see :func:`~matcher.data.values.identifier`)."""
+        value = self.text(row, record, field)
+        if value:
+            self.check_id(row, field, value)
+        return value
+
+    def check_id(self, row: int, field: str, value: str) -> bool:
+        try:
+            identifier(value)
+        except ValueError as exc:
+            self.add(row, field, str(exc), ID_HINT)
+            return False
+        return True
+
+    def count(self, row: int, field: str, items: tuple[str, ...], bounds: tuple[int, int], what: str) -> None:
+        """Record a problem when ``items`` has more than ``bounds[1]`` entries."""
+        if len(items) > bounds[1]:
+            self.add(row, field, f"lists {len(items)} {what}, more than {bounds[1]}",
+                     f"keep the {bounds[1]} that matter most (see data/README.md)")
 
     def whole(self, row: int, field: str, value: str, hint: str, *, low: int = 0,
               high: int = MAX_COUNT) -> int | None:
@@ -79,8 +103,20 @@ class Rows:
                          hint + f"use {', '.join(SUPPORT_AREAS)}")
         return areas
 
-    def languages(self, value: str) -> tuple[str, ...]:
-        return tuple(lang.capitalize() for lang in self.split(value))
+    def languages(self, row: int, value: str, known: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """The languages of a cell, each one of ``known`` (when given), at least one."""
+        languages = tuple(lang.capitalize() for lang in self.split(value))
+        if known is None:
+            return languages
+        if not languages:
+            self.add(row, "languages", "is empty", f"list the mentoring languages, e.g. {known[0]}")
+        for language in languages:
+            if language not in known:
+                near = difflib.get_close_matches(language, known, n=1)
+                self.add(row, "languages", f"unknown language '{language}'",
+                         (f"did you mean '{near[0]}'? " if near else "") + f"use {', '.join(known)}, or "
+                         "list more under languages in programme.yaml")
+        return languages
 
 
 def duplicates(rows: Rows, ids: list[tuple[int, str]]) -> None:

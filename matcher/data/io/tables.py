@@ -14,7 +14,7 @@ import pandas as pd
 from matcher.data.io.files import Source, read_table
 from matcher.data.io.rows import Rows
 from matcher.data.models import Cohort
-from matcher.data.values import whole_number
+from matcher.data.values import MAX_SCORE, score_number, whole_number
 from matcher.errors import InputError, InputProblem
 
 __all__ = ["read_scores", "read_ratings", "read_capacity"]
@@ -22,29 +22,85 @@ __all__ = ["read_scores", "read_ratings", "read_capacity"]
 CAPACITY_HINT = "write a whole number of startups, 0 or more, e.g. 2"
 
 
+#: At most this many problems of a score file are listed (a file of typos lists them all otherwise).
+MAX_LISTED = 50
+
+
 def read_scores(source: Source) -> pd.DataFrame:
     """A score matrix: first column startup ids, header row mentor ids, numbers elsewhere.
 
     A blank cell is a missing score (NaN): :func:`matcher.assign` refuses it unless told
-    ``missing="forbid"``, the convention of :meth:`Scores.to_frame` for forbidden pairs.
+    ``missing="forbid"``, the convention of :meth:`Scores.to_frame` for forbidden pairs. Ids are
+    slugs, each given once; a score is a finite number of size at most
+    :data:`~matcher.data.values.MAX_SCORE`.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of every blank, malformed or repeated id and every cell
+        that is not such a number (the first :data:`MAX_LISTED`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"startup": ["s1", "s2"], "m1": ["0.5", ""], "m2": ["1", "2"]})
+    >>> read_scores(frame).to_dict()
+    {'m1': {'s1': 0.5, 's2': nan}, 'm2': {'s1': 1.0, 's2': 2.0}}
+    >>> try:
+    ...     read_scores(frame.assign(m2=["1e308", "x"]))
+    ... except InputError as err:
+    ...     [(p.row, p.field, p.message) for p in err.problems]
+    [(2, 'm2', "'1e308' is outside -1e+06 to 1e+06"), (3, 'm2', "'x' is not a number")]
     """
     frame, label = read_table(source, name="scores")
     if frame.shape[1] < 2:
         raise InputError([InputProblem(label, 1, None, "needs a startup id column and one column per mentor",
                                        "first column: startup ids; header: mentor ids")])
-    frame = frame.set_index(frame.columns[0])
-    numbers = frame.apply(pd.to_numeric, errors="coerce")
+    if not len(frame):
+        raise InputError([InputProblem(label, None, None, "holds no startups",
+                                       "add one row of scores per startup under the header")])
+    first = frame.columns[0]
+    id_field = first or "startup id"
+    rows = Rows(frame.rename(columns={first: id_field}), label, set())
+    for mentor in frame.columns[1:]:
+        rows.check_id(1, str(mentor), str(mentor))
+    startup_ids = []
+    for row, record in rows.records():
+        startup = rows.text(row, record, id_field)
+        if startup:
+            rows.check_id(row, id_field, startup)
+        startup_ids.append((row, startup))
+    seen: dict[str, int] = {}
+    for row, startup in startup_ids:
+        if startup and startup in seen:
+            rows.add(row, id_field, f"startup '{startup}' is listed again (first in row {seen[startup]})",
+                     "give every startup one row")
+        seen.setdefault(startup, row)
+    cells = frame.iloc[:, 1:].astype(str).apply(lambda c: c.str.strip())
+    numbers = cells.apply(pd.to_numeric, errors="coerce").astype(float)
     # a blank cell is a missing score (a forbidden pair, as Scores.to_frame writes them)
-    blank = frame.isna() | frame.astype(str).apply(lambda c: c.str.strip()).isin(["", "nan", "NaN"])
-    bad = numbers.isna() & ~blank
-    problems = [
-        InputProblem(label, int(r) + 2, str(frame.columns[c]),
-                     f"'{frame.iat[r, c]}' is not a number", "write a number for every pair")
-        for r, c in np.argwhere(bad.to_numpy())[:20]
-    ]
-    if problems:
-        raise InputError(problems)
-    return numbers.astype(float)
+    blank = cells.isin(["", "nan", "NaN"])
+    values = numbers.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = (~blank.to_numpy()) & (~np.isfinite(values) | (np.abs(values) > MAX_SCORE))
+    numbered = [row for row, _ in startup_ids]
+    for r, c in np.argwhere(bad):
+        text = cells.iat[r, c]
+        try:
+            score_number(text)
+            message = f"'{text}' is not a score"
+        except ValueError as exc:
+            message = str(exc)
+        rows.add(numbered[r], str(cells.columns[c]), message,
+                 f"write a number from {-MAX_SCORE:g} to {MAX_SCORE:g} for every pair, or leave it blank")
+    if rows.problems:
+        listed = rows.problems[:MAX_LISTED]
+        if len(rows.problems) > MAX_LISTED:
+            listed.append(InputProblem(label, None, None, f"and {len(rows.problems) - MAX_LISTED} more "
+                                       "problems", "fix these and check again"))
+        raise InputError(listed)
+    numbers = numbers.where(~blank)
+    numbers.index = pd.Index([s for _, s in startup_ids], name=first or None)
+    return numbers
 
 
 def read_ratings(source: Source, cohort: Cohort | None = None) -> pd.DataFrame:
@@ -61,7 +117,7 @@ def read_ratings(source: Source, cohort: Cohort | None = None) -> pd.DataFrame:
     values = []
     for row, r in rows.records():
         for field, pool in (("startup_id", known and known[0]), ("mentor_id", known and known[1])):
-            value = rows.text(row, r, field)
+            value = rows.ident(row, r, field)
             if value and pool is not None and value not in pool:
                 near = difflib.get_close_matches(value, sorted(pool), n=1)
                 rows.add(row, field, f"names unknown id '{value}'",
@@ -109,7 +165,7 @@ def read_capacity(source: Source) -> pd.Series:
         raise InputError(rows.problems)
     ids, capacities, seen = [], [], {}
     for row, r in rows.records():
-        mentor = rows.text(row, r, "mentor_id")
+        mentor = rows.ident(row, r, "mentor_id")
         capacity = rows.whole(row, "capacity", r["capacity"], CAPACITY_HINT)
         if mentor and mentor in seen:
             rows.add(row, "mentor_id", f"duplicate id '{mentor}' (first used in row {seen[mentor]})",
