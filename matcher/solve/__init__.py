@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from matcher.data.models import Assignment
+from matcher.data.rule_checks import check_solve_arguments
 from matcher.errors import InfeasibleError
 from matcher.scoring.sources import VectorScores
 from matcher.solve.arguments import DEFAULT_HISTORY, make_problem
@@ -63,7 +64,8 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
         the rules cannot hold without saying why, :func:`~matcher.solve.diagnose.diagnose`.
     """
     start = time.perf_counter()
-    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    time_limit, seed, workers = check_solve_arguments(time_limit, seed, workers)
+    limit = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
     backend, why = choose_backend(solver, problem)
     if not problem.is_dense and not getattr(backend, "accepts_vectors", False):
         problem = problem.densified()  # a backend that needs the matrix was asked for by name

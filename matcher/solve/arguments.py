@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from matcher.data.values import real_number, whole_number
+from matcher.data.values import MAX_SCORE, real_number, whole_number
 from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES, OBJECTIVES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.sources import VectorScores
@@ -130,9 +130,8 @@ def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]
         raise InputError([_arg("scores", f"has {values.ndim} dimension(s)",
                                "pass a matrix of shape (n_startups, n_mentors)")])
     forbid = np.zeros(values.shape, dtype=bool) if carried is None else carried.copy()
-    # one pass without a temporary when every score is finite (the sum of finite scores is
-    # finite unless it overflows, and then the full check below runs)
-    if not np.isfinite(values.sum()):
+    # two passes without a temporary when every score is in range (NaN fails both comparisons)
+    if values.size and not (values.max() <= MAX_SCORE and values.min() >= -MAX_SCORE):
         if missing == "forbid":
             nan = np.isnan(values)
             forbid |= nan
@@ -149,13 +148,14 @@ def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]
 
 def _check_finite(values: np.ndarray, startup_ids: np.ndarray, mentor_ids: np.ndarray,
                   problems: list[InputProblem]) -> None:
-    bad = ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (np.abs(values) > MAX_SCORE)
     if not bad.any():
         return
     i, j = np.argwhere(bad)[0]
     problems.append(_arg(
-        "scores", f"has {int(bad.sum())} missing or infinite value(s), first at startup "
-        f"{startup_ids[i]!r}, mentor {mentor_ids[j]!r}",
+        "scores", f"has {int(bad.sum())} value(s) missing, infinite or larger than {MAX_SCORE:g} in "
+        f"size, first at startup {startup_ids[i]!r}, mentor {mentor_ids[j]!r}",
         "fill every pair with a number, or pass missing='forbid' if a missing score marks a "
         "forbidden pair (as Scores.to_frame writes them)"))
 
@@ -165,6 +165,10 @@ def _vector_problem(scores: VectorScores, *, k: Any, capacity: Any, forbidden: A
     """A Problem over vector scores: pairs stay sparse, the matrix is never held."""
     problems: list[InputProblem] = []
     n_s, n_m = scores.shape
+    for side, vectors in (("startup", scores.startup_vectors), ("mentor", scores.mentor_vectors)):
+        if not np.isfinite(np.asarray(vectors, dtype=np.float64)).all():
+            problems.append(_arg("scores", f"has {side} vectors with missing or infinite values",
+                                 "give finite numbers in every profile vector"))
     k_min, k_max = _k_bounds(k, n_s, problems)
     cap = per_mentor("capacity", capacity, scores.mentor_ids, problems)
     masks = []

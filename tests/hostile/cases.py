@@ -623,9 +623,7 @@ def _load(**kwargs: object) -> Callable[[Path], object]:
 
 
 #: assign keywords matcher.solve checks itself (not this branch's part): run, but not yet required
-NEEDS_SOLVE_CHECK = {"api-assign-time_limit-word", "api-assign-time_limit-nan",
-                     "api-assign-time_limit-negative", "api-assign-seed-word", "api-assign-seed-negative",
-                     "api-assign-workers-zero", "api-assign-scores-huge"}
+NEEDS_SOLVE_CHECK: set[str] = set()
 
 #: Every how-many-th cell case also runs through ``matcher batch`` (each batch run sets up a store,
 #: about a second; every other kind of case always runs through it).
