@@ -3,11 +3,18 @@
 Every file is written to a temporary file in the same folder and renamed into place only when the
 write succeeded, so an interrupted run never leaves a half-written output. Text cells a
 spreadsheet would run as formulas are neutralised.
+
+A temporary file is named ``.{name}.{pid}.{random}{suffix}``: unique to the process and the call,
+so two processes writing the same file never touch each other's temporary files, and one left by
+a killed process says whose it was (:func:`temporary_files` finds them). A failed write removes
+only its own temporary file. An ``OSError`` (a full disk, a read-only or missing folder, a
+permission) propagates with ``filename`` set to the file being written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["atomic_write", "atomic_save", "safe_cell", "write_frame"]
+__all__ = ["atomic_write", "atomic_save", "safe_cell", "write_frame", "temporary_files",
+           "write_failure"]
 
 
 @contextlib.contextmanager
@@ -38,17 +46,72 @@ def atomic_save(path: str | os.PathLike, save: Callable[[str], Any]) -> str:
 def _replacing(path: str | os.PathLike, *, suffix: str) -> Iterator[str]:
     """A temporary file name beside ``path``, renamed onto it when the block succeeds, else removed."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix,
+                                       dir=target.parent)
+    except OSError as exc:
+        raise _naming(exc, target) from None
     os.close(handle)
     try:
         yield tmp
         _share_mode(tmp, target)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, target) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` with ``filename`` set (a failed ``write`` says nothing of the file it wrote to)."""
+    if exc.filename is None or str(exc.filename).startswith(str(path.parent / f".{path.name}.")):
+        exc.filename = str(path)
+    return exc
+
+
+def temporary_files(folder: str | os.PathLike, names: tuple[str, ...]) -> list[Path]:
+    """Temporary files of :func:`atomic_write` for ``names`` in ``folder`` (left by a killed writer).
+
+    Only the caller knows whether their writers are gone: call it where no other process writes
+    those files (a batch holds the job's lock).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    prefixes = tuple(f".{name}." for name in names)
+    return [item for item in folder.iterdir() if item.name.startswith(prefixes) and item.is_file()]
+
+
+#: What a person can do about a failed write, by errno: (what happened, what to do, exit status).
+#: Path problems the user can fix exit 2, like bad input; a full disk exits 1, like any failure.
+_WRITE_FAILURES = {
+    errno.ENOSPC: ("the disk is full", "free some space, or write elsewhere, and run again", 1),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or write elsewhere, and run again", 1),
+    errno.EROFS: ("the file system is read-only", "choose a folder on a writable disk", 2),
+    errno.EACCES: ("permission denied", "choose a folder you may write to, or change its permissions", 2),
+    errno.EPERM: ("permission denied", "choose a folder you may write to, or change its permissions", 2),
+    errno.EEXIST: ("a file is in the way of a folder", "choose a folder, or move the file away", 2),
+    errno.ENOTDIR: ("a file is in the way of a folder", "choose a folder, or move the file away", 2),
+    errno.EISDIR: ("is a folder", "name a file, not a folder", 2),
+    errno.ENOENT: ("no such folder, and it cannot be made here", "choose another folder", 2),
+    errno.ENAMETOOLONG: ("the name is too long", "choose a shorter path", 2),
+}
+
+
+def write_failure(exc: OSError) -> tuple[str, int]:
+    """One line saying which file could not be written, why and what to do; and the exit status.
+
+    >>> write_failure(OSError(errno.ENOSPC, "No space left on device", "out/report.html"))
+    ('cannot write out/report.html: the disk is full (free some space, or write elsewhere, and run again)', 1)
+    >>> write_failure(FileExistsError(errno.EEXIST, "File exists", "out"))[1]
+    2
+    """
+    what, hint, status = _WRITE_FAILURES.get(exc.errno, (exc.strerror or str(exc), "", 1))
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"cannot write {where}: {what}" + (f" ({hint})" if hint else ""), status
 
 
 def _share_mode(tmp: str, target: Path) -> None:
