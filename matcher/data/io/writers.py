@@ -9,12 +9,16 @@ so two processes writing the same file never touch each other's temporary files,
 a killed process says whose it was (:func:`temporary_files` finds them). A failed write removes
 only its own temporary file. An ``OSError`` (a full disk, a read-only or missing folder, a
 permission) propagates with ``filename`` set to the file being written.
+
+:class:`FolderLock` lets processes that write the same folder take turns (a batch holds one per
+job).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["atomic_write", "atomic_save", "safe_cell", "write_frame", "temporary_files",
-           "write_failure"]
+           "write_failure", "FolderLock"]
 
 
 @contextlib.contextmanager
@@ -112,6 +116,99 @@ def write_failure(exc: OSError) -> tuple[str, int]:
     what, hint, status = _WRITE_FAILURES.get(exc.errno, (exc.strerror or str(exc), "", 1))
     where = exc.filename if exc.filename is not None else "a file"
     return f"cannot write {where}: {what}" + (f" ({hint})" if hint else ""), status
+
+
+class FolderLock:
+    """An advisory lock on a folder, for the processes that write into it: one at a time.
+
+    The lock is ``flock`` on a file ``.lock`` in the folder (made, with the folder, when needed).
+    The kernel releases it when its holder exits, however it exits (a SIGKILL too), so a lock is
+    never left held by a dead process. :meth:`release` removes the lock file while still holding
+    it, and the folder too when the lock made it and nothing else was put there; a process that
+    was waiting on the removed file notices (its file is no longer the one at the path) and locks
+    the new one, so two processes never both hold the lock.
+
+    Parameters
+    ----------
+    folder : path
+    name : str
+        The lock file's name in the folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "job"
+    >>> first, second = FolderLock(folder), FolderLock(folder)
+    >>> first.acquire(), second.acquire(blocking=False)
+    (True, False)
+    >>> first.release(); second.acquire(blocking=False)
+    True
+    >>> second.release(); folder.exists()          # made by the lock, left empty: removed
+    False
+    """
+
+    def __init__(self, folder: str | os.PathLike, name: str = ".lock"):
+        self.folder = Path(folder)
+        self.path = self.folder / name
+        self._fd: int | None = None
+        self._made_folder = False
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        """Take the lock; without ``blocking``, return False at once when another process has it.
+
+        Raises ``OSError`` (with ``filename``) when the folder cannot be made or written.
+        """
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is locked already by this object")
+        while True:
+            try:
+                if not self.folder.is_dir():
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self._made_folder = True
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            except FileNotFoundError:  # the holder removed its empty folder just now: make it again
+                continue
+            except OSError as exc:
+                raise _naming(exc, self.path) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            try:
+                current = os.stat(self.path)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(fd)
+            if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+                self._fd = fd
+                return True
+            os.close(fd)  # locked a file its holder removed on release: lock the one there now
+
+    def release(self) -> None:
+        """Give the lock up (removing its file, and the folder it made if left empty)."""
+        if self._fd is None:
+            return
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            if self._made_folder:
+                with contextlib.suppress(OSError):  # not empty (or in use): kept
+                    self.folder.rmdir()
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> FolderLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
 
 
 def _share_mode(tmp: str, target: Path) -> None:
