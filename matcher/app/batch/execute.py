@@ -52,6 +52,8 @@ class _Task:
     cohort: Cohort
     inputs_hash: str
     attempt: int = 0
+    #: the batch's token in the job's lock file (see :meth:`~matcher.data.io.writers.FolderLock.holds`)
+    token: str = ""
 
 
 #: Test hook: ``MATCHER_TEST_KILL_AT=POINT`` (or ``POINT@N``, the N-th time) makes the process
@@ -115,10 +117,17 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
     never raises for a job's own failure.
     """
     from matcher.app.report import explanation_lines, write_report
+    from matcher.data.io.writers import FolderLock
     from matcher.pipeline import match_cohort
 
     job = task.job
     start = time.perf_counter()
+    if task.token and not FolderLock.holds(job.out, task.token):
+        # Dask runs a task again when the worker holding its result dies, even after the batch
+        # took the result and let the job's lock go: then this run must not touch the folder
+        return JobOutcome(job=job, state="failed", inputs_hash=task.inputs_hash, cohort=task.cohort.name,
+                          error="not run: the batch that sent it no longer holds the job's lock",
+                          exit_code=1, stage="checking its lock"), None
     stage = "clearing its folder"
     try:
         _clear(job.out)

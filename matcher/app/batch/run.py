@@ -158,6 +158,7 @@ class _Stage:
                     lock.release()
                     self.tally.done(found)
                 else:
+                    found = dataclasses.replace(found, token=lock.token)
                     tasks.append(found)
                     locks[job.name] = (lock, found)
             for outcome, result in self.submit(tasks):
@@ -363,14 +364,20 @@ class _executor:
 
     def _submit(self, tasks: list[_Task]) -> Iterator[tuple[JobOutcome, Any]]:
         futures = [self.client.submit(execute_job, t, pure=False) for t in tasks]
-        # in task order, so the store is written in the same order as a local run; a worker lost
-        # while running a task is replaced by the scheduler, which runs the task again elsewhere
-        for task, future in zip(tasks, futures):
+        # in task order, so the store is written in the same order as a local run. A worker lost
+        # while running a task, or holding a result not yet taken, is replaced by the scheduler,
+        # which runs the task again elsewhere (the batch still holds the job's lock). A result
+        # taken is released at once, so the task is not run again once the lock is let go.
+        for task in tasks:
+            future = futures.pop(0)
             try:
-                yield future.result()
+                found = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the task killed every worker
-                lost = crashed(task.job, "running on the cluster", exc, task.inputs_hash, task.cohort.name)
-                yield lost, None
+                found = (crashed(task.job, "running on the cluster", exc, task.inputs_hash,
+                                 task.cohort.name), None)
+            future.release()
+            del future
+            yield found
 
     def __exit__(self, *exc: Any) -> None:
         if self.client is not None and self.owned:

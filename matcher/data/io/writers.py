@@ -20,7 +20,9 @@ import contextlib
 import errno
 import fcntl
 import os
+import socket
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +130,10 @@ class FolderLock:
     was waiting on the removed file notices (its file is no longer the one at the path) and locks
     the new one, so two processes never both hold the lock.
 
+    The holder writes a token into the lock file (:attr:`token`: host, pid and a random part);
+    :meth:`holds` tells a helper process (a Dask worker writing on the holder's behalf) whether
+    the lock it was sent with is still held.
+
     Parameters
     ----------
     folder : path
@@ -152,6 +158,7 @@ class FolderLock:
         self.path = self.folder / name
         self._fd: int | None = None
         self._made_folder = False
+        self.token = ""
 
     def acquire(self, *, blocking: bool = True) -> bool:
         """Take the lock; without ``blocking``, return False at once when another process has it.
@@ -182,6 +189,9 @@ class FolderLock:
             mine = os.fstat(fd)
             if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
                 self._fd = fd
+                self.token = f"{socket.gethostname()} {os.getpid()} {uuid.uuid4().hex}"
+                os.ftruncate(fd, 0)
+                os.write(fd, self.token.encode())
                 return True
             os.close(fd)  # locked a file its holder removed on release: lock the one there now
 
@@ -202,6 +212,14 @@ class FolderLock:
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+    @staticmethod
+    def holds(folder: str | os.PathLike, token: str, name: str = ".lock") -> bool:
+        """Whether the lock of ``folder`` is held by the holder that was given ``token``."""
+        try:
+            return (Path(folder) / name).read_text(encoding="utf-8", errors="replace") == token
+        except OSError:
+            return False
 
     def __enter__(self) -> FolderLock:
         self.acquire()
