@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -106,3 +109,53 @@ def test_capacity_file_problems_name_file_row_and_field(tmp_path):
                "--capacity", str(tmp_path / "capacity.csv"), "--out", str(tmp_path / "pairs.csv"))
     assert done.returncode == 0, done.stderr
     assert set(pd.read_csv(tmp_path / "pairs.csv")["mentor_id"]) <= {"m0", "m2"}
+
+
+# ---------------------------------------------------------------- files that cannot be written
+
+def test_out_in_the_way_of_a_file_is_one_line_and_nothing_said_as_written(tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder\n")
+    cases = [("match", blocker, "a file is in the way of a folder"),              # --out is a file
+             ("report", blocker / "sub", "a file is in the way of a folder"),     # ENOTDIR
+             ("match", Path("/sys/matcher-out"), "permission denied")]           # denied even to root
+    for command, out, reason in cases:
+        extra = ["--no-compare"] if command == "report" else []
+        done = run(command, "data/spring-2026", "--out", str(out), *extra)
+        assert done.returncode == 2, (command, out, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: cannot write "), done.stderr
+        assert reason in lines[0] and str(out.parent if command == "report" else out) in lines[0]
+        assert "Traceback" not in done.stderr
+        assert "wrote" not in done.stdout and "report:" not in done.stdout and "optimal" not in done.stdout
+    assert blocker.read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize(("code", "status", "reason"), [(errno.ENOSPC, 1, "the disk is full"),
+                                                        (errno.EROFS, 2, "the file system is read-only")])
+@pytest.mark.parametrize("command", ["match", "report"])
+def test_full_or_read_only_disk_is_one_line_and_leaves_nothing_half_written(tmp_path, monkeypatch, command,
+                                                                            code, status, reason):
+    from typer.testing import CliRunner
+
+    from matcher.app.cli import app
+
+    real_replace = os.replace
+    calls = []
+
+    def replace(source, target):
+        calls.append(target)
+        if len(calls) == 2:  # the first file lands, the second cannot
+            raise OSError(code, os.strerror(code))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    out = tmp_path / "out"
+    extra = ["--no-compare"] if command == "report" else []
+    done = CliRunner().invoke(app, [command, "data/spring-2026", "--out", str(out), *extra])
+    assert done.exit_code == status, done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+    assert f"error: cannot write {calls[1]}: {reason}" in done.stderr
+    assert "wrote" not in done.stdout and "report:" not in done.stdout and "matches" not in done.stdout
+    # the file written before is whole; the failed one is absent, its temporary file removed
+    assert [p.name for p in out.iterdir()] == [Path(calls[0]).name]

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 import matcher
-from matcher.app.store import Base, Store, rules_from_json, rules_to_json
+from matcher.app.store import Base, Run, Store, rules_from_json, rules_to_json
 from matcher.errors import InputError
 
 PROGRAMME = "HK AI Lab Accelerator"
@@ -178,3 +179,74 @@ def test_startup_ids_survive_any_text(store_url):
         cohort = store.load_cohort(run_id)
     assert cohort.startups[0].name == "O'Brien \"Ltd\" <b>粵</b>" and cohort.mentors[0].name == "Zoë"
     assert np.array_equal(matcher.match_cohort(cohort).assignment.scores, result.assignment.scores)
+
+
+# ---------------------------------------------------------------- several processes, one store
+
+def test_a_batch_run_is_stored_once_per_attempt(store_url, spring_cohort, spring_result):
+    once = {"cohort": spring_cohort, "inputs_hash": "h1", "job": "spring", "out_dir": "/out/spring"}
+    with Store(store_url) as store:
+        first = store.record(spring_result, **once, attempt=0)
+        assert store.record(spring_result, **once, attempt=0) == first   # a resumed batch: no new run
+        forced = store.record(spring_result, **once, attempt=1)          # run again on purpose
+        elsewhere = store.record(spring_result, **{**once, "out_dir": "/out/other"}, attempt=0)
+        store.record(spring_result, cohort=spring_cohort)                 # outside a batch: no limit
+        store.record(spring_result, cohort=spring_cohort)
+        assert len({first, forced, elsewhere}) == 3 and len(store.runs()) == 5
+        assert store.count("h1", out_dir="/out/spring") == 2 and store.find("h1", out_dir="/out/x") is None
+        assert store.find("h1", out_dir="/out/spring").id == forced
+        assert [r.attempt for r in store.runs()] == [0, 1, 0, None, None]
+        # a unique index backs the check, whatever the timing: a second row for the attempt is refused
+        with Session(store.engine) as session, pytest.raises(sa.exc.IntegrityError):
+            row = session.get(Run, first)
+            session.add(Run(**{c.key: getattr(row, c.key) for c in Run.__table__.columns if c.key != "id"}))
+            session.commit()
+
+
+def test_migration_numbers_the_attempts_of_earlier_runs(store_url):
+    from matcher.app.store import upgrade
+
+    engine = sa.create_engine(store_url)
+    upgrade(engine, "0001")
+    run = {"cohort_id": 1, "profiles_hash": "p", "job": "j", "rules": "{}", "history": "[]", "meta": "{}",
+           "solver": "flow", "objective_name": "total", "objective": 1.0, "bound": 1.0, "status": "optimal",
+           "timings": "{}", "matcher_version": "0", "adopted": False, "created_at": "2026-01-01 00:00:00"}
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO programmes (id, name) VALUES (1, 'p')"))
+        connection.execute(sa.text("INSERT INTO cohorts (id, programme_id, name) VALUES (1, 1, 'c')"))
+        for out_dir, digest in [("a", "h"), ("a", "h"), ("b", "h"), ("a", ""), ("a", "")]:
+            columns = {**run, "out_dir": out_dir, "inputs_hash": digest}
+            connection.execute(sa.text(f"INSERT INTO runs ({', '.join(columns)}) "
+                                       f"VALUES ({', '.join(':' + c for c in columns)})"), columns)
+    engine.dispose()
+    with Store(store_url) as store:  # opening it migrates it
+        assert [r.attempt for r in store.runs()] == [0, 1, 0, None, None]
+    assert _schema_diff(store_url) == []
+
+
+def test_processes_opening_and_writing_a_new_store_at_once(store_url, spring_cohort, spring_result):
+    # the race two batches started together run: both migrate a new database, both add the
+    # programme and cohort, both store the same profiles
+    import threading
+
+    start = threading.Barrier(4)
+    ids, errors = [], []
+
+    def write(n):
+        try:
+            start.wait()
+            with Store(store_url) as store:
+                ids.append(store.record(spring_result, cohort=spring_cohort, inputs_hash="h",
+                                        out_dir=f"/out/{n % 2}", attempt=0))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [] and len(ids) == 4 and len(set(ids)) == 2
+    with Store(store_url) as store:
+        assert len(store.runs()) == 2
+        assert [len(store.load_cohort(i).startups) for i in set(ids)] == [11, 11]

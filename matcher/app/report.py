@@ -55,7 +55,26 @@ def _environment() -> Any:
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = _num
+    env.filters["file_href"] = file_href
     return env
+
+
+def file_href(path: str | os.PathLike) -> str:
+    """A file path as a link target that can only be that file: each part percent-encoded.
+
+    A job's ``out`` comes from a job file, so its folder may be named ``javascript:alert(1)``;
+    encoded, the colon cannot start a URL scheme and the link stays a relative file path.
+
+    >>> file_href("javascript:alert(10)/report.html")
+    'javascript%3Aalert%2810%29/report.html'
+    >>> file_href("spring/k-2/report.html"), file_href("/srv/out/report.html")
+    ('spring/k-2/report.html', 'file:///srv/out/report.html')
+    """
+    from urllib.parse import quote
+
+    text = Path(path).as_posix()
+    quoted = quote(text, safe="/")
+    return "file://" + quoted if text.startswith("/") else quoted
 
 
 def _num(value: Any, digits: int = 3) -> str:

@@ -31,10 +31,14 @@ What a batch does:
 * Skips a job already done with the same inputs: the content hash of the cohort's files, the
   resolved rules, the history and the matcher version is in the store and in the job's
   ``job.json``. ``force=True`` runs it again.
-* Reports a failing job with its error and goes on with the others.
-* Writes every file atomically (:func:`matcher.app.report.write_report`), ``job.json`` last: an
-  interrupted batch leaves only complete files, and the next run redoes what was cut short.
-* Records each run in the store (SQLite ``matcher.db`` beside the outputs by default).
+* Reports a failing job with its error and goes on with the others; a job that crashes (a bug, a
+  resource limit) is named with its stage, its traceback kept in ``job.log`` in its folder.
+* Writes every file atomically (:func:`matcher.app.report.write_report`), then records the run in
+  the store (SQLite ``matcher.db`` beside the outputs by default), then writes ``job.json``: an
+  interrupted batch leaves only complete files, and the next run completes what was cut short.
+* Is safe to run twice at once, and to kill at any point: a lock per job, each run stored once
+  per attempt, a job whose run is stored but whose ``job.json`` is missing completed without
+  solving or storing again (:mod:`~matcher.app.batch.run` says how).
 * Writes ``index.html`` (every job, and the scenarios of each cohort side by side) and
   ``batch.json`` into the batch's ``out``.
 

@@ -16,7 +16,7 @@ import sys
 import typer
 
 from matcher.app.cli._console import stderr
-from matcher.app.cli._failures import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INFEASIBLE, EXIT_OK, _fail
+from matcher.app.cli._failures import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INFEASIBLE, EXIT_OK, _fail, fail_write
 from matcher.app.cli._options import parse_k as _parse_k
 from matcher.app.cli._options import read_capacity as _read_capacity
 from matcher.app.cli.insight import evaluate_command, explain_command, rematch_command
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     except SolverError as exc:
         stderr().print(f"solver failed: {exc}", markup=False, highlight=False)
         return EXIT_FAILED
+    except OSError as exc:  # a file no command expected to fail on: still one line, no traceback
+        try:
+            fail_write(exc)
+        except typer.Exit as exit_:
+            return exit_.exit_code
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from matcher.app.cli._console import stdout
-from matcher.app.cli._failures import _fail
+from matcher.app.cli._failures import _fail, writing
 from matcher.app.cli._options import ResultDirArgument, parse_pairs
 from matcher.errors import MatcherError
 
@@ -32,11 +32,12 @@ def explain_command(
         found = explain(result, n_runner_ups=runner_ups)
     except MatcherError as exc:
         _fail(exc)
+    with writing():  # first: nothing is shown as done when the files could not be written
+        written = [write_frame(found.to_frame(), result_dir / "explanations.csv"),
+                   write_frame(found.runner_ups, result_dir / "runner_ups.csv")]
     for line in found.one_liners:
         stdout().print(line, markup=False, highlight=False, soft_wrap=True)
     stdout().print(runner_up_table(found.runner_ups))
-    written = [write_frame(found.to_frame(), result_dir / "explanations.csv"),
-               write_frame(found.runner_ups, result_dir / "runner_ups.csv")]
     stdout().print(f"wrote {', '.join(written)}")
 
 
@@ -60,9 +61,10 @@ def rematch_command(
                          forbid=parse_pairs("forbid", forbid, 2), swap=parse_pairs("swap", swap, 3))
     except MatcherError as exc:
         _fail(exc)
+    with writing():  # first: nothing is shown as done when the files could not be written
+        written = change.after.to_csv(out_dir) + [change.after.to_json(out_dir / "result.json")]
     stdout().print(diff_table(change))
     stdout().print(change.after.assignment.summary())
-    written = change.after.to_csv(out_dir) + [change.after.to_json(out_dir / "result.json")]
     stdout().print(f"wrote {', '.join(written)}")
 
 

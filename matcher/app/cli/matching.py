@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from matcher.app.cli._console import stdout
-from matcher.app.cli._failures import _fail, bad_option
+from matcher.app.cli._failures import _fail, bad_option, writing
 from matcher.app.cli._options import (
     AssignTimeLimitOption,
     KOption,
@@ -65,7 +65,8 @@ def screen_command(
         cohort = load_cohort(path)
         screening = screen(cohort, override=override or ())
         if out_file is not None:
-            write_frame(screening.table, out_file)
+            with writing():
+                write_frame(screening.table, out_file)
     except MatcherError as exc:
         _fail(exc)
     except ValueError as exc:  # an unsupported output suffix
@@ -101,12 +102,13 @@ def match(
                               **rule_overrides(k, solver, time_limit, objective))
     except MatcherError as exc:
         _fail(exc)
+    with writing():  # first: nothing is shown as done when the files could not be written
+        written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
     if result.screening is not None:
         stdout().print(result.screening.summary(), markup=False, highlight=False)
     stdout().print(match_table(result))
     stdout().print(result.assignment.summary(), highlight=False)
     stdout().print(spread_line(result.assignment), highlight=False)
-    written = result.to_csv(out_dir) + [result.to_json(out_dir / "result.json")]
     stdout().print(f"wrote {', '.join(written)}")
 
 
@@ -130,7 +132,8 @@ def assign_command(
         matrix = read_scores(scores)
         result = assign(matrix, k=parse_k(k), capacity=read_capacity(capacity), solver=solver,
                         time_limit=time_limit, missing=missing)
-        write_frame(result.pairs, out_file)
+        with writing():
+            write_frame(result.pairs, out_file)
     except MatcherError as exc:
         _fail(exc)
     except ValueError as exc:  # an unsupported output suffix

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from matcher.app.cli._console import stderr, stdout
-from matcher.app.cli._failures import EXIT_FAILED, _fail
+from matcher.app.cli._failures import EXIT_FAILED, _fail, writing
 from matcher.app.cli._options import (
     KOption,
     ObjectiveOption,
@@ -53,8 +53,9 @@ def report(
                                          time_limit=result.rules.time_limit).startups["total"]
     except MatcherError as exc:
         _fail(exc)
-    page = write_report(result, out_dir, explanations=explanation_lines if explain else None,
-                        compare=others)
+    with writing():  # first: nothing is shown as done when the files could not be written
+        page = write_report(result, out_dir, explanations=explanation_lines if explain else None,
+                            compare=others)
     stdout().print(result.assignment.summary(), highlight=False)
     stdout().print(spread_line(result.assignment), highlight=False)
     for name, totals in others.items():
@@ -85,7 +86,7 @@ def batch(
     from matcher.app.batch import run_batch
 
     try:
-        with _batch_progress() as progress:
+        with writing(), _batch_progress() as progress:
             result = run_batch(jobs, force=force, dask=dask, db=db, progress=progress)
     except MatcherError as exc:
         _fail(exc)

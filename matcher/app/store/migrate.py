@@ -26,8 +26,17 @@ def alembic_config(connection: sa.Connection | None = None) -> Any:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply the migrations to ``engine``'s database up to ``revision``."""
+    """Apply the migrations to ``engine``'s database up to ``revision``.
+
+    Safe when several processes open a new database at once: on SQLite the transaction holds the
+    write lock from its start (:func:`~matcher.app.store.engine.make_engine`), on PostgreSQL an
+    advisory lock; the second process then finds the schema up to date.
+    """
     from alembic import command
 
+    from matcher.app.store.engine import MIGRATION_LOCK
+
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(connection), revision)

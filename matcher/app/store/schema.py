@@ -63,6 +63,9 @@ class MentorRow(Base):
 
 class Run(Base):
     __tablename__ = "runs"
+    # a batch job's run is stored once per attempt: (its out folder, its inputs, attempt) is unique;
+    # runs recorded outside a batch have no attempt (NULL) and are not limited
+    __table_args__ = (sa.Index("uq_runs_job_attempt", "out_dir", "inputs_hash", "attempt", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"))
     profiles_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -82,6 +85,7 @@ class Run(Base):
     out_dir: Mapped[str] = mapped_column(sa.Text, default="")
     adopted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    attempt: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
 
 class AssignmentRow(Base):

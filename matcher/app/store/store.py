@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from matcher.app.store.engine import insert_new, make_engine
 from matcher.app.store.migrate import upgrade
 from matcher.app.store.schema import AssignmentRow, CohortRow, MentorRow, Programme, Run, StartupRow
 from matcher.app.store.serial import (
@@ -60,6 +61,7 @@ class RunRecord:
     adopted: bool
     created_at: dt.datetime
     n_pairs: int
+    attempt: int | None = None
 
     @property
     def gap(self) -> float:
@@ -81,7 +83,7 @@ class Store:
 
     def __init__(self, url: str | os.PathLike):
         self.url = database_url(url)
-        self.engine = sa.create_engine(self.url)
+        self.engine = make_engine(self.url)
         try:
             file = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
             if file not in (None, "", ":memory:"):
@@ -106,8 +108,8 @@ class Store:
     # ------------------------------------------------------------ writing
 
     def record(self, result: Any, *, cohort: Cohort | None = None, inputs_hash: str = "", job: str = "",
-               out_dir: str = "", adopt: bool = False) -> int:
-        """Store a :class:`~matcher.data.models.MatchResult` with its inputs; returns the new run's id.
+               out_dir: str = "", adopt: bool = False, attempt: int | None = None) -> int:
+        """Store a :class:`~matcher.data.models.MatchResult` with its inputs; returns the run's id.
 
         Parameters
         ----------
@@ -120,13 +122,55 @@ class Store:
             What the batch that made the run knows of it.
         adopt : bool
             Make this run its cohort's matching for later cohorts' history.
+        attempt : int, optional
+            Store the run at most once per ``(out_dir, inputs_hash, attempt)``: when that run is
+            stored already (by an earlier, interrupted batch or a concurrent one), nothing is added
+            and its id is returned. A batch passes 0, or for a job forced to run again the number
+            of runs it has already. Without it the run is always added.
+
+        Examples
+        --------
+        >>> import matcher
+        >>> store = Store("sqlite://")
+        >>> cohort = matcher.load_cohort("data/autumn-2026")
+        >>> result = matcher.match_cohort(cohort)
+        >>> once = dict(cohort=cohort, inputs_hash="abc", out_dir="/out/autumn", attempt=0)
+        >>> store.record(result, **once), store.record(result, **once), len(store.runs())
+        (1, 1, 1)
         """
+        try:
+            return self._record(result, cohort=cohort, inputs_hash=inputs_hash, job=job, out_dir=out_dir,
+                                adopt=adopt, attempt=attempt)
+        except sa.exc.IntegrityError:
+            # a concurrent transaction stored the same attempt first (PostgreSQL; SQLite serialises)
+            stored = None if attempt is None else self._attempt(out_dir, inputs_hash, attempt)
+            if stored is None:
+                raise
+            return stored
+
+    def _attempt(self, out_dir: str, inputs_hash: str, attempt: int, session: Session | None = None
+                 ) -> int | None:
+        """The id of the run stored for this attempt, if any."""
+        query = sa.select(Run.id).where(Run.out_dir == str(out_dir), Run.inputs_hash == inputs_hash,
+                                        Run.attempt == attempt)
+        if session is not None:
+            return session.scalar(query)
+        with Session(self.engine) as session:
+            return session.scalar(query)
+
+    def _record(self, result: Any, *, cohort: Cohort | None, inputs_hash: str, job: str, out_dir: str,
+                adopt: bool, attempt: int | None) -> int:
         from matcher import __version__
 
         cohort = _cohort_of(result, cohort)
         version = profiles_hash(cohort)
         a = result.assignment
         with Session(self.engine) as session, session.begin():
+            if attempt is not None:
+                # in the same transaction as the insert: stored once, however often it is asked
+                stored = self._attempt(out_dir, inputs_hash, attempt, session)
+                if stored is not None:
+                    return stored
             row = self._cohort_row(session, cohort)
             _add_profiles(session, row.id, version, cohort)
             if adopt:
@@ -138,7 +182,8 @@ class Store:
                       solver=a.solver, objective_name=a.objective_name, objective=float(a.objective),
                       bound=float(a.bound), status=a.status,
                       timings={k: float(v) for k, v in a.timings.items()}, matcher_version=__version__,
-                      out_dir=str(out_dir), adopted=adopt, created_at=dt.datetime.now(dt.timezone.utc))
+                      out_dir=str(out_dir), adopted=adopt, created_at=dt.datetime.now(dt.timezone.utc),
+                      attempt=attempt)
             session.add(run)
             session.flush()
             pairs = a.pairs
@@ -151,14 +196,9 @@ class Store:
         """The cohort's row (added if new), its programme's too, with the start date brought up to date."""
         programme_name = str(cohort.meta.get("programme") or DEFAULT_PROGRAMME)
         programme = self._get_or_add(session, Programme, name=programme_name)
-        row = session.scalars(sa.select(CohortRow).filter_by(programme_id=programme.id,
-                                                             name=cohort.name)).one_or_none()
         start = stored_date(cohort.meta.get("start_date"))
-        if row is None:
-            row = CohortRow(programme_id=programme.id, name=cohort.name, start_date=start)
-            session.add(row)
-            session.flush()
-        elif start is not None:
+        row = self._get_or_add(session, CohortRow, programme_id=programme.id, name=cohort.name)
+        if start is not None and row.start_date != start:
             row.start_date = start
         return row
 
@@ -171,11 +211,13 @@ class Store:
 
     @staticmethod
     def _get_or_add(session: Session, model: type, **key: Any) -> Any:
-        row = session.scalars(sa.select(model).filter_by(**key)).one_or_none()
+        """The row with this unique key, added if missing; a concurrent process adding the same
+        row at the same time is no error (the insert skips it, the select finds it)."""
+        query = sa.select(model).filter_by(**key)
+        row = session.scalars(query).one_or_none()
         if row is None:
-            row = model(**key)
-            session.add(row)
-            session.flush()
+            insert_new(session, model, [key])
+            row = session.scalars(query).one()
         return row
 
     # ------------------------------------------------------------ reading
@@ -214,11 +256,20 @@ class Store:
             self._run_row(session, run_id)
         return self._records(run_id=run_id)[0]
 
-    def find(self, inputs_hash: str) -> RunRecord | None:
-        """The latest run recorded with these inputs, if any."""
+    def find(self, inputs_hash: str, *, out_dir: str | None = None) -> RunRecord | None:
+        """The latest run recorded with these inputs (and these outputs, if given), if any."""
+        query = sa.select(sa.func.max(Run.id)).where(Run.inputs_hash == inputs_hash)
+        if out_dir is not None:
+            query = query.where(Run.out_dir == str(out_dir))
         with Session(self.engine) as session:
-            run_id = session.scalar(sa.select(sa.func.max(Run.id)).where(Run.inputs_hash == inputs_hash))
+            run_id = session.scalar(query)
         return None if run_id is None else self.run(run_id)
+
+    def count(self, inputs_hash: str, *, out_dir: str) -> int:
+        """How many runs are stored with these inputs and outputs (a batch job's attempts)."""
+        with Session(self.engine) as session:
+            return session.scalar(sa.select(sa.func.count(Run.id)).where(
+                Run.inputs_hash == inputs_hash, Run.out_dir == str(out_dir)))
 
     def pairs(self, run_id: int) -> pd.DataFrame:
         """A run's pairs: columns ``startup_id``, ``mentor_id``, ``score``, in the order solved."""
@@ -347,11 +398,12 @@ def _add_profiles(session: Session, cohort_id: int, version: str, cohort: Cohort
     if session.scalar(sa.select(sa.func.count()).select_from(StartupRow).filter_by(
             cohort_id=cohort_id, profiles_hash=version)) > 0:
         return
-    # one executemany per table: large cohorts are many rows
-    _insert(session, StartupRow, [
+    # one executemany per table: large cohorts are many rows; a concurrent process storing the
+    # same version at once adds the same rows, skipped here
+    insert_new(session, StartupRow, [
         {"cohort_id": cohort_id, "profiles_hash": version, "position": i, "startup_id": s.id,
          "name": s.name, "data": _profile_json(s)} for i, s in enumerate(cohort.startups)])
-    _insert(session, MentorRow, [
+    insert_new(session, MentorRow, [
         {"cohort_id": cohort_id, "profiles_hash": version, "position": j, "mentor_id": m.id,
          "name": m.name, "kind": m.kind, "capacity": m.capacity, "data": _profile_json(m)}
         for j, m in enumerate(cohort.mentors)])
@@ -370,4 +422,5 @@ def _record(run: Run, cohort: CohortRow, programme: Programme, n_pairs: int) -> 
                      job=run.job, inputs_hash=run.inputs_hash, rules=run.rules, solver=run.solver,
                      objective_name=run.objective_name, objective=run.objective, bound=run.bound,
                      status=run.status, timings=run.timings, matcher_version=run.matcher_version,
-                     out_dir=run.out_dir, adopted=bool(run.adopted), created_at=created, n_pairs=int(n_pairs))
+                     out_dir=run.out_dir, adopted=bool(run.adopted), created_at=created, n_pairs=int(n_pairs),
+                     attempt=run.attempt)
