@@ -35,6 +35,7 @@ import numpy as np
 from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.bound import lagrangian_bound, lp_relaxation
+from matcher.solve.feasible import satisfies
 from matcher.solve.objective import make_assignment
 from matcher.solve.problem import Problem
 
@@ -142,33 +143,6 @@ def price_bound(
             break
         best = min(best, threshold_bound(problem, prices, low, best, steps=40))
     return best
-
-
-def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
-    """True when the bool mask ``chosen`` obeys every hard rule of ``problem``.
-
-    Examples
-    --------
-    >>> from matcher.solve.arguments import make_problem
-    >>> p = make_problem(np.ones((2, 2)), k=1, capacity=1)
-    >>> satisfies(p, np.eye(2, dtype=bool)), satisfies(p, np.ones((2, 2), dtype=bool))
-    (True, False)
-    """
-    n_s = problem.shape[0]
-    per_startup, per_mentor = chosen.sum(axis=1), chosen.sum(axis=0)
-    ok = (
-        (per_startup >= problem.k_min).all()
-        and (per_startup <= problem.k_max).all()
-        and (per_mentor <= problem.capacity).all()
-        and not (chosen & problem.forbidden).any()
-        and chosen[problem.pinned].all()
-    )
-    if problem.min_load is not None and problem.min_load_penalty is None:
-        ok = ok and bool((per_mentor >= problem.min_load).all())
-    for quota in problem.quotas:
-        inside = (chosen & quota.mask(n_s)).sum(axis=1)
-        ok = ok and bool((inside >= quota.min).all() and (inside <= quota.max).all())
-    return bool(ok)
 
 
 def fair_candidates(problem: Problem, per_startup: int) -> np.ndarray:
