@@ -36,6 +36,7 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
+from matcher.solve.budget import BUILD_SECONDS, LOAD_SECONDS
 from matcher.solve.cpsat_model import build_model, chosen_pairs, flow_hint, run_cpsat, set_hint
 from matcher.solve.fair_bounds import fair_bound, price_bound, solo_bound
 from matcher.solve.fair_search import (
@@ -48,6 +49,7 @@ from matcher.solve.fair_search import (
 from matcher.solve.feasible import satisfies
 from matcher.solve.objective import make_assignment
 from matcher.solve.problem import Problem
+from matcher.solve.repair import repair
 from matcher.solve.scaling import integer_scores
 
 __all__ = [
@@ -63,9 +65,6 @@ __all__ = [
 
 #: Problems with at most this many allowed pairs are solved on all of them.
 SMALL = 20_000
-
-#: Seconds to build a CP-SAT model, per candidate pair (measured, with margin).
-BUILD_SECONDS = 4e-5
 
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
@@ -170,6 +169,12 @@ def _choose_candidates(run: _Run, hint: bool, per_startup: int | None) -> None:
         run.relaxed = flow_hint(problem)
     if run.relaxed is not None and satisfies(problem, run.relaxed):
         run.best = run.starts["max total"] = run.relaxed
+    elif run.relaxed is not None:
+        # it breaks a rule the flow cannot express: pick those startups' mentors again
+        repaired = repair(problem, run.relaxed, seconds=0.1 * run.time_limit)
+        if repaired is not None:
+            run.best = run.starts["repaired max total"] = repaired
+            run.candidates |= repaired
     if run.relaxed is not None:
         run.candidates |= run.relaxed
 
@@ -212,7 +217,7 @@ def _worst_on_support(run: _Run, small: np.ndarray, start_mask: np.ndarray) -> n
 
     parts = build_model(run.problem, small, objective="worst", t_max=run.bound)
     set_hint(parts, start_mask)
-    solver, status = run_cpsat(parts, time_limit=0.6 * (run.deadline - time.perf_counter()),
+    solver, status = run_cpsat(parts, time_limit=0.6 * _search_seconds(run, parts),
                                seed=run.seed, num_workers=run.workers)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = chosen_pairs(parts, solver)
@@ -246,15 +251,19 @@ def _maximise_worst(run: _Run, start_mask: np.ndarray | None, met: bool):
         # the start already meets the bound: its worst total is optimal; go on to the total
         solver, status = None, cp_model.OPTIMAL
     else:
-        solver, status = run_cpsat(parts, time_limit=0.7 * left, seed=run.seed,
-                                   num_workers=run.workers)
+        solver, status = run_cpsat(parts, time_limit=0.7 * _search_seconds(run, parts),
+                                   seed=run.seed, num_workers=run.workers)
     run.lap("worst")
+    if status == cp_model.INFEASIBLE and best is not None:
+        status = cp_model.UNKNOWN  # the best start keeps every rule: report it
     if status == cp_model.INFEASIBLE and run.candidates.sum() < run.allowed.sum():
-        # the candidates may miss every feasible assignment: retry on all pairs
+        # the candidates may miss every feasible assignment: retry on all pairs, if they build
         run.candidates = run.allowed
+        if run.deadline - time.perf_counter() < 0.5 + BUILD_SECONDS * run.candidates.sum():
+            raise SolverError(f"no assignment found within {run.time_limit:g} s; "
+                              "raise time_limit")
         parts = build_model(problem, run.candidates, objective="worst", t_max=run.bound)
-        solver, status = run_cpsat(parts,
-                                   time_limit=0.75 * (run.deadline - time.perf_counter()),
+        solver, status = run_cpsat(parts, time_limit=0.75 * _search_seconds(run, parts),
                                    seed=run.seed, num_workers=run.workers)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError([])
@@ -277,6 +286,11 @@ def _maximise_worst(run: _Run, start_mask: np.ndarray | None, met: bool):
     return chosen, proven
 
 
+def _search_seconds(run: _Run, parts) -> float:
+    """What is left of the limit for a CP-SAT search, less the model's loading and presolve."""
+    return run.deadline - time.perf_counter() - LOAD_SECONDS * len(parts.rows)
+
+
 def _then_total(run: _Run, chosen: np.ndarray) -> tuple[np.ndarray, str]:
     """Stage 5: the total, with every startup held at the worst total found."""
     from ortools.sat.python import cp_model
@@ -291,7 +305,7 @@ def _then_total(run: _Run, chosen: np.ndarray) -> tuple[np.ndarray, str]:
     held = int(np.where(chosen, ints, 0).sum(axis=1).min())
     parts = build_model(problem, pool, objective="total", min_totals=held)
     set_hint(parts, chosen)
-    solver, status = run_cpsat(parts, time_limit=run.deadline - time.perf_counter(),
+    solver, status = run_cpsat(parts, time_limit=_search_seconds(run, parts),
                                seed=run.seed, num_workers=run.workers)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return chosen, "skipped"
