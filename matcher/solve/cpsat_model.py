@@ -340,7 +340,7 @@ def _keeps_every_rule(parts: CpModelParts, chosen: np.ndarray) -> bool:
     picked = chosen[parts.rows, parts.cols]
     totals = np.zeros(problem.shape[0], dtype=np.int64)
     np.add.at(totals, parts.rows[picked], parts.weights.ints[picked])
-    worst = int(totals.min(initial=0))
+    worst = int(totals.min()) if len(totals) else 0
     if parts.min_totals is not None and worst < parts.min_totals:
         return False
     if parts.t is not None:
