@@ -195,3 +195,9 @@ def test_blend_bound_is_tight_where_it_was_loose():
     rows, cols = np.nonzero(start)
     value = evaluate(problem, rows, cols)
     assert value <= relaxation_bound(problem, relaxed) <= value * 1.05
+
+
+def test_repair_gives_up_quietly_when_no_mentor_is_open():
+    covers = np.array([[True, False], [False, False]])  # startup 1 has no mentor to cover it
+    problem = make_problem(np.array([[0.9, 0.6], [0.5, 0.3]]), k=(0, 2), capacity=1, covers=covers)
+    assert repair(problem, np.zeros((2, 2), dtype=bool)) is None

@@ -128,10 +128,10 @@ def _count_vectors(n_atoms: int, low: int, high: int) -> np.ndarray | None:
 def _compositions(n_atoms: int, total: int) -> np.ndarray | None:
     from math import comb
 
-    if comb(total + n_atoms - 1, max(n_atoms - 1, 0)) > MAX_PICKS:
-        return None
-    if n_atoms == 0:
+    if n_atoms == 0:  # no mentor open: only the empty draw
         return np.zeros((1 if total == 0 else 0, 0), dtype=np.int64)
+    if comb(total + n_atoms - 1, n_atoms - 1) > MAX_PICKS:
+        return None
     out = []
     # stars and bars: the positions of n_atoms - 1 bars among total + n_atoms - 1 places
     for bars in itertools.combinations(range(total + n_atoms - 1), n_atoms - 1):
