@@ -110,9 +110,9 @@ def test_fair_objective_diagnoses_too():
 
 
 def test_every_solve_has_a_time_limit_and_reports_what_it_has():
+    """Overlapping quotas (not a flow): the repaired flow optimum is a start that keeps every
+    rule, so the answer is never "nothing found", and it comes within the limit."""
     import time
-
-    from matcher.errors import SolverError
 
     rng = np.random.default_rng(5)
     quotas = [
@@ -120,17 +120,10 @@ def test_every_solve_has_a_time_limit_and_reports_what_it_has():
         {"name": "senior", "mentors": np.arange(40) % 3 == 0, "min": 1},
     ]
     start = time.perf_counter()
-    try:
-        result = matcher.assign(
-            rng.random((150, 40)), k=3, capacity=15, quotas=quotas, time_limit=3
-        )
-    except SolverError as err:  # nothing found in time: it says so, and how to get more
-        assert "raise time_limit" in str(err)
-    else:
-        assert (
-            result.status in {"optimal", "time_limit"} and result.bound >= result.objective - 1e-6
-        )
-    assert time.perf_counter() - start < 8
+    result = matcher.assign(rng.random((150, 40)), k=3, capacity=15, quotas=quotas, time_limit=3)
+    assert time.perf_counter() - start <= 3 * 1.1 + 1
+    assert result.status in {"optimal", "time_limit"}
+    assert np.isfinite(result.bound) and result.bound >= result.objective - 1e-6
 
 
 def test_startup_short_of_mentors_after_history_says_so():

@@ -7,22 +7,27 @@ the integer-scaled total, the worst startup's total, or a blend, less load penal
 hinted from the flow optimum of the problem (or of its flow relaxation) and solved by
 :func:`run_cpsat`, the one place CP-SAT's parameters are set. The ``cpsat`` and ``fair`` backends
 and the diagnosis by assumptions all build their models here.
+
+:func:`build_model` reads as the list of rule families; each family is one small function below
+it, adding the constraints of one rule in words.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from matcher.errors import InfeasibleError
+from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores
 
 __all__ = ["CpModelParts", "build_model", "flow_relaxation", "flow_hint", "set_hint", "run_cpsat",
-           "BLEND_PARTS"]
+           "chosen_pairs", "BLEND_PARTS"]
 
 #: Blend weights are rounded to this many parts so that the objective has integer coefficients.
 BLEND_PARTS = 1000
@@ -42,6 +47,21 @@ class CpModelParts:
     aux: list = field(default_factory=list)  # (var, function of the chosen mask) for the hint
     literals: dict = field(default_factory=dict)  # rule name -> enforcement literal
     objective_scale: float = 1.0  # objective_value / objective_scale is in score units
+    problem: Problem | None = None
+    min_totals: int | None = None  # every startup's scaled total is at least this
+    hint_feasible: bool = False  # the hint keeps every rule of the model: it cannot be infeasible
+    # handles used while the model is built: the pair booleans by startup and by mentor
+    by_startup: list = field(default_factory=list, repr=False)
+    by_mentor: list = field(default_factory=list, repr=False)
+    cuts: np.ndarray | None = field(default=None, repr=False)
+    enforce: bool = False
+
+    def guard(self, name: str, constraint) -> None:
+        """With ``enforce``, make ``constraint`` hold only under the literal of rule ``name``."""
+        if self.enforce:
+            if name not in self.literals:
+                self.literals[name] = self.model.new_bool_var(f"rule: {name}")
+            constraint.only_enforce_if(self.literals[name])
 
 
 def flow_relaxation(problem: Problem) -> Problem:
@@ -62,8 +82,6 @@ def flow_relaxation(problem: Problem) -> Problem:
 
 def flow_hint(problem: Problem, weights: np.ndarray | None = None) -> np.ndarray | None:
     """Bool array of shape (n_startups, n_mentors): the flow optimum of the relaxation, or None."""
-
-
     try:
         rows, cols = solve_flow(flow_relaxation(problem), weights=weights)
     except InfeasibleError:
@@ -92,6 +110,26 @@ def build_model(
     family (and each pair forbidden by conflicts or history) is guarded by an enforcement literal
     in ``literals``, for the diagnosis by assumptions.
     """
+    parts = _pair_variables(problem, candidates, enforce)
+    _k_per_startup(parts)
+    _capacity(parts)
+    _pins(parts)
+    if enforce:
+        _forbidden(parts)
+    _quotas(parts)
+    short_terms = _min_loads(parts)
+    balance_terms = _balance(parts)
+    totals = _startup_totals(parts)
+    if objective in ("worst", "blend") or t_bounds is not None:
+        _worst_total(parts, totals, t_bounds, t_max)
+    if min_totals is not None:
+        _held_totals(parts, totals, min_totals)
+    _objective(parts, objective, short_terms, balance_terms)
+    return parts
+
+
+def _pair_variables(problem: Problem, candidates: np.ndarray, enforce: bool) -> CpModelParts:
+    """The data (pairs and their integer scores) and one boolean per pair that may be made."""
     from ortools.sat.python import cp_model  # imports pandas and protobuf: keep it lazy
 
     n_s, n_m = problem.shape
@@ -99,114 +137,153 @@ def build_model(
     k_total = int(problem.k_max.sum())
     weights = integer_scores(problem.scores[rows, cols], n_terms=max(k_total, 1) * BLEND_PARTS * 2)
     model = cp_model.CpModel()
-    sum_, wsum = cp_model.LinearExpr.sum, cp_model.LinearExpr.weighted_sum
-    literals: dict[str, object] = {}
-
-    def guard(name: str, constraint) -> None:
-        if enforce:
-            if name not in literals:
-                literals[name] = model.new_bool_var(f"rule: {name}")
-            constraint.only_enforce_if(literals[name])
-
-    # One boolean per pair that may be made.
     x = model.new_bool_var_series("x", pd.RangeIndex(len(rows)))
     xs = x.to_numpy()
     cuts = np.searchsorted(rows, np.arange(1, n_s))
-    by_startup = np.split(xs, cuts)
-    w_startup = np.split(weights.ints, cuts)
     col_order = np.argsort(cols, kind="stable")
     by_mentor = np.split(xs[col_order], np.searchsorted(cols[col_order], np.arange(1, n_m)))
-    parts = CpModelParts(model, x, rows, cols, weights)
+    return CpModelParts(model, x, rows, cols, weights, problem=problem,
+                        by_startup=np.split(xs, cuts), by_mentor=by_mentor, cuts=cuts,
+                        enforce=enforce)
 
+
+def _sum(terms):
+    from ortools.sat.python import cp_model
+
+    return cp_model.LinearExpr.sum(list(terms))
+
+
+def _k_per_startup(parts: CpModelParts) -> None:
     # Each startup gets between k_min and k_max distinct mentors.
-    for i, terms in enumerate(by_startup):
-        guard(
-            "k",
-            model.add_linear_constraint(
-                sum_(list(terms)), int(problem.k_min[i]), int(problem.k_max[i])
-            ),
-        )
+    k_min, k_max = parts.problem.k_min, parts.problem.k_max
+    for i, terms in enumerate(parts.by_startup):
+        parts.guard("k", parts.model.add_linear_constraint(_sum(terms), int(k_min[i]),
+                                                           int(k_max[i])))
+
+
+def _capacity(parts: CpModelParts) -> None:
     # Each mentor takes at most its capacity.
-    for j, terms in enumerate(by_mentor):
+    for j, terms in enumerate(parts.by_mentor):
         if len(terms):
-            guard("capacity", model.add(sum_(list(terms)) <= int(problem.capacity[j])))
+            parts.guard("capacity", parts.model.add(_sum(terms) <= int(parts.problem.capacity[j])))
+
+
+def _pins(parts: CpModelParts) -> None:
     # Pinned pairs are always made.
-    for var in xs[problem.pinned[rows, cols]]:
-        guard("pinned", model.add(var == 1))
-    if enforce:
-        # Pairs forbidden by history, and by conflicts or other rules, are never made.
-        repeats = (
-            problem.repeats if problem.repeats is not None else np.zeros(problem.shape, dtype=bool)
-        )
-        for name, mask in (
-            ("history", repeats[rows, cols]),
-            ("forbidden", (problem.forbidden & ~repeats)[rows, cols]),
-        ):
-            for var in xs[mask]:
-                guard(name, model.add(var == 0))
+    for var in parts.x.to_numpy()[parts.problem.pinned[parts.rows, parts.cols]]:
+        parts.guard("pinned", parts.model.add(var == 1))
+
+
+def _forbidden(parts: CpModelParts) -> None:
+    # Pairs forbidden by history, and by conflicts or other rules, are never made (a rule each,
+    # so that the diagnosis can name it).
+    problem, rows, cols = parts.problem, parts.rows, parts.cols
+    repeats = problem.repeats if problem.repeats is not None else np.zeros(problem.shape, bool)
+    xs = parts.x.to_numpy()
+    for name, mask in (
+        ("history", repeats[rows, cols]),
+        ("forbidden", (problem.forbidden & ~repeats)[rows, cols]),
+    ):
+        for var in xs[mask]:
+            parts.guard(name, parts.model.add(var == 0))
+
+
+def _quotas(parts: CpModelParts) -> None:
     # Each startup takes between min and max mentors of each quota group.
-    for quota in problem.quotas:
-        member = quota.mask(n_s)[rows, cols]
-        for i, (terms, inside) in enumerate(zip(by_startup, np.split(member, cuts), strict=False)):
+    n_s = parts.problem.shape[0]
+    for quota in parts.problem.quotas:
+        member = quota.mask(n_s)[parts.rows, parts.cols]
+        for i, (terms, inside) in enumerate(
+            zip(parts.by_startup, np.split(member, parts.cuts), strict=False)
+        ):
             lo, hi = int(quota.min[i]), int(quota.max[i])
             if lo > 0 or hi < inside.sum():
-                guard(quota.name, model.add_linear_constraint(sum_(list(terms[inside])), lo, hi))
+                parts.guard(quota.name,
+                            parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
+
+
+def _min_loads(parts: CpModelParts) -> list:
     # Each mentor takes at least its minimum load (hard), or pays for each missing place (soft).
+    problem, model = parts.problem, parts.model
     short_terms = []
-    if problem.min_load is not None:
-        for j, terms in enumerate(by_mentor):
-            need = int(problem.min_load[j])
-            if need <= 0:
-                continue
-            if problem.min_load_penalty is None:
-                guard("min load", model.add(sum_(list(terms)) >= need))
-            else:
-                short = model.new_int_var(0, need, f"short_{j}")
-                model.add(sum_(list(terms)) + short >= need)
-                short_terms.append(short)
-                parts.aux.append(
-                    (short, lambda c, j=j, need=need: max(need - int(c[:, j].sum()), 0))
-                )
+    if problem.min_load is None:
+        return short_terms
+    for j, terms in enumerate(parts.by_mentor):
+        need = int(problem.min_load[j])
+        if need <= 0:
+            continue
+        if problem.min_load_penalty is None:
+            parts.guard("min load", model.add(_sum(terms) >= need))
+        else:
+            short = model.new_int_var(0, need, f"short_{j}")
+            model.add(_sum(terms) + short >= need)
+            short_terms.append(short)
+            parts.aux.append((short, lambda c, j=j, need=need: max(need - int(c[:, j].sum()), 0)))
+    return short_terms
+
+
+def _balance(parts: CpModelParts) -> list:
     # Balance: each mentor's u-th startup costs balance * u, i.e. balance * load (load + 1) / 2.
+    problem, model = parts.problem, parts.model
     balance_terms = []
-    if problem.balance > 0:
-        for j, terms in enumerate(by_mentor):
-            cap = int(problem.capacity[j])
-            if not len(terms) or cap == 0:
-                continue
-            load = model.new_int_var(0, cap, f"load_{j}")
-            square = model.new_int_var(0, cap * cap, f"square_{j}")
-            model.add(load == sum_(list(terms)))
-            model.add_multiplication_equality(square, [load, load])
-            balance_terms += [load, square]
-            parts.aux.append((load, lambda c, j=j: int(c[:, j].sum())))
-            parts.aux.append((square, lambda c, j=j: int(c[:, j].sum()) ** 2))
+    if problem.balance <= 0:
+        return balance_terms
+    for j, terms in enumerate(parts.by_mentor):
+        cap = int(problem.capacity[j])
+        if not len(terms) or cap == 0:
+            continue
+        load = model.new_int_var(0, cap, f"load_{j}")
+        square = model.new_int_var(0, cap * cap, f"square_{j}")
+        model.add(load == _sum(terms))
+        model.add_multiplication_equality(square, [load, load])
+        balance_terms += [load, square]
+        parts.aux.append((load, lambda c, j=j: int(c[:, j].sum())))
+        parts.aux.append((square, lambda c, j=j: int(c[:, j].sum()) ** 2))
+    return balance_terms
 
-    totals = [wsum(list(t), w.tolist()) for t, w in zip(by_startup, w_startup, strict=True)]
-    if objective in ("worst", "blend") or t_bounds is not None:
-        peak = int(np.abs(weights.ints).max(initial=0)) * int(problem.k_max.max(initial=0)) + 1
-        lo, hi = t_bounds if t_bounds is not None else (-peak, peak)
-        if t_max is not None and np.isfinite(t_max):
-            # rounding moves a startup's total by at most half a unit per mentor
-            hi = min(
-                hi,
-                int(np.floor(t_max * weights.scale + 0.5 * int(problem.k_max.max(initial=0)))) + 1,
-            )
-            lo = min(lo, hi)
-        parts.t = model.new_int_var(int(lo), int(hi), "worst_total")
-        # t is at most every startup's total
-        for total in totals:
-            model.add(parts.t <= total)
-        row_w = np.zeros(problem.shape)
-        row_w[rows, cols] = weights.ints
-        parts.aux.append((parts.t, lambda c, w=row_w: int(np.rint((w * c).sum(axis=1)).min())))
-    if min_totals is not None:
-        # every startup keeps at least the worst total found before (lexicographic fairness)
-        for total in totals:
-            model.add(total >= int(min_totals))
 
-    scale = weights.scale
-    total_expr = wsum(list(xs), weights.ints.tolist())
+def _startup_totals(parts: CpModelParts) -> list:
+    """Each startup's total score, integer-scaled, as a linear expression."""
+    from ortools.sat.python import cp_model
+
+    w_startup = np.split(parts.weights.ints, parts.cuts)
+    return [cp_model.LinearExpr.weighted_sum(list(t), w.tolist())
+            for t, w in zip(parts.by_startup, w_startup, strict=True)]
+
+
+def _worst_total(parts: CpModelParts, totals: list, t_bounds, t_max) -> None:
+    # t, the worst startup's total, is at most every startup's total.
+    problem, weights = parts.problem, parts.weights
+    k_peak = int(problem.k_max.max(initial=0))
+    peak = int(np.abs(weights.ints).max(initial=0)) * k_peak + 1
+    lo, hi = t_bounds if t_bounds is not None else (-peak, peak)
+    if t_max is not None and np.isfinite(t_max):
+        # rounding moves a startup's total by at most half a unit per mentor
+        hi = min(hi, int(np.floor(t_max * weights.scale + 0.5 * k_peak)) + 1)
+        lo = min(lo, hi)
+    parts.t = parts.model.new_int_var(int(lo), int(hi), "worst_total")
+    for total in totals:
+        parts.model.add(parts.t <= total)
+    row_w = np.zeros(problem.shape)
+    row_w[parts.rows, parts.cols] = weights.ints
+    parts.aux.append((parts.t, lambda c, w=row_w: int(np.rint((w * c).sum(axis=1)).min())))
+
+
+def _held_totals(parts: CpModelParts, totals: list, min_totals: int) -> None:
+    # Every startup keeps at least the worst total found before (lexicographic fairness).
+    parts.min_totals = int(min_totals)
+    for total in totals:
+        parts.model.add(total >= int(min_totals))
+
+
+def _objective(parts: CpModelParts, objective: str | None, short_terms: list,
+               balance_terms: list) -> None:
+    """The objective, integer-scaled; ``objective_scale`` turns its value back into scores."""
+    from ortools.sat.python import cp_model
+
+    problem, model, scale = parts.problem, parts.model, parts.weights.scale
+    wsum = cp_model.LinearExpr.weighted_sum
+    total_expr = wsum(list(parts.x.to_numpy()), parts.weights.ints.tolist())
     doubled_penalty = 0
     if short_terms:
         doubled_penalty += wsum(
@@ -228,14 +305,17 @@ def build_model(
     elif objective == "blend":
         # Maximise (1 - a) * mean total + a * worst total, in integer parts of BLEND_PARTS.
         a = int(round(problem.fairness * BLEND_PARTS))
+        n_s = problem.shape[0]
         model.maximize((BLEND_PARTS - a) * total_expr + a * n_s * parts.t)
         parts.objective_scale = scale * BLEND_PARTS * n_s
-    parts.literals = literals
-    return parts
 
 
 def set_hint(parts: CpModelParts, chosen: np.ndarray) -> None:
-    """Hint every variable of the model from the bool mask ``chosen`` of shape (n_s, n_m)."""
+    """Hint every variable of the model from the bool mask ``chosen`` of shape (n_s, n_m).
+
+    Records in ``parts.hint_feasible`` whether the hint keeps every rule of the model, so that
+    :func:`run_cpsat` knows the model cannot be infeasible.
+    """
     model = parts.model
     model.clear_hints()
     values = chosen[parts.rows, parts.cols].astype(np.int64)
@@ -245,6 +325,35 @@ def set_hint(parts: CpModelParts, chosen: np.ndarray) -> None:
     hint.values.extend(values.tolist())
     for var, value in parts.aux:
         model.add_hint(var, value(chosen))
+    parts.hint_feasible = _keeps_every_rule(parts, chosen)
+
+
+def _keeps_every_rule(parts: CpModelParts, chosen: np.ndarray) -> bool:
+    """True when the mask ``chosen`` is a solution of the model of ``parts``."""
+    problem = parts.problem
+    if problem is None or parts.enforce or int(chosen[parts.rows, parts.cols].sum()) != int(
+        chosen.sum()
+    ):
+        return False  # a pair outside the model cannot be hinted
+    if not satisfies(problem, chosen):
+        return False
+    picked = chosen[parts.rows, parts.cols]
+    totals = np.zeros(problem.shape[0], dtype=np.int64)
+    np.add.at(totals, parts.rows[picked], parts.weights.ints[picked])
+    worst = int(totals.min()) if len(totals) else 0
+    if parts.min_totals is not None and worst < parts.min_totals:
+        return False
+    if parts.t is not None:
+        domain = parts.model.proto.variables[parts.t.index].domain
+        return bool(domain[0] <= worst <= domain[len(domain) - 1])
+    return True
+
+
+def chosen_pairs(parts: CpModelParts, solver) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): the pairs of the solver's solution."""
+    chosen = np.zeros(parts.problem.shape, dtype=bool)
+    chosen[parts.rows, parts.cols] = solver.boolean_values(parts.x).to_numpy(dtype=bool)
+    return chosen
 
 
 def run_cpsat(
@@ -259,8 +368,31 @@ def run_cpsat(
     """Solve with explicit workers, seed and time limit; returns (solver, status).
 
     The one place CP-SAT's parameters are set. A model that carries a solution hint is solved by
-    one worker (see the comment below), so ``num_workers`` is an upper bound.
+    one worker (see the comment below), so ``num_workers`` is an upper bound. A model whose hint
+    keeps every rule (``parts.hint_feasible``) is never reported infeasible (see below).
     """
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    if assumptions:
+        parts.model.add_assumptions(assumptions)
+    solver, status = _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit)
+    if status == cp_model.INFEASIBLE and getattr(parts, "hint_feasible", False):
+        # CP-SAT 9.15's presolve can prove a feasible model infeasible (OR-Tools issue #5274; the
+        # inclusion detection of its presolve, seen on the fair-abort cohort's last fair stage).
+        # A model whose hint keeps every rule is feasible: solve it again, once, without that
+        # presolve step, in the time left; if that also says infeasible, report no answer
+        # (UNKNOWN) rather than a proof we know to be wrong: the caller still holds the hint.
+        left = time_limit - (time.perf_counter() - started)
+        solver, status = _solve(parts, left, seed, num_workers, assumptions, gap_limit,
+                                inclusion_work_limit=0)
+        if status == cp_model.INFEASIBLE:
+            status = cp_model.UNKNOWN
+    return solver, status
+
+
+def _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit,
+           inclusion_work_limit=None):
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
@@ -283,9 +415,6 @@ def run_cpsat(
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = float(max(time_limit, 0.05))
     solver.parameters.relative_gap_limit = gap_limit
-    if assumptions:
-        parts.model.add_assumptions(assumptions)
-    status = solver.solve(parts.model)
-    return solver, status
-
-
+    if inclusion_work_limit is not None:
+        solver.parameters.presolve_inclusion_work_limit = inclusion_work_limit
+    return solver, solver.solve(parts.model)
