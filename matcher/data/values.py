@@ -23,8 +23,10 @@ import math
 import re
 from typing import Any
 
-__all__ = ["MAX_COUNT", "MAX_SCORE", "ID_PATTERN", "MAX_ID_LENGTH", "whole_number", "real_number",
-           "score_number", "identifier", "yes_no", "iso_date"]
+import numpy as np
+
+__all__ = ["MAX_COUNT", "MAX_SCORE", "ID_PATTERN", "MAX_ID_LENGTH", "whole_number", "whole_numbers",
+           "real_number", "score_number", "identifier", "yes_no", "iso_date"]
 
 #: The largest whole number matcher accepts for a count (capacity, k, a quota bound, a load).
 MAX_COUNT = 1_000_000
@@ -88,6 +90,37 @@ def whole_number(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
     if number > high:
         raise ValueError(f"{shown} is above {high:,}")
     return int(number)
+
+
+def whole_numbers(value: Any, n: int, *, low: int = 0, high: int = MAX_COUNT) -> np.ndarray:
+    """``n`` whole numbers from one value (the same for all) or ``n`` of them, as an int64 array.
+
+    Numeric arrays are checked in whole-array operations; anything else goes value by value
+    through :func:`whole_number`, whose message names the first value refused.
+
+    >>> whole_numbers(2, 3).tolist(), whole_numbers([1, 2.0, "3"], 3).tolist()
+    ([2, 2, 2], [1, 2, 3])
+    >>> whole_numbers(np.array([1, 2.5]), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: 2.5 is not a whole number
+    >>> whole_numbers([1, 2], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: has shape (2,), expected one value or 3
+    """
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return np.full(n, whole_number(arr.item(), low=low, high=high), dtype=np.int64)
+    if arr.shape != (n,):
+        raise ValueError(f"has shape {arr.shape}, expected one value or {n}")
+    if arr.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(arr) & (arr == np.round(arr)) & (arr >= low) & (arr <= high)
+        if ok.all():
+            return arr.astype(np.int64)
+        whole_number(arr[np.argmin(ok)].item(), low=low, high=high)  # raises, naming it
+    return np.array([whole_number(v, low=low, high=high) for v in arr.tolist()], dtype=np.int64)
 
 
 def real_number(value: Any, *, low: float = 0.0, high: float = math.inf) -> float:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from matcher.data.values import MAX_SCORE, real_number, whole_number
+from matcher.data.values import MAX_SCORE, real_number, whole_numbers
 from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES, OBJECTIVES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.sources import VectorScores
@@ -296,12 +296,7 @@ def _per_startup(name: str, value: Any, default: np.ndarray, n: int,
     if value is None:
         return np.array(default, dtype=np.int64)
     try:
-        arr = np.asarray(value, dtype=object)
-        if arr.ndim == 0:
-            return np.full(n, whole_number(arr.item()), dtype=np.int64)
-        if arr.shape == (n,):
-            return np.array([whole_number(v) for v in arr], dtype=np.int64)
-        raise ValueError(f"has shape {arr.shape}, expected one value or {n}")
+        return whole_numbers(value, n)
     except ValueError as exc:
         problems.append(_arg(name, str(exc), "give a whole number of mentors, 0 or more"))
         return np.array(default, dtype=np.int64)
@@ -314,7 +309,6 @@ def per_mentor(name: str, value: Any, mentor_ids: np.ndarray, problems: list[Inp
     >>> per_mentor("capacity", pd.Series({"b": 1, "a": 2}), np.array(["a", "b"]), []).tolist()
     [2, 1]
     """
-    m = len(mentor_ids)
     try:
         if isinstance(value, pd.Series):
             missing = pd.Index(mentor_ids).difference(value.index)
@@ -323,15 +317,10 @@ def per_mentor(name: str, value: Any, mentor_ids: np.ndarray, problems: list[Inp
             if value.index.duplicated().any():
                 raise ValueError(f"repeats mentor(s) {list(value.index[value.index.duplicated()][:5])}")
             value = value.reindex(pd.Index(mentor_ids)).to_numpy()
-        arr = np.asarray(value, dtype=object)
-        if arr.ndim == 0:
-            return np.full(m, whole_number(arr.item()), dtype=np.int64)
-        if arr.shape == (m,):
-            return np.array([whole_number(v) for v in arr], dtype=np.int64)
-        raise ValueError(f"has shape {arr.shape}, expected one value or {m} (one per mentor)")
+        return whole_numbers(value, len(mentor_ids))
     except ValueError as exc:
         problems.append(_arg(name, str(exc), "give a whole number of startups per mentor, 0 or more"))
-        return np.zeros(m, dtype=np.int64)
+        return np.zeros(len(mentor_ids), dtype=np.int64)
 
 
 def _k_bounds(k: Any, n: int, problems: list[InputProblem]) -> tuple[np.ndarray, np.ndarray]:
