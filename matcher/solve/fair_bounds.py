@@ -1,9 +1,17 @@
 """Upper bounds on the worst-served startup's total, for the fair backend.
 
-Three arguments, each valid for the full problem whatever pairs the search keeps: the LP
-relaxation on the candidate pairs, its multipliers priced on every pair (a Lagrangian bound,
-:func:`matcher.solve.bound.lagrangian_bound`); what each startup could reach alone
-(:func:`solo_bound`); and a count of whole places of the popular mentors (:func:`price_bound`).
+Each argument is valid for the full problem whatever pairs the search keeps, and each is recorded
+in ``info["bounds"]`` under its source (the reported bound is the smallest):
+
+* ``"lagrangian"``: the LP relaxation on candidate pairs chosen by *price-adjusted* score (score
+  less the mentor's estimated price, so that not every startup lists the same stars), its
+  multipliers priced on every pair (:func:`matcher.solve.bound.lagrangian_bound`);
+* ``"solo"``: what each startup could reach alone (:func:`solo_bound`);
+* ``"max_total/n"``: the worst total is at most the mean, and the mean at most the max-total
+  optimum over ``n`` (:func:`mean_bound`);
+* ``"price"``: a count of whole places of the popular mentors (:func:`price_bound`);
+* ``"configuration_lp"``: the configuration LP (:mod:`matcher.solve.fair_config`), run by the
+  fair backend once it has a good assignment.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import numpy as np
 from matcher.solve.bound import Duals, lagrangian_bound, lp_relaxation, threshold_bound
 from matcher.solve.problem import Problem
 
-__all__ = ["FairBound", "fair_bound", "solo_bound", "price_bound"]
+__all__ = ["FairBound", "fair_bound", "solo_bound", "price_bound", "mean_bound",
+           "priced_candidates"]
 
 
 @dataclass
@@ -32,13 +41,16 @@ class FairBound:
 
 def fair_bound(
     problem: Problem, candidates: np.ndarray, *, lp_seconds: float, price_seconds: float,
-    info: dict
+    info: dict, relaxed: np.ndarray | None = None
 ) -> FairBound:
-    """The best of the three bounds (the last two for the fair objective only).
+    """The best of the bounds above but the configuration LP (the last three for the fair
+    objective only).
 
-    The LP runs on the pairs of ``candidates`` for at most ``lp_seconds``; ``info`` receives
-    ``lp_value``, ``lagrangian_bound`` and ``price_bound``.
+    The LP runs on the pairs of ``candidates`` for at most ``lp_seconds``; ``relaxed`` is the
+    max-total flow optimum over *all* pairs (None when it was not computed on all of them).
+    ``info`` receives ``lp_value`` and ``bounds``, each bound by its source.
     """
+    bounds = info.setdefault("bounds", {})
     bound, duals, support = math.inf, None, None
     lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=lp_seconds)
     if lp is not None:
@@ -49,16 +61,77 @@ def fair_bound(
         # a vertex (after crossover): its support is small and holds the fractional choices
         support[c_rows, c_cols] = x > 1e-6
         info["lp_value"] = value
-    info["lagrangian_bound"] = bound
+        bounds["lagrangian"] = bound
     if problem.objective == "fair":
         # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
-        bound = min(bound, solo_bound(problem))
+        bounds["solo"] = solo_bound(problem)
+        # The worst total is at most the mean, the mean at most the largest total over n.
+        bounds["max_total/n"] = mean_bound(problem, relaxed)
+        bound = min(bound, bounds["solo"], bounds["max_total/n"])
         # Whole mentors, not fractions: price the popular mentors' places (see threshold_bound).
         prices = duals.mu if duals is not None else np.zeros(problem.shape[1])
-        here = price_bound(problem, prices, bound, budget=price_seconds)
-        info["price_bound"] = here
-        bound = min(bound, here)
+        bounds["price"] = price_bound(problem, prices, bound, budget=price_seconds)
+        bound = min(bound, bounds["price"])
     return FairBound(bound, duals, support)
+
+
+def mean_bound(problem: Problem, relaxed: np.ndarray | None) -> float:
+    """The largest total over the number of startups, from ``relaxed``, the flow optimum of the
+    relaxation over *all* allowed pairs (inf when None): no assignment's worst total is above it.
+
+    The relaxation drops rules only, so its optimum bounds every assignment's total; the flow
+    rounds scores to ``2**-30`` of the largest, so the bound adds that much per place. Load
+    penalties change what the flow maximises: then it is solved again without them.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.8], [0.7, 0.1]]), k=1, capacity=1, objective="fair")
+    >>> round(mean_bound(p, np.array([[True, False], [False, True]])), 6)   # (0.9 + 0.1) / 2
+    0.5
+    """
+    from dataclasses import replace
+
+    from matcher.solve.cpsat_model import flow_hint
+
+    n_s = problem.shape[0]
+    if relaxed is None or n_s == 0:
+        return math.inf
+    if problem.balance or problem.min_load_penalty is not None or problem.min_load is not None:
+        relaxed = flow_hint(replace(problem, balance=0.0, min_load_penalty=None, min_load=None))
+        if relaxed is None:
+            return math.inf
+    total = float(np.where(relaxed, problem.scores, 0.0).sum())
+    peak = float(np.abs(np.where(problem.allowed, problem.scores, 0.0)).max(initial=0.0))
+    slack = float(problem.k_max.sum()) * peak * 2.0**-28
+    return (total + slack) / n_s
+
+
+def priced_candidates(problem: Problem, per_startup: int, prices: np.ndarray | None
+                      ) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): each startup's ``per_startup`` best allowed
+    mentors by ``score - price`` (raw score when ``prices`` is None), pins included.
+
+    When a few stars are everyone's first choice, raw top lists all hold the same stars and the
+    LP on them is weak; lists by score less price hold the pairs an optimum uses.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.5, 0.4]]), k=1, capacity=1)
+    >>> priced_candidates(p, 1, np.array([0.6, 0.0, 0.0])).astype(int).tolist()
+    [[0, 1, 0]]
+    """
+    n_m = problem.shape[1]
+    value = problem.scores - (0.0 if prices is None else prices[None, :])
+    value = np.where(problem.allowed, value, -np.inf)
+    width = int(min(n_m, per_startup))
+    keep = problem.pinned.copy()
+    if width:
+        idx = np.argpartition(-value, width - 1, axis=1)[:, :width]
+        rows = np.repeat(np.arange(problem.shape[0]), width)
+        keep[rows, idx.ravel()] = True
+    return keep & (problem.allowed | problem.pinned)
 
 
 def solo_bound(problem: Problem) -> float:
