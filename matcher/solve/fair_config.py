@@ -289,13 +289,12 @@ def _needs(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float)
         best_cost = np.where(better, c2, best_cost)
     cheapest = np.concatenate([[0.0], np.cumsum(np.sort(p_price))])
     p_sums = _prefix(p_scores, _top(p_scores, min(big_k, len(p_idx))))
-    p_max = p_sums[:, 1]
     for q in range(3, min(big_k, len(p_idx)) + 1):
         can = p_sums[:, q] + free_k(q) >= target
         bound_q = np.full(n_s, cheapest[q])
         if q == 3:
             # any three priced {a, b, c}: {b, c} reaches tau - s_a - free >= tau - max_s - free
-            c2, _, _ = _pair_costs(p_scores, p_price, target - p_max - free_k(3))
+            c2, _, _ = _pair_costs(p_scores, p_price, target - p_sums[:, 1] - free_k(3))
             bound_q = np.maximum(bound_q, cheapest[1] + c2)
         lower = np.minimum(lower, np.where(can, bound_q, np.inf))
     need = np.minimum(need, lower)
