@@ -141,8 +141,11 @@ def solve_fair(
         _lagrangian_starts(run, duals.lam)
     _local_search(run)
     run.lap("heuristic")
-    _configuration(run)
+    config_support = _configuration(run)
     run.lap("configuration")
+    if config_support is not None:
+        # the sets the configuration LP mixes at a target above the start: search among them
+        support = config_support if support is None else support | config_support
     run.info["start_worst"] = {name: worst_total(problem, c) for name, c in run.starts.items()}
     met = run.meets_bound(run.best)
     start_mask = run.best if run.best is not None else run.relaxed
@@ -209,17 +212,28 @@ def _bound(run: _Run):
     return found.duals, found.support
 
 
-def _configuration(run: _Run) -> None:
-    """Stage 3c: the configuration LP, by bisection between the best start and the bound."""
+def _configuration(run: _Run) -> np.ndarray | None:
+    """Stage 3c: the configuration LP, by bisection between the best start and the bound.
+
+    Returns the pairs of the sets its fractional solution uses at the highest target it could
+    not refute (None when there is none)."""
     if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
-        return
-    seconds = min(0.25 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
+        return None
+    seconds = min(0.35 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
     found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
                          seconds=seconds)
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau}
     run.bound = min(run.bound, found.value)
+    if found.owner is None:
+        return None
+    used = found.weight > 1e-6
+    owner, members = found.owner[used], found.members[used]
+    pairs = np.zeros(run.problem.shape, dtype=bool)
+    slot = members >= 0
+    pairs[np.broadcast_to(owner[:, None], members.shape)[slot], members[slot]] = True
+    return pairs & run.allowed
 
 
 def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:
