@@ -68,7 +68,7 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     >>> from matcher.solve.arguments import make_problem
     >>> scores = np.array([[1.0, 0.1, 0.1], [1.0, 0.1, 0.1]])   # both want mentor 0
     >>> p = make_problem(scores, k=1, capacity=1, objective="fair")
-    >>> round(config_bound(p, 0.1, 1.0, seconds=5).value, 3)   # the LP over pairs says 0.55
+    >>> round(config_bound(p, 0.1, 1.0, seconds=5, steps=40).value, 3)   # the LP over pairs: 0.55
     0.1
     """
     found = ConfigBound(high)
