@@ -30,6 +30,8 @@ def test_new_bounds_are_never_below_the_optimum(instance):
     if worst is None:
         return
     assert mean_bound(problem, flow_hint(problem)) >= worst - TOL
+    prices = np.random.default_rng(1).random(problem.shape[1])  # any prices: weak duality
+    assert mean_bound(problem, None, prices) >= worst - TOL
     found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
     assert found.value >= worst - TOL
     if (problem.scores >= 0).all():

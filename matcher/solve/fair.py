@@ -194,7 +194,7 @@ def _bound(run: _Run):
     multipliers priced on every pair (valid for all pairs whatever the candidates); its support
     is where the search below starts."""
     problem = run.problem
-    lp_pairs = run.candidates
+    lp_pairs, prices = run.candidates, None
     if run.candidates.sum() < run.allowed.sum():
         from matcher.solve.prices import estimate_prices
 
@@ -207,7 +207,7 @@ def _bound(run: _Run):
     left = run.deadline - time.perf_counter()
     found = fair_bound(problem, lp_pairs, lp_seconds=0.5 * left,
                        price_seconds=0.1 * run.time_limit, info=run.info,
-                       relaxed=run.relaxed if run.relaxed_all else None)
+                       relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
     return found.duals, found.support
 
