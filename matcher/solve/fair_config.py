@@ -36,8 +36,8 @@ __all__ = ["ConfigBound", "config_bound", "refutes"]
 #: A set counts as reaching ``tau`` when its sum is at least ``tau - TOL`` (float sums differ).
 TOL = 1e-9
 
-#: Where in ``[low, high]`` bisection tries its target.
-UPPER = 0.7
+#: Where in ``[low, high]`` bisection tries its target until one is refuted (then halfway).
+UPPER = 0.85
 
 #: Pairs of priced mentors are enumerated up to this many priced mentors (else a cheaper bound).
 MAX_PAIRED = 160
@@ -84,7 +84,7 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
         if time.perf_counter() > until:
             break
         # above the middle: a refuted target stops at its certificate, a feasible one must converge
-        tau = lo + UPPER * (hi - lo)
+        tau = lo + (UPPER if hi == high else 0.5) * (hi - lo)
         verdict = _generate(problem, scores, pool, master, tau, until, found)
         if verdict:
             hi = found.value = tau
@@ -129,6 +129,7 @@ def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master
     supply = problem.capacity.astype(float)
     lp_prices = pool.prices  # the last target's prices: a warm start
     center, best_gap = None, -np.inf
+    solved_here = False  # converged means: an LP at this target, then nothing new to add
     for _ in range(60):
         keep = pool.value >= tau - TOL
         alpha = _alphas(pool, keep, lp_prices, n_s)
@@ -145,21 +146,24 @@ def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master
             new = _set_prices(lp_prices, sets) < alpha - 1e-9
             if new.any():
                 break
-        if not new.any():
-            return False  # converged feasible (pricing is exact up to the q >= 3 heuristic)
+        if not new.any() and solved_here:
+            return False  # converged, not refuted (pricing beyond three priced mentors is loose)
         rows = np.nonzero(new)[0]
-        pool.add(rows, sets[rows], _set_values(scores, rows, sets[rows]))
-        master.add(rows, sets[rows])
+        if len(rows):
+            pool.add(rows, sets[rows], _set_values(scores, rows, sets[rows]))
+            master.add(rows, sets[rows])
         if time.perf_counter() > until:
             return False
         keep = pool.value >= tau - TOL
         master.restrict(keep)
         solved = master.solve(until - time.perf_counter())
         found.lp_solves += 1
+        solved_here = True
         if solved is None:
             return False
         objective, lp_prices, weight = solved
-        pool.prices = lp_prices
+        if objective > 1e-9:
+            pool.prices = lp_prices  # the next target starts from prices that mean something
         if objective <= 1e-9:
             found.feasible_tau = max(found.feasible_tau or -np.inf, tau)
             found.owner, found.members = pool.owner[keep], pool.members[keep]
@@ -310,10 +314,16 @@ def _needs(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float)
     for q in range(3, min(big_k, len(p_idx)) + 1):
         can = p_sums[:, q] + free_k(q) >= target
         bound_q = np.full(n_s, cheapest[q])
-        if q == 3:
-            # any three priced {a, b, c}: {b, c} reaches tau - s_a - free >= tau - max_s - free
-            c2, _, _ = _pair_costs(p_scores, p_price, target - p_sums[:, 1] - free_k(3))
-            bound_q = np.maximum(bound_q, cheapest[1] + c2)
+        if q == 3 and len(p_idx) <= MAX_PAIRED:
+            # each priced a, then the cheapest pair reaching the rest (which may hold a: a lower
+            # bound, and a set to add when it does not)
+            low3, trio = _triple_costs(p_scores, p_price, target - free_k(3))
+            bound_q = np.maximum(bound_q, low3)
+            real = (trio[:, 0] != trio[:, 1]) & (trio[:, 0] != trio[:, 2]) & np.isfinite(low3)
+            better = real & (low3 < best_cost)
+            set3 = np.concatenate([p_idx[trio], free_set(3)[:, : big_k - 3]], axis=1)
+            best_set = np.where(better[:, None], set3, best_set)
+            best_cost = np.where(better, low3, best_cost)
         lower = np.minimum(lower, np.where(can, bound_q, np.inf))
     need = np.minimum(need, lower)
     need = np.where(reach, need, np.inf)
@@ -348,6 +358,50 @@ def _pair_costs(p_scores: np.ndarray, p_price: np.ndarray, threshold: np.ndarray
         out[lo : lo + chunk] = np.where(hit, cost[first], np.inf)
         pick[lo : lo + chunk] = first
     return out, a[pick], b[pick]
+
+
+def _triple_costs(p_scores: np.ndarray, p_price: np.ndarray, threshold: np.ndarray):
+    """Per row, a lower bound on the cheapest three priced mentors whose scores sum to
+    ``threshold`` or more: ``min_a price_a + cheapest pair (any two) reaching threshold - s_a``;
+    and the (a, b, c) attaining it (a real set when the pair avoids a). Needs scores >= 0.
+
+    For each row the pairs are sorted by score sum, their prices minimised along it, and each
+    ``a`` looks up its threshold by one ``searchsorted`` over all rows at once (rows offset by
+    ``span`` so that one sorted array holds them all)."""
+    n_s, n_p = p_scores.shape
+    a_of, b_of = np.triu_indices(n_p, 1)
+    pair_cost = p_price[a_of] + p_price[b_of]
+    top = float(np.nanmax(np.where(np.isfinite(p_scores), p_scores, 0.0), initial=0.0))
+    low = -(2 * top + 1)  # pairs with a forbidden mentor sit here, below every threshold
+    span = 3 * (2 * top + 1) + 1
+    out = np.full(n_s, np.inf)
+    trio = np.zeros((n_s, 3), dtype=np.int64)
+    chunk = max(1, 2_000_000 // max(len(a_of), 1))
+    for lo in range(0, n_s, chunk):
+        s = p_scores[lo : lo + chunk]
+        r = len(s)
+        sums = s[:, a_of] + s[:, b_of]
+        sums = np.where(np.isfinite(sums), sums, low)
+        order = np.argsort(-sums, axis=1, kind="stable")
+        ranked = np.take_along_axis(sums, order, 1)
+        cost = pair_cost[order]
+        best = np.minimum.accumulate(cost, axis=1)
+        where = np.maximum.accumulate(np.where(cost == best, np.arange(len(a_of)), 0), axis=1)
+        keys = (np.arange(r)[:, None] * span - ranked).ravel()  # ascending overall
+        for a in range(n_p):
+            theta = np.clip(threshold[lo : lo + chunk] - s[:, a], low / 2, 2 * top + 0.5)
+            theta = np.where(np.isfinite(s[:, a]), theta, 2 * top + 0.5)
+            count = np.searchsorted(keys, np.arange(r) * span - theta, side="right")
+            count = count - np.arange(r) * len(a_of)
+            hit = count > 0
+            at = np.maximum(count - 1, 0)
+            here = np.where(hit, p_price[a] + best[np.arange(r), at], np.inf)
+            better = here < out[lo : lo + chunk]
+            out[lo : lo + chunk] = np.where(better, here, out[lo : lo + chunk])
+            pair = order[np.arange(r), where[np.arange(r), at]]
+            new = np.stack([np.full(r, a), a_of[pair], b_of[pair]], axis=1)
+            trio[lo : lo + chunk] = np.where(better[:, None], new, trio[lo : lo + chunk])
+    return out, trio
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:
