@@ -219,7 +219,7 @@ def _configuration(run: _Run) -> np.ndarray | None:
     not refute (None when there is none)."""
     if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
         return None
-    seconds = min(0.35 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
+    seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
     found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
                          seconds=seconds)
     run.info["bounds"]["configuration_lp"] = found.value

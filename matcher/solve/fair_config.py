@@ -317,8 +317,13 @@ def _needs(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float)
         if q == 3 and len(p_idx) <= MAX_PAIRED:
             # each priced a, then the cheapest pair reaching the rest (which may hold a: a lower
             # bound, and a set to add when it does not)
-            low3, trio = _triple_costs(p_scores, p_price, target - free_k(3))
-            bound_q = np.maximum(bound_q, low3)
+            # only rows where three may be cheaper than what is known (the sort is costly)
+            rows3 = np.nonzero(can & (np.minimum(lower, need) > cheapest[3]))[0]
+            low3 = np.full(n_s, np.inf)
+            trio = np.zeros((n_s, 3), dtype=np.int64)
+            low3[rows3], trio[rows3] = _triple_costs(p_scores[rows3], p_price,
+                                                     (target - free_k(3))[rows3])
+            bound_q = np.maximum(bound_q, np.where(np.isin(rows, rows3), low3, cheapest[3]))
             real = (trio[:, 0] != trio[:, 1]) & (trio[:, 0] != trio[:, 2]) & np.isfinite(low3)
             better = real & (low3 < best_cost)
             set3 = np.concatenate([p_idx[trio], free_set(3)[:, : big_k - 3]], axis=1)
