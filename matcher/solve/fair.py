@@ -72,9 +72,9 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
-#: The configuration LP runs when its share of the limit is at least this per startup: its
-#: first refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
-CONFIG_SECONDS_PER_STARTUP = 0.0045
+#: The configuration LP runs when its share of the limit is at least this: its first
+#: refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
+CONFIG_MIN_SECONDS = 5.0
 
 
 @dataclass
@@ -224,7 +224,7 @@ def _configuration(run: _Run) -> np.ndarray | None:
     if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
         return None
     seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
-    if seconds < CONFIG_SECONDS_PER_STARTUP * run.problem.shape[0]:
+    if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
     found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
                          seconds=seconds)
