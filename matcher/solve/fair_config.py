@@ -16,7 +16,8 @@ counts. Column generation adds, per startup, the cheapest set under the prices `
 startups reach ``tau`` pays ``sum_i need_i(tau, pi) <= sum_j pi_j capacity_j``, where
 ``need_i`` is the cheapest set of startup ``i`` reaching ``tau`` (a Farkas certificate).
 :func:`refutes` computes a lower bound on each ``need_i`` directly from the scores: exactly for
-sets holding at most two priced mentors, and by a counting argument for three or more. If the
+sets holding at most two priced mentors, by a sorted table of pairs for three (a priced mentor
+and the cheapest pair reaching the rest) and by the cheapest prices for more. If the
 sum exceeds the supply, no assignment reaches ``tau``. Bisection on ``tau`` gives the bound.
 Quotas, pins and ``k_min`` are relaxed (which keeps the bound valid); scores must be
 non-negative.
