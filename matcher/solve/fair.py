@@ -6,12 +6,14 @@ worst total nor proves one), so :func:`solve_fair` works in five stages, each un
 
 1. **Candidates.** Each startup keeps its best ``L`` mentors (and enough of each quota group), plus
    every pinned pair and the pairs of the max-total flow optimum.
-2. **Bound.** The LP relaxation on the candidates (HiGHS) gives multipliers; priced against *every*
-   pair they give a Lagrangian bound on the worst total that is valid for the full problem
-   (:func:`matcher.solve.bound.lagrangian_bound`).
-   When a few mentors are wanted by everyone the LP is weak (it hands out fractions of them), and
-   a counting argument over whole mentors (:func:`~matcher.solve.fair_bounds.price_bound`) is
-   much tighter (:mod:`matcher.solve.fair_bounds`).
+2. **Bound.** The LP relaxation on each startup's best mentors by score less estimated price
+   (HiGHS) gives multipliers; priced against *every* pair they give a Lagrangian bound on the
+   worst total that is valid for the full problem (:func:`matcher.solve.bound.lagrangian_bound`).
+   The max-total optimum over ``n`` bounds it too. When a few mentors are wanted by everyone the
+   LP is weak (it hands out fractions of them), and a counting argument over whole mentors
+   (:func:`~matcher.solve.fair_bounds.price_bound`) is much tighter; after the start below, the
+   configuration LP (:mod:`matcher.solve.fair_config`) tightens it further by bisection.
+   Every bound is recorded in ``info["bounds"]`` by its source.
 3. **Start.** The LP's fairness multipliers ``lam_i`` say how much each startup's total is worth;
    the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
    A few multiplicative-weight rounds (raise the weight of startups left behind) improve it, and
@@ -38,7 +40,8 @@ from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.budget import BUILD_SECONDS, LOAD_SECONDS
 from matcher.solve.cpsat_model import build_model, chosen_pairs, flow_hint, run_cpsat, set_hint
-from matcher.solve.fair_bounds import fair_bound, price_bound, solo_bound
+from matcher.solve.fair_bounds import fair_bound, price_bound, priced_candidates, solo_bound
+from matcher.solve.fair_config import config_bound
 from matcher.solve.fair_search import (
     fair_candidates,
     lagrangian_flows,
@@ -69,6 +72,10 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
+#: The configuration LP runs when its share of the limit is at least this: its first
+#: refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
+CONFIG_MIN_SECONDS = 5.0
+
 
 @dataclass
 class _Run:
@@ -81,6 +88,7 @@ class _Run:
     start: float = field(default_factory=time.perf_counter)
     candidates: np.ndarray | None = None
     relaxed: np.ndarray | None = None  # the max-total flow optimum (of the relaxation)
+    relaxed_all: bool = False  # ``relaxed`` was routed over every allowed pair
     best: np.ndarray | None = None  # the best start that keeps every rule
     starts: dict = field(default_factory=dict)
     bound: float = math.inf
@@ -137,6 +145,11 @@ def solve_fair(
         _lagrangian_starts(run, duals.lam)
     _local_search(run)
     run.lap("heuristic")
+    config_support = _configuration(run)
+    run.lap("configuration")
+    if config_support is not None:
+        # the sets the configuration LP mixes at a target above the start: search among them
+        support = config_support if support is None else support | config_support
     run.info["start_worst"] = {name: worst_total(problem, c) for name, c in run.starts.items()}
     met = run.meets_bound(run.best)
     start_mask = run.best if run.best is not None else run.relaxed
@@ -167,6 +180,7 @@ def _choose_candidates(run: _Run, hint: bool, per_startup: int | None) -> None:
         run.relaxed = flow_hint(replace(problem, forbidden=problem.forbidden | ~wide))
     if hint and run.relaxed is None:
         run.relaxed = flow_hint(problem)
+        run.relaxed_all = run.relaxed is not None
     if run.relaxed is not None and satisfies(problem, run.relaxed):
         run.best = run.starts["max total"] = run.relaxed
     elif run.relaxed is not None:
@@ -180,13 +194,52 @@ def _choose_candidates(run: _Run, hint: bool, per_startup: int | None) -> None:
 
 
 def _bound(run: _Run):
-    """Stage 2: the LP on the candidates, its multipliers priced on every pair (valid for all
-    pairs whatever the candidates); its support is where the search below starts."""
+    """Stage 2: the LP on each startup's best mentors by score less estimated price, its
+    multipliers priced on every pair (valid for all pairs whatever the candidates); its support
+    is where the search below starts."""
+    problem = run.problem
+    lp_pairs, prices = run.candidates, None
+    if run.candidates.sum() < run.allowed.sum():
+        from matcher.solve.prices import estimate_prices
+
+        prices = estimate_prices(problem.scores, problem.k_min, problem.k_max, problem.capacity)
+        width = max(8 * int(problem.k_max.max(initial=1)), 24)
+        # the quota members and pins of the candidates keep the LP on them feasible
+        lp_pairs = priced_candidates(problem, width, prices) | fair_candidates(problem, 0)
+        if run.relaxed is not None:
+            lp_pairs |= run.relaxed
     left = run.deadline - time.perf_counter()
-    found = fair_bound(run.problem, run.candidates, lp_seconds=0.5 * left,
-                       price_seconds=0.1 * run.time_limit, info=run.info)
+    found = fair_bound(problem, lp_pairs, lp_seconds=0.5 * left,
+                       price_seconds=0.1 * run.time_limit, info=run.info,
+                       relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
     return found.duals, found.support
+
+
+def _configuration(run: _Run) -> np.ndarray | None:
+    """Stage 3c: the configuration LP, by bisection between the best start and the bound.
+
+    Returns the pairs of the sets its fractional solution uses at the highest target it could
+    not refute (None when there is none)."""
+    if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
+        return None
+    seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
+    if seconds < CONFIG_MIN_SECONDS:
+        return None  # too short to refute a first target: leave the time to the search
+    found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
+                         seconds=seconds)
+    run.info["bounds"]["configuration_lp"] = found.value
+    run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
+                                    "fractional_at": found.feasible_tau}
+    run.bound = min(run.bound, found.value)
+    if found.owner is None:
+        return None
+    used = found.weight > 1e-6
+    owner, members = found.owner[used], found.members[used]
+    pairs = np.zeros(run.problem.shape, dtype=bool)
+    slot = members >= 0
+    pairs[np.broadcast_to(owner[:, None], members.shape)[slot], members[slot]] = True
+    return pairs & run.allowed
 
 
 def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:

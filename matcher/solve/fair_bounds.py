@@ -1,9 +1,17 @@
 """Upper bounds on the worst-served startup's total, for the fair backend.
 
-Three arguments, each valid for the full problem whatever pairs the search keeps: the LP
-relaxation on the candidate pairs, its multipliers priced on every pair (a Lagrangian bound,
-:func:`matcher.solve.bound.lagrangian_bound`); what each startup could reach alone
-(:func:`solo_bound`); and a count of whole places of the popular mentors (:func:`price_bound`).
+Each argument is valid for the full problem whatever pairs the search keeps, and each is recorded
+in ``info["bounds"]`` under its source (the reported bound is the smallest):
+
+* ``"lagrangian"``: the LP relaxation on candidate pairs chosen by *price-adjusted* score (score
+  less the mentor's estimated price, so that not every startup lists the same stars), its
+  multipliers priced on every pair (:func:`matcher.solve.bound.lagrangian_bound`);
+* ``"solo"``: what each startup could reach alone (:func:`solo_bound`);
+* ``"max_total/n"``: the worst total is at most the mean, and the mean at most the max-total
+  optimum over ``n`` (:func:`mean_bound`);
+* ``"price"``: a count of whole places of the popular mentors (:func:`price_bound`);
+* ``"configuration_lp"``: the configuration LP (:mod:`matcher.solve.fair_config`), run by the
+  fair backend once it has a good assignment.
 """
 
 from __future__ import annotations
@@ -14,10 +22,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.solve.bound import Duals, lagrangian_bound, lp_relaxation, threshold_bound
+from matcher.solve.bound import (
+    Duals,
+    lagrangian_bound,
+    lp_relaxation,
+    reduced_profits,
+    threshold_bound,
+)
 from matcher.solve.problem import Problem
 
-__all__ = ["FairBound", "fair_bound", "solo_bound", "price_bound"]
+__all__ = ["FairBound", "fair_bound", "solo_bound", "price_bound", "mean_bound",
+           "priced_candidates"]
+
+
+#: LP solves on growing candidate sets (each adds the pairs its multipliers price positive).
+PRICING_ROUNDS = 2
 
 
 @dataclass
@@ -32,33 +51,130 @@ class FairBound:
 
 def fair_bound(
     problem: Problem, candidates: np.ndarray, *, lp_seconds: float, price_seconds: float,
-    info: dict
+    info: dict, relaxed: np.ndarray | None = None, prices: np.ndarray | None = None
 ) -> FairBound:
-    """The best of the three bounds (the last two for the fair objective only).
+    """The best of the bounds above but the configuration LP (the last three for the fair
+    objective only).
 
-    The LP runs on the pairs of ``candidates`` for at most ``lp_seconds``; ``info`` receives
-    ``lp_value``, ``lagrangian_bound`` and ``price_bound``.
+    The LP runs on the pairs of ``candidates`` for at most ``lp_seconds``; ``relaxed`` is the
+    max-total flow optimum over *all* pairs (None when it was not computed on all of them), and
+    ``prices`` estimated mentor prices (for :func:`mean_bound` without ``relaxed``).
+    ``info`` receives ``lp_value`` and ``bounds``, each bound by its source.
     """
+    bounds = info.setdefault("bounds", {})
     bound, duals, support = math.inf, None, None
-    lp = lp_relaxation(problem, *np.nonzero(candidates), time_limit=lp_seconds)
-    if lp is not None:
+    until = time.perf_counter() + lp_seconds
+    for _ in range(PRICING_ROUNDS):
+        lp = lp_relaxation(problem, *np.nonzero(candidates),
+                           time_limit=until - time.perf_counter())
+        if lp is None:
+            break
         value, duals, x = lp
-        bound = lagrangian_bound(problem, duals)
-        support = np.zeros(problem.shape, dtype=bool)
-        c_rows, c_cols = np.nonzero(candidates)
-        # a vertex (after crossover): its support is small and holds the fractional choices
-        support[c_rows, c_cols] = x > 1e-6
-        info["lp_value"] = value
-    info["lagrangian_bound"] = bound
+        here = lagrangian_bound(problem, duals)
+        if here < bound:
+            bound = bounds["lagrangian"] = here
+            support = np.zeros(problem.shape, dtype=bool)
+            c_rows, c_cols = np.nonzero(candidates)
+            # a vertex (after crossover): its support is small and holds the fractional choices
+            support[c_rows, c_cols] = x > 1e-6
+            info["lp_value"] = value
+        # pricing: the pairs the Lagrangian takes outside the candidates join them
+        wanted = _row_best(problem, reduced_profits(problem, duals)[0]) & ~candidates
+        if not wanted.any() or time.perf_counter() > until:
+            break
+        candidates = candidates | wanted
     if problem.objective == "fair":
         # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
-        bound = min(bound, solo_bound(problem))
+        bounds["solo"] = solo_bound(problem)
+        # The worst total is at most the mean, the mean at most the largest total over n.
+        bounds["max_total/n"] = mean_bound(problem, relaxed, prices)
+        bound = min(bound, bounds["solo"], bounds["max_total/n"])
         # Whole mentors, not fractions: price the popular mentors' places (see threshold_bound).
-        prices = duals.mu if duals is not None else np.zeros(problem.shape[1])
-        here = price_bound(problem, prices, bound, budget=price_seconds)
-        info["price_bound"] = here
-        bound = min(bound, here)
+        lp_prices = duals.mu if duals is not None else np.zeros(problem.shape[1])
+        bounds["price"] = price_bound(problem, lp_prices, bound, budget=price_seconds)
+        bound = min(bound, bounds["price"])
     return FairBound(bound, duals, support)
+
+
+def mean_bound(problem: Problem, relaxed: np.ndarray | None,
+               prices: np.ndarray | None = None) -> float:
+    """The largest total over the number of startups, from ``relaxed``, the flow optimum of the
+    relaxation over *all* allowed pairs: no assignment's worst total is above it.
+
+    The relaxation drops rules only, so its optimum bounds every assignment's total; the flow
+    rounds scores to ``2**-30`` of the largest, so the bound adds that much per place. Load
+    penalties change what the flow maximises: then it is solved again without them. Without
+    ``relaxed`` (too large to route over every pair), the largest total is bounded by weak
+    duality at mentor ``prices`` instead (:func:`~matcher.solve.bound.lagrangian_bound`); inf
+    when neither is given.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.8], [0.7, 0.1]]), k=1, capacity=1, objective="fair")
+    >>> round(mean_bound(p, np.array([[True, False], [False, True]])), 6)   # (0.9 + 0.1) / 2
+    0.5
+    """
+    from dataclasses import replace
+
+    from matcher.solve.cpsat_model import flow_hint
+
+    n_s = problem.shape[0]
+    if n_s == 0 or (relaxed is None and prices is None):
+        return math.inf
+    if relaxed is None:
+        total_only = replace(problem, objective="total", fairness=0.0, balance=0.0,
+                             min_load_penalty=None)
+        duals = replace(Duals.zeros(problem), mu=np.maximum(prices, 0.0))
+        return lagrangian_bound(total_only, duals) / n_s
+    if problem.balance or problem.min_load_penalty is not None or problem.min_load is not None:
+        relaxed = flow_hint(replace(problem, balance=0.0, min_load_penalty=None, min_load=None))
+        if relaxed is None:
+            return math.inf
+    total = float(np.where(relaxed, problem.scores, 0.0).sum())
+    peak = float(np.abs(np.where(problem.allowed, problem.scores, 0.0)).max(initial=0.0))
+    slack = float(problem.k_max.sum()) * peak * 2.0**-28
+    return (total + slack) / n_s
+
+
+def priced_candidates(problem: Problem, per_startup: int, prices: np.ndarray | None
+                      ) -> np.ndarray:
+    """Bool array of shape (n_startups, n_mentors): each startup's ``per_startup`` best allowed
+    mentors by ``score - price`` (raw score when ``prices`` is None), pins included.
+
+    When a few stars are everyone's first choice, raw top lists all hold the same stars and the
+    LP on them is weak; lists by score less price hold the pairs an optimum uses.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.5, 0.4]]), k=1, capacity=1)
+    >>> priced_candidates(p, 1, np.array([0.6, 0.0, 0.0])).astype(int).tolist()
+    [[0, 1, 0]]
+    """
+    n_m = problem.shape[1]
+    value = problem.scores - (0.0 if prices is None else prices[None, :])
+    value = np.where(problem.allowed, value, -np.inf)
+    width = int(min(n_m, per_startup))
+    keep = problem.pinned.copy()
+    if width:
+        idx = np.argpartition(-value, width - 1, axis=1)[:, :width]
+        rows = np.repeat(np.arange(problem.shape[0]), width)
+        keep[rows, idx.ravel()] = True
+    return keep & (problem.allowed | problem.pinned)
+
+
+def _row_best(problem: Problem, profit: np.ndarray) -> np.ndarray:
+    """Bool array: each startup's ``k_max`` allowed pairs of highest positive ``profit``."""
+    width = int(min(problem.shape[1], problem.k_max.max(initial=0)))
+    out = np.zeros(problem.shape, dtype=bool)
+    if width == 0:
+        return out
+    profit = np.where(problem.allowed, profit, -np.inf)
+    idx = np.argpartition(-profit, width - 1, axis=1)[:, :width]
+    rows = np.repeat(np.arange(problem.shape[0]), width)
+    out[rows, idx.ravel()] = np.take_along_axis(profit, idx, 1).ravel() > 0
+    return out
 
 
 def solo_bound(problem: Problem) -> float:
