@@ -67,7 +67,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
         # the sample's own pruned pairs that would improve it: its duals are the full market's
         # estimate only once it is optimal over all its pairs (a pruned sample underprices
         # ordinary mentors, whose competition it does not see)
-        rows, cols, profit = _sample_violations(scaled, cand, d_s, d_m, hi > 0, cap > 0)
+        rows, cols, profit = _sample_violations(scaled, cand, d_s, d_m, hi > 0, cap > 0, width)
         if not len(rows):
             break
         rows, cols = cap_pairs(rows, cols, profit, width, 2 * cap + 2)
@@ -82,8 +82,9 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
 _SAMPLE_ROUNDS = 4
 
 
-def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols):
-    """(rows, cols, reduced profit) of the sample's non-candidate pairs with positive profit."""
+def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols, width):
+    """(rows, cols, reduced profit) of the sample's non-candidate pairs with positive profit,
+    the ``width`` most profitable of each row (tens of millions may violate at first)."""
     n, n_m = scaled.shape
     found = []
     step = max(1, 2**22 // max(1, n_m))
@@ -94,6 +95,11 @@ def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols):
         profit[cand.rows[lo:hi] - start, cand.cols[lo:hi]] = 0.0
         profit[~active_rows[start:stop]] = 0.0
         profit[:, ~active_cols] = 0.0
-        r, c = np.nonzero(profit > 0)
-        found.append((r + start, c, profit[r, c]))
+        if width < n_m:
+            best = np.argpartition(profit, n_m - width, axis=1)[:, n_m - width:]
+        else:
+            best = np.broadcast_to(np.arange(n_m), profit.shape)
+        top = np.take_along_axis(profit, best, axis=1)
+        r, o = np.nonzero(top > 0)
+        found.append((r + start, best[r, o], top[r, o]))
     return tuple(np.concatenate(part) for part in zip(*found, strict=True))
