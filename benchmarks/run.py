@@ -128,7 +128,8 @@ def run_case(case: Case) -> dict:
         out.update(objective=result.objective, bound=result.bound, status=result.status,
                    solver=result.solver, certified=result.certified,
                    stages={k: round(v, 3) for k, v in result.timings.items()},
-                   rounds=result.info.get("rounds"), pairs_added=result.info.get("pairs_added"),
+                   rounds=result.info.get("rounds"), repaired=result.info.get("repaired"),
+                   pairs_added=result.info.get("pairs_added"),
                    candidates=result.info.get("candidates"),
                    violations=result.info.get("violations"), widened=result.info.get("widened"))
     elif case.method == "lsa-slots":

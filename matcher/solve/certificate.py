@@ -34,8 +34,7 @@ from matcher.solve.candidates import (
     nonzero_2d,
 )
 
-__all__ = ["residual_potentials", "still_optimal", "find_violations", "pool_violations", "cap_pairs",
-           "hall_group"]
+__all__ = ["residual_potentials", "find_violations", "pool_violations", "cap_pairs", "hall_group"]
 
 
 def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.ndarray, *,
@@ -84,35 +83,6 @@ def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, u
     d = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1)
     d = _tighten(d, tails, heads, arc_cost, n_s)
     return d[:n_s], d[n_s:n_s + n_m], int(d[n_s + n_m])
-
-
-def still_optimal(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.ndarray,
-                  start: np.ndarray, *, k_min: np.ndarray, k_max: np.ndarray,
-                  capacity: np.ndarray, max_sweeps: int = 40) -> np.ndarray | None:
-    """Potentials proving a flow still optimal after unused pairs were added, or None.
-
-    ``start`` (startups, mentors, sink) are feasible potentials of the flow before the pairs
-    were added; a Bellman–Ford started from them only has to repair what the new arcs break.
-    When it settles, no negative cycle exists and the same flow is optimal on the larger set:
-    no new solve is needed. None when it has not settled after ``max_sweeps`` sweeps (there may
-    be a cycle that improves the flow).
-
-    Examples
-    --------
-    Startup 0 holds mentor 0 (score 5, potentials from :func:`residual_potentials`); a new pair
-    to mentor 1 (capacity 0) scores 9 but cannot take a place, so the flow stays optimal:
-
-    >>> d = still_optimal(np.array([0, 0]), np.array([0, 1]), np.array([-5, -9]),
-    ...                   np.array([True, False]), np.array([0, -5, 0, 0]), k_min=np.array([1]),
-    ...                   k_max=np.array([1]), capacity=np.array([1, 0]))
-    >>> d is not None
-    True
-    """
-    n_s, n_m = len(k_max), len(capacity)
-    tails, heads, arc_cost = _residual_arcs(rows, cols, costs, used, k_min=k_min, k_max=k_max,
-                                            capacity=capacity)
-    d = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1, start=start, max_sweeps=max_sweeps)
-    return None if d is None else _tighten(d, tails, heads, arc_cost, n_s)
 
 
 def _residual_arcs(rows, cols, costs, used, *, k_min, k_max,
@@ -177,11 +147,8 @@ def _tighten(d: np.ndarray, tails: np.ndarray, heads: np.ndarray, costs: np.ndar
     return d
 
 
-def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int, *,
-                  start: np.ndarray | None = None, max_sweeps: int | None = None):
+def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int) -> np.ndarray:
     """Distances from a virtual root with a zero arc to every node, by whole-array sweeps.
-
-    From ``start`` instead of zeros when given; None when ``max_sweeps`` sweeps did not settle.
 
     Each sweep relaxes every arc at once (``minimum.reduceat`` over arcs grouped by head), so a
     sweep costs a few numpy passes; the number of sweeps is the most arcs on a shortest path,
@@ -192,8 +159,8 @@ def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nod
     tails, heads, costs = tails[order], heads[order], costs[order]
     starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]]) if len(heads) else np.zeros(0, int)
     targets = heads[starts]
-    d = np.zeros(n_nodes, dtype=np.int64) if start is None else start.astype(np.int64)
-    for _ in range(n_nodes + 1 if max_sweeps is None else max_sweeps):
+    d = np.zeros(n_nodes, dtype=np.int64)
+    for _ in range(n_nodes + 1):
         if not len(heads):
             return d
         best = np.minimum.reduceat(d[tails] + costs, starts)
@@ -201,8 +168,6 @@ def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nod
         if not better.any():
             return d
         d[targets[better]] = best[better]
-    if max_sweeps is not None:
-        return None
     raise SolverError("the residual graph has a negative cycle: the flow was not optimal")
 
 

@@ -37,8 +37,8 @@ from matcher.solve.certificate import (
     hall_group,
     pool_violations,
     residual_potentials,
-    still_optimal,
 )
+from matcher.solve.cycles import repair_flow
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.objective import make_assignment
 from matcher.solve.prices import PRICE_MIN_ROWS, estimate_prices
@@ -139,7 +139,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [],
             "width": int(market.widths[0])}
     certified, used, pool, kept = False, None, None, None
-    info["kept"] = 0
+    info["repaired"] = 0
     while info["rounds"] < max_rounds:
         if kept is None:
             info["rounds"] += 1
@@ -153,9 +153,9 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
             with _timed(timings, "potentials"):
                 d = _potentials(market, cand, used, scale)
         else:
-            # the pairs just added cannot improve the flow: same flow, repaired potentials
+            # the flow repaired along the cycles the few new pairs opened: no solve needed
             used, d, kept = kept[0], kept[1], None
-            info["kept"] += 1
+            info["repaired"] += 1
         d_s, d_m = d[:cand.n_startups], d[cand.n_startups:-1]
         if pool is not None:
             # look first among the pairs the last scan found close to violating
@@ -275,26 +275,19 @@ def _potentials(market: _Market, cand: Candidates, used: np.ndarray, scale: floa
 
 def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.ndarray,
                    rows: np.ndarray, cols: np.ndarray, scale: float, timings: dict):
-    """The candidates with the pairs added, and (used, potentials) when the flow stays optimal.
-
-    A pair with positive reduced profit under one set of potentials may still not improve the
-    flow (other potentials price it out). When a round adds only a handful of pairs, a
-    Bellman–Ford started from the current potentials settles in a few sweeps if no cycle
-    through them improves the flow: then the next round reuses the flow instead of solving
-    again from scratch (3–9 s at 100,000 x 10,000).
-    """
+    """The candidates with the pairs added, and (used, potentials) when a repair of the flow
+    made it optimal on them (:func:`~matcher.solve.cycles.repair_flow`); None: solve again."""
     n_m = cand.n_mentors
     held = cand.rows[used] * n_m + cand.cols[used]
     cand = _with_pairs(market, cand, rows, cols)
     if len(rows) > max(_FEW_PAIRS, cand.n_startups // 50):
         return cand, None
-    with _timed(timings, "potentials"):
+    with _timed(timings, "flow"):
         used = np.zeros(len(cand), dtype=bool)
         used[np.searchsorted(cand.rows * n_m + cand.cols, held)] = True
         costs = -np.rint(cand.weights * scale).astype(np.int64)
-        d = still_optimal(cand.rows, cand.cols, costs, used, d, k_min=market.k_min,
-                          k_max=market.k_max, capacity=market.capacity)
-    return cand, (None if d is None else (used, d))
+        return cand, repair_flow(cand.rows, cand.cols, costs, used, d, k_min=market.k_min,
+                                 k_max=market.k_max, capacity=market.capacity)
 
 
 #: Rounds adding at most this many pairs (or 2 % of the startups) first check the flow still holds.
