@@ -56,7 +56,7 @@ def repair_flow(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.
     [False, True]
     """
     n_s = len(k_max)
-    used = used.copy()
+    used = _swaps_to_free_places(rows, cols, costs, used, n_s, capacity)
     d = np.asarray(start, dtype=np.int64).copy()
     for _ in range(max_cycles + 1):
         tails, heads, arc_cost = _residual_arcs(rows, cols, costs, used, k_min=k_min,
@@ -72,6 +72,41 @@ def repair_flow(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.
         pairs = edge[cycle]
         used[pairs[pairs >= 0]] ^= True  # push one unit around each cycle (node-disjoint)
     return None
+
+
+def _swaps_to_free_places(rows, cols, costs, used, n_s: int, capacity) -> np.ndarray:
+    """``used`` after each startup swapped its weakest mentor for a better new one with a place.
+
+    These are the cycles startup → new mentor → sink → old mentor → startup: they all pass
+    through the sink, so the predecessor graph shows only one of them at a time, and most
+    pairs a round adds are of this kind. At most one swap per startup and ``free`` per mentor,
+    best gains first; the Bellman–Ford that follows decides whether the result is optimal.
+    """
+    used = used.copy()
+    free = capacity - np.bincount(cols[used], minlength=len(capacity))
+    new = np.flatnonzero(~used & (free[cols] > 0))
+    held = np.flatnonzero(used)
+    if not len(new) or not len(held):
+        return used
+    weakest = np.full(n_s, -1, dtype=np.int64)
+    by_cost = held[np.argsort(costs[held], kind="stable")]
+    weakest[rows[by_cost]] = by_cost  # the last write, the costliest pair, stays
+    old = weakest[rows[new]]
+    gain = np.where(old >= 0, costs[np.maximum(old, 0)] - costs[new], 0)
+    ok = gain > 0
+    new, old, gain = new[ok], old[ok], gain[ok]
+    order = np.argsort(-gain, kind="stable")
+    new, old = new[order], old[order]
+    _, first = np.unique(rows[new], return_index=True)  # one swap per startup, its best
+    new, old = new[np.sort(first)], old[np.sort(first)]
+    by_col = np.argsort(cols[new], kind="stable")  # within a mentor, best gains first
+    rank = np.empty(len(new), dtype=np.int64)
+    c = cols[new][by_col]
+    rank[by_col] = np.arange(len(c)) - np.searchsorted(c, c, side="left")
+    take = rank < free[cols[new]]
+    used[new[take]] = True
+    used[old[take]] = False
+    return used
 
 
 def _sweep(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, d: np.ndarray,
