@@ -23,8 +23,8 @@ __all__ = ["repair_flow"]
 
 def repair_flow(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.ndarray,
                 start: np.ndarray, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray,
-                max_cycles: int = 30,
-                max_sweeps: int = 120) -> tuple[np.ndarray, np.ndarray] | None:
+                max_cycles: int = 10,
+                max_sweeps: int = 60) -> tuple[np.ndarray, np.ndarray] | None:
     """An optimal flow and its potentials after unused pairs were added, or None.
 
     Parameters

@@ -280,7 +280,7 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
     n_m = cand.n_mentors
     held = cand.rows[used] * n_m + cand.cols[used]
     cand = _with_pairs(market, cand, rows, cols)
-    if len(rows) > max(_FEW_PAIRS, cand.n_startups // 50):
+    if len(rows) > max(_FEW_PAIRS, cand.n_startups // 1000):
         return cand, None
     with _timed(timings, "flow"):
         used = np.zeros(len(cand), dtype=bool)
@@ -290,7 +290,7 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
                                  k_max=market.k_max, capacity=market.capacity)
 
 
-#: Rounds adding at most this many pairs (or 2 % of the startups) first check the flow still holds.
+#: Rounds adding at most this many pairs (or 0.1 % of the startups) try a repair first.
 _FEW_PAIRS = 100
 
 
