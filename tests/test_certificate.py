@@ -11,7 +11,12 @@ import matcher
 from matcher.data.synth import DISTRIBUTIONS, synthetic_capacities, synthetic_scores
 from matcher.solve.arguments import make_problem
 from matcher.solve.candidates import DenseScores, VectorScores, top_candidates
-from matcher.solve.certificate import find_violations, hall_group, residual_potentials
+from matcher.solve.certificate import (
+    find_violations,
+    hall_group,
+    residual_potentials,
+)
+from matcher.solve.cycles import repair_flow
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.pruned import PrunedFlowSolver, prefers_pruned, solve_pruned
 from tests.strategies import assignment_instances, check_rules, milp_optimum
@@ -227,3 +232,15 @@ def test_running_out_of_rounds_answers_with_the_last_flow(seed):
     assert found.scores.sum() <= best + 1e-6
     if found.certified:
         assert found.scores.sum() == pytest.approx(best, abs=1e-6)
+
+
+def test_repair_flow_keeps_or_moves_the_flow_as_the_new_pair_allows():
+    rows, cols, costs = np.array([0, 0]), np.array([0, 1]), np.array([-5, -9])
+    used, start = np.array([True, False]), np.array([0, -5, 0, 0])
+    rules = {"k_min": np.array([1]), "k_max": np.array([1])}
+    # mentor 1 has no place: the flow stays, and the potentials price the new pair out
+    kept, d = repair_flow(rows, cols, costs, used, start, capacity=np.array([1, 0]), **rules)
+    assert kept.tolist() == [True, False] and -costs[1] <= d[0] - d[2]
+    # with a place, moving startup 0 to mentor 1 gains 4: the unit moves, priced exactly
+    moved, d = repair_flow(rows, cols, costs, used, start, capacity=np.array([1, 1]), **rules)
+    assert moved.tolist() == [False, True] and -costs[0] <= d[0] - d[1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.solve.candidates import DenseScores, as_score_source, top_candidates
-from matcher.solve.certificate import residual_potentials
+from matcher.solve.certificate import cap_pairs, residual_potentials
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.scaling import integer_scores
 
@@ -43,21 +43,63 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     n = min(n_s, n_sample or min(8192, max(2048, n_s // 8)))
     sample = np.linspace(0, n_s - 1, n).astype(np.int64)
     rows_of = getattr(source, "approx_rows", source.exact_rows)
-    values = np.asarray(rows_of(sample), dtype=np.float64)
+    values = np.asarray(rows_of(sample), dtype=np.float64)  # rows picked by index: a copy
     # capacities scaled to the sample, rounded so that their total is kept
     share = np.cumsum(capacity * (n / n_s))
     cap = np.diff(np.floor(np.r_[0.0, share])).astype(np.int64)
-    lo, hi = k_min[sample], k_max[sample]
+    # places may stay empty in the sample: a handful of its startups cannot always fill k_min
+    # in a market cut to scale (no prices at all then), and the duals barely change
+    lo, hi = np.zeros(n, np.int64), k_max[sample]
     cand = top_candidates(DenseScores(values), int(min(n_m, 4 * hi.max(initial=0) + 8)),
                           column_width=2 * cap, active_rows=hi > 0, active_cols=cap > 0)
-    ints = integer_scores(cand.weights, n_nodes=n + n_m + 1)
-    used = flow_on_edges(cand.rows, cand.cols, ints.ints / ints.scale, k_min=lo, k_max=hi,
-                         capacity=cap)
-    if used is None:
-        return None
-    _, d_m, d_t = residual_potentials(cand.rows, cand.cols, -ints.ints, used, k_min=lo, k_max=hi,
-                                      capacity=cap)
+    ints = integer_scores(np.array([np.abs(values).max(initial=0.0)]), n_nodes=n + n_m + 1)
+    # the sample's scores in the flow's integer units, in place (the sample holds n x n_m)
+    scaled = np.rint(np.multiply(values, ints.scale, out=values), out=values)
+    width = int(min(n_m, 4 * hi.max(initial=0) + 8))
+    for _ in range(_SAMPLE_ROUNDS):
+        costs = -scaled[cand.rows, cand.cols].astype(np.int64)
+        used = flow_on_edges(cand.rows, cand.cols, -costs / ints.scale, k_min=lo, k_max=hi,
+                             capacity=cap)
+        if used is None:
+            return None
+        d_s, d_m, d_t = residual_potentials(cand.rows, cand.cols, costs, used, k_min=lo,
+                                            k_max=hi, capacity=cap)
+        # the sample's own pruned pairs that would improve it: its duals are the full market's
+        # estimate only once it is optimal over all its pairs (a pruned sample underprices
+        # ordinary mentors, whose competition it does not see)
+        rows, cols, profit = _sample_violations(scaled, cand, d_s, d_m, hi > 0, cap > 0, width)
+        if not len(rows):
+            break
+        rows, cols = cap_pairs(rows, cols, profit, width, 2 * cap + 2)
+        cand = cand.merge(rows, cols, scaled[rows, cols] / ints.scale)
     prices = (d_t - d_m) / ints.scale
     # mentors with no place in the sample: no evidence, so the typical price
     prices[cap == 0] = np.median(prices[cap > 0]) if (cap > 0).any() else 0.0
     return prices
+
+
+#: Flow solves allowed on the sample market (the last ones move few prices).
+_SAMPLE_ROUNDS = 4
+
+
+def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols, width):
+    """(rows, cols, reduced profit) of the sample's non-candidate pairs with positive profit,
+    the ``width`` most profitable of each row (tens of millions may violate at first)."""
+    n, n_m = scaled.shape
+    found = []
+    step = max(1, 2**22 // max(1, n_m))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        profit = scaled[start:stop] - (d_s[start:stop, None] - d_m[None, :]).astype(np.float64)
+        lo, hi = np.searchsorted(cand.rows, [start, stop])
+        profit[cand.rows[lo:hi] - start, cand.cols[lo:hi]] = 0.0
+        profit[~active_rows[start:stop]] = 0.0
+        profit[:, ~active_cols] = 0.0
+        if width < n_m:
+            best = np.argpartition(profit, n_m - width, axis=1)[:, n_m - width:]
+        else:
+            best = np.broadcast_to(np.arange(n_m), profit.shape)
+        top = np.take_along_axis(profit, best, axis=1)
+        r, o = np.nonzero(top > 0)
+        found.append((r + start, best[r, o], top[r, o]))
+    return tuple(np.concatenate(part) for part in zip(*found, strict=True))

@@ -38,6 +38,7 @@ from matcher.solve.certificate import (
     pool_violations,
     residual_potentials,
 )
+from matcher.solve.cycles import repair_flow
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.objective import make_assignment
 from matcher.solve.prices import PRICE_MIN_ROWS, estimate_prices
@@ -137,18 +138,25 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     n_first = len(cand)
     info = {"rounds": 0, "pairs_added": 0, "widened": 0, "violations": [],
             "width": int(market.widths[0])}
-    certified, used, pool = False, None, None
+    certified, used, pool, kept = False, None, None, None
+    info["repaired"] = 0
     while info["rounds"] < max_rounds:
-        info["rounds"] += 1
-        with _timed(timings, "flow"):
-            used = _route(market, cand, scale)
-        if used is None:
-            with _timed(timings, "candidates"):
-                cand, added = _widen(market, cand)
-            info["widened"] += added
-            continue
-        with _timed(timings, "potentials"):
-            d_s, d_m = _potentials(market, cand, used, scale)
+        if kept is None:
+            info["rounds"] += 1
+            with _timed(timings, "flow"):
+                used = _route(market, cand, scale)
+            if used is None:
+                with _timed(timings, "candidates"):
+                    cand, added = _widen(market, cand)
+                info["widened"] += added
+                continue
+            with _timed(timings, "potentials"):
+                d = _potentials(market, cand, used, scale)
+        else:
+            # the flow repaired along the cycles the few new pairs opened: no solve needed
+            used, d, kept = kept[0], kept[1], None
+            info["repaired"] += 1
+        d_s, d_m = d[:cand.n_startups], d[cand.n_startups:-1]
         if pool is not None:
             # look first among the pairs the last scan found close to violating
             with _timed(timings, "certificate"):
@@ -158,7 +166,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
                 info["violations"].append(f"{n_bad} (pool)")
                 if info["rounds"] == max_rounds:
                     break  # no round left to route the pairs found: answer with the last flow
-                cand = _with_pairs(market, cand, v_rows, v_cols)
+                cand, kept = _add_and_check(market, cand, used, d, v_rows, v_cols, scale, timings)
                 continue
         with _timed(timings, "certificate"):
             v_rows, v_cols, n_bad, pool = _scan(market, cand, d_s, d_m, scale)
@@ -168,7 +176,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
             break
         if info["rounds"] == max_rounds:
             break
-        cand = _with_pairs(market, cand, v_rows, v_cols)
+        cand, kept = _add_and_check(market, cand, used, d, v_rows, v_cols, scale, timings)
     if used is None:
         raise SolverError(f"no feasible routing of the candidate pairs after {max_rounds} rounds")
     info["candidates"] = len(cand)
@@ -257,13 +265,33 @@ def _route(market: _Market, cand: Candidates, scale: float) -> np.ndarray | None
                          capacity=market.capacity)
 
 
-def _potentials(market: _Market, cand: Candidates, used: np.ndarray,
-                scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Potentials of startups and mentors in the flow's residual graph (integer units)."""
+def _potentials(market: _Market, cand: Candidates, used: np.ndarray, scale: float) -> np.ndarray:
+    """Potentials of startups, mentors and the sink in the flow's residual graph (integer units)."""
     costs = -np.rint(cand.weights * scale).astype(np.int64)
-    d_s, d_m, _ = residual_potentials(cand.rows, cand.cols, costs, used, k_min=market.k_min,
-                                      k_max=market.k_max, capacity=market.capacity)
-    return d_s, d_m
+    d_s, d_m, d_t = residual_potentials(cand.rows, cand.cols, costs, used, k_min=market.k_min,
+                                        k_max=market.k_max, capacity=market.capacity)
+    return np.concatenate([d_s, d_m, [d_t]])
+
+
+def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.ndarray,
+                   rows: np.ndarray, cols: np.ndarray, scale: float, timings: dict):
+    """The candidates with the pairs added, and (used, potentials) when a repair of the flow
+    made it optimal on them (:func:`~matcher.solve.cycles.repair_flow`); None: solve again."""
+    n_m = cand.n_mentors
+    held = cand.rows[used] * n_m + cand.cols[used]
+    cand = _with_pairs(market, cand, rows, cols)
+    if len(rows) > max(_FEW_PAIRS, cand.n_startups // 1000):
+        return cand, None
+    with _timed(timings, "flow"):
+        used = np.zeros(len(cand), dtype=bool)
+        used[np.searchsorted(cand.rows * n_m + cand.cols, held)] = True
+        costs = -np.rint(cand.weights * scale).astype(np.int64)
+        return cand, repair_flow(cand.rows, cand.cols, costs, used, d, k_min=market.k_min,
+                                 k_max=market.k_max, capacity=market.capacity)
+
+
+#: Rounds adding at most this many pairs (or 0.1 % of the startups) try a repair first.
+_FEW_PAIRS = 100
 
 
 def _per_round_caps(market: _Market) -> dict:
