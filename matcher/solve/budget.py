@@ -9,8 +9,10 @@ building, what a model of so many pairs will cost.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["BUILD_SECONDS", "LOAD_SECONDS", "Deadline"]
+__all__ = ["BUILD_SECONDS", "LOAD_SECONDS", "Deadline", "timed"]
 
 #: Seconds to build a CP-SAT model, per candidate pair: 12-19 microseconds measured with k,
 #: capacities and three quotas on two busy cores; the margin covers a busier machine.
@@ -49,3 +51,20 @@ class Deadline:
         """Seconds to give CP-SAT on a model of ``n_pairs`` pairs: what is left, less its loading
         and presolve and ``keep`` seconds for what comes after."""
         return self.left() - LOAD_SECONDS * n_pairs - keep
+
+
+@contextmanager
+def timed(timings: dict, step: str) -> Iterator[None]:
+    """Add the seconds spent in the block to ``timings[step]``.
+
+    >>> timings = {"flow": 0.0}
+    >>> with timed(timings, "flow"):
+    ...     pass
+    >>> timings["flow"] >= 0.0
+    True
+    """
+    tick = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] += time.perf_counter() - tick

@@ -18,7 +18,6 @@ forbidden and pinned pairs only, and always for :class:`~matcher.solve.candidate
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
+from matcher.solve.budget import timed
 from matcher.solve.candidates import (
     Candidates,
     _sorted_unique,
@@ -130,7 +130,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     ([1, 2, 0], True)
     """
     timings = dict.fromkeys(("candidates", "flow", "potentials", "certificate"), 0.0)
-    with _timed(timings, "candidates"):
+    with timed(timings, "candidates"):
         market = _market(as_score_source(source), k_min, k_max, capacity, forbidden, pinned, width)
         cand = _first_candidates(market)
         # the scale a dense solve of the same problem would use: from the peak over every pair
@@ -143,14 +143,14 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     while info["rounds"] < max_rounds:
         if kept is None:
             info["rounds"] += 1
-            with _timed(timings, "flow"):
+            with timed(timings, "flow"):
                 used = _route(market, cand, scale)
             if used is None:
-                with _timed(timings, "candidates"):
+                with timed(timings, "candidates"):
                     cand, added = _widen(market, cand)
                 info["widened"] += added
                 continue
-            with _timed(timings, "potentials"):
+            with timed(timings, "potentials"):
                 d = _potentials(market, cand, used, scale)
         else:
             # the flow repaired along the cycles the few new pairs opened: no solve needed
@@ -159,7 +159,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
         d_s, d_m = d[:cand.n_startups], d[cand.n_startups:-1]
         if pool is not None:
             # look first among the pairs the last scan found close to violating
-            with _timed(timings, "certificate"):
+            with timed(timings, "certificate"):
                 v_rows, v_cols, n_bad = pool_violations(pool, cand, d_s, d_m,
                                                         **_per_round_caps(market))
             if n_bad:
@@ -168,7 +168,7 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
                     break  # no round left to route the pairs found: answer with the last flow
                 cand, kept = _add_and_check(market, cand, used, d, v_rows, v_cols, scale, timings)
                 continue
-        with _timed(timings, "certificate"):
+        with timed(timings, "certificate"):
             v_rows, v_cols, n_bad, pool = _scan(market, cand, d_s, d_m, scale)
         info["violations"].append(n_bad)
         if n_bad == 0:
@@ -183,16 +183,6 @@ def solve_pruned(source, *, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     info["pairs_added"] = len(cand) - n_first
     rows, cols = _with_pins(cand.rows[used], cand.cols[used], market.pins)
     return PrunedResult(rows, cols, market.source.exact(rows, cols), certified, info, timings)
-
-
-@contextmanager
-def _timed(timings: dict, step: str):
-    """Add the seconds spent in the block to ``timings[step]``."""
-    tick = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[step] += time.perf_counter() - tick
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,7 +272,7 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
     cand = _with_pairs(market, cand, rows, cols)
     if len(rows) > max(_FEW_PAIRS, cand.n_startups // 1000):
         return cand, None
-    with _timed(timings, "flow"):
+    with timed(timings, "flow"):
         used = np.zeros(len(cand), dtype=bool)
         used[np.searchsorted(cand.rows * n_m + cand.cols, held)] = True
         costs = -np.rint(cand.weights * scale).astype(np.int64)
