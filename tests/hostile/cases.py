@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.test_io import edit_csv
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 BAD = frozenset({2})
@@ -51,17 +53,6 @@ def copy_cohort(folder: Path, base: str = "spring-2026") -> Path:
     target = folder / "cohort"
     shutil.copytree(DATA / base, target)
     return target
-
-
-def edit_cell(path: Path, row: int, column: str, value: str) -> None:
-    """Set one cell; ``row`` numbered as a spreadsheet shows it (header = 1)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    rows[row - 2][column] = value
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def drop_column(path: Path, column: str) -> None:
@@ -264,7 +255,7 @@ def _cell_case(category: str, file: str, row: int, column: str, label: str, valu
         cohort = copy_cohort(folder, base)
         if setup is not None:
             setup(cohort)
-        edit_cell(cohort / file, row, column, value)
+        edit_csv(cohort / file, row, column, value)
 
     stem = file.split(".")[0]
     return Case(f"{stem}-{column}-{label}", category, "cohort", build, (file, f"row {row}", column),
@@ -296,7 +287,7 @@ def cohort_cell_cases() -> list[Case]:
             cohort = copy_cohort(folder)
             with open(cohort / file, newline="", encoding="utf-8") as f:
                 first = next(iter(csv.DictReader(f)))["id"]
-            edit_cell(cohort / file, 3, "id", first)
+            edit_csv(cohort / file, 3, "id", first)
         return build
 
     for file in ("startups.csv", "mentors.csv"):
@@ -400,9 +391,9 @@ def _unnamed_column(cohort: Path) -> None:
 
 def _five_mistakes(cohort: Path) -> None:
     """Mistakes in three files at once: every one must be reported together."""
-    edit_cell(cohort / "startups.csv", 3, "stage", "unicorn")
-    edit_cell(cohort / "mentors.csv", 4, "capacity", "two")
-    edit_cell(cohort / "mentors.csv", 5, "kind", "wizard")
+    edit_csv(cohort / "startups.csv", 3, "stage", "unicorn")
+    edit_csv(cohort / "mentors.csv", 4, "capacity", "two")
+    edit_csv(cohort / "mentors.csv", 5, "kind", "wizard")
     set_key(cohort / "programme.yaml", "k", "three")
     (cohort / "history.csv").write_text("cohort,startup_id,mentor_id\nspring-2025,s-old,m-nobody\n")
 
