@@ -59,18 +59,15 @@ def screen_command(
 ) -> None:
     """Check each startup against the programme's eligibility rules; say who is left out and why."""
     from matcher.data.eligibility import screen
-    from matcher.data.io import load_cohort, write_frame
+    from matcher.data.io import load_cohort
 
     try:
         cohort = load_cohort(path)
         screening = screen(cohort, override=override or ())
-        if out_file is not None:
-            with writing():
-                write_frame(screening.table, out_file)
     except MatcherError as exc:
         _fail(exc)
-    except ValueError as exc:  # an unsupported output suffix
-        _fail(bad_option("--out", str(exc)))
+    if out_file is not None:
+        write_table(screening.table, out_file)
     stdout().print(screen_table(screening, cohort.name))
     stdout().print(screening.summary(), markup=False, highlight=False)
     if out_file is not None:
@@ -125,21 +122,30 @@ def assign_command(
         help="What a blank score means: error, or forbid (the pair is never made).")] = "error",
 ) -> None:
     """Assign from a score matrix file and write the pairs."""
-    from matcher.data.io import read_scores, write_frame
+    from matcher.data.io import read_scores
     from matcher.solve import assign
 
     try:
         matrix = read_scores(scores)
         result = assign(matrix, k=parse_k(k), capacity=read_capacity(capacity), solver=solver,
                         time_limit=time_limit, missing=missing)
-        with writing():
-            write_frame(result.pairs, out_file)
     except MatcherError as exc:
         _fail(exc)
-    except ValueError as exc:  # an unsupported output suffix
-        _fail(bad_option("--out", str(exc)))
+    write_table(result.pairs, out_file)
     stdout().print(result.summary())
     stdout().print(f"wrote {out_file}")
+
+
+def write_table(frame: Any, out_file: Path) -> None:
+    """Write a table to ``--out`` (.csv, .json or .xlsx): a path that cannot be written, or a suffix
+    no writer knows, is one line naming the option."""
+    from matcher.data.io import write_frame
+
+    with writing():
+        try:
+            write_frame(frame, out_file)
+        except ValueError as exc:  # an unsupported output suffix
+            _fail(bad_option("--out", str(exc)))
 
 
 # ---------------------------------------------------------------- what the commands print
