@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.scoring.sources import DenseScores, VectorScores
+from matcher.solve.candidates import nonzero_2d
 
 __all__ = ["Problem", "Quota", "BASE_FIELDS", "pair_positions_of"]
 
@@ -200,8 +201,7 @@ def pair_positions_of(mask: Any) -> tuple[np.ndarray, np.ndarray]:
         keep = coo.data.astype(bool)
         keys = np.unique(coo.row[keep].astype(np.int64) * mask.shape[1] + coo.col[keep])
         return keys // mask.shape[1], keys % mask.shape[1]
-    flat = np.flatnonzero(mask)
-    return np.divmod(flat, mask.shape[1])
+    return nonzero_2d(mask)
 
 
 def _dense(mask: Any) -> np.ndarray:
