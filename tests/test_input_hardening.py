@@ -17,7 +17,8 @@ from matcher.data.io import read_capacity, read_document, read_scores
 from matcher.data.rule_checks import check_solve_arguments
 from matcher.data.values import identifier, whole_number
 from matcher.errors import InputError
-from tests.hostile.cases import edit_cell, set_key
+from tests.hostile.cases import set_key
+from tests.test_io import edit_csv
 
 SPRING = Path("data/spring-2026")
 AUTUMN = Path("data/autumn-2026")
@@ -76,7 +77,7 @@ def test_a_short_csv_row_is_refused_naming_the_row(spring):
 
 
 def test_history_naming_an_unknown_mentor_is_refused(autumn):
-    edit_cell(autumn / "history.csv", 3, "mentor_id", "m-rachel-tsnag")
+    edit_csv(autumn / "history.csv", 3, "mentor_id", "m-rachel-tsnag")
     (problem,) = problems(matcher.load_cohort, autumn)
     assert problem.startswith("history.csv, row 3, field 'mentor_id': names unknown mentor id "
                               "'m-rachel-tsnag'")
@@ -181,9 +182,9 @@ def test_assign_settings_are_checked_by_name():
 # ---------------------------------------------------------------- validate sees what match sees
 
 def test_validate_reports_every_problem_of_every_file_at_once(spring):
-    edit_cell(spring / "startups.csv", 3, "stage", "unicorn")
-    edit_cell(spring / "mentors.csv", 4, "capacity", "two")
-    edit_cell(spring / "mentors.csv", 5, "kind", "wizard")
+    edit_csv(spring / "startups.csv", 3, "stage", "unicorn")
+    edit_csv(spring / "mentors.csv", 4, "capacity", "two")
+    edit_csv(spring / "mentors.csv", 5, "kind", "wizard")
     set_key(spring / "programme.yaml", "k", "three")
     (spring / "history.csv").write_text("cohort,startup_id,mentor_id\nspring-2025,s-old,m-nobody\n")
     found = problems(check_cohort, spring)
@@ -194,14 +195,14 @@ def test_validate_reports_every_problem_of_every_file_at_once(spring):
 
 def test_an_unreadable_table_does_not_hide_the_other_files_problems(spring):
     (spring / "startups.csv").write_bytes(b"id,name\n\xff\xfe\n")
-    edit_cell(spring / "mentors.csv", 4, "capacity", "two")
+    edit_csv(spring / "mentors.csv", 4, "capacity", "two")
     found = problems(check_cohort, spring)
     assert [p.split(",")[0].split(":")[0] for p in found] == ["startups.csv", "mentors.csv"]
 
 
 @pytest.mark.parametrize(("value", "words"), [("Klingon", "unknown language 'Klingon'"), ("", "is empty")])
 def test_a_startup_language_must_be_known(spring, value, words):
-    edit_cell(spring / "startups.csv", 3, "languages", value)
+    edit_csv(spring / "startups.csv", 3, "languages", value)
     (problem,) = problems(matcher.load_cohort, spring)
     assert problem.startswith(f"startups.csv, row 3, field 'languages': {words}")
 
@@ -217,7 +218,7 @@ def test_validate_names_a_startup_no_mentor_can_speak_with(spring):
 
 
 def test_incorporation_after_the_start_date_is_refused(spring):
-    edit_cell(spring / "startups.csv", 3, "incorporated_on", "2030-01-01")
+    edit_csv(spring / "startups.csv", 3, "incorporated_on", "2030-01-01")
     (problem,) = problems(check_cohort, spring)
     assert problem.startswith("startups.csv, row 3, field 'incorporated_on': 2030-01-01 is after the "
                               "programme's start date 2026-03-02")
@@ -236,7 +237,7 @@ def test_a_missing_eligibility_column_is_named(spring):
     ("startups.csv", "needs", "technology;domain;go-to-market;fundraising"),
 ])
 def test_documented_limits_of_the_format_hold(spring, file, field, value):
-    edit_cell(spring / file, 3, field, value)
+    edit_csv(spring / file, 3, field, value)
     (problem,) = problems(matcher.load_cohort, spring)
     assert problem.startswith(f"{file}, row 3, field '{field}'")
 
@@ -246,7 +247,7 @@ def test_documented_limits_of_the_format_hold(spring, file, field, value):
 def test_ids_are_slugs(spring, bad):
     with pytest.raises(ValueError):
         identifier(bad)
-    edit_cell(spring / "startups.csv", 3, "id", bad)
+    edit_csv(spring / "startups.csv", 3, "id", bad)
     assert problems(matcher.load_cohort, spring)[0].startswith("startups.csv, row 3, field 'id'")
 
 
