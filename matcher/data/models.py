@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.data.cohort_edits import CohortEdits
+
 # Rules and the JSON helpers were first defined here; their homes are rules and jsonform now
 from matcher.data.jsonform import json_ready, tuples_from_json
 from matcher.data.rules import DEFAULT_WEIGHTS, Rules, rules_from_json, rules_to_json
@@ -101,8 +103,34 @@ class Preferences:
 
 
 @dataclass(frozen=True)
-class Cohort:
-    """Startups, mentors and rules of one cohort, as loaded by :func:`matcher.load_cohort`."""
+class Cohort(CohortEdits):
+    """Startups, mentors and rules of one cohort, as loaded by :func:`matcher.load_cohort`.
+
+    A cohort is frozen: the what-if methods (:meth:`with_capacity`, :meth:`with_capacities`,
+    :meth:`with_rules`, :meth:`without_mentors`, :meth:`without_startups`) return changed copies.
+
+    Attributes
+    ----------
+    startups : tuple of Startup
+    mentors : tuple of Mentor
+    rules : Rules
+        The programme's rules (``programme.yaml``).
+    name : str
+        The cohort's name, e.g. ``"spring-2026"``.
+    history : tuple of (cohort, startup_id, mentor_id)
+        Pairs made in earlier cohorts (``history.csv``).
+    meta : mapping
+        Facts about the cohort as filed: programme name, start date, the folder it was read from.
+    preferences : Preferences or None
+        Stated preferences (``preferences.csv``), if any.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> cohort = matcher.load_cohort("data/spring-2026")
+    >>> cohort.name, len(cohort.startups), len(cohort.mentors)
+    ('spring-2026', 11, 36)
+    """
 
     startups: tuple[Startup, ...]
     mentors: tuple[Mentor, ...]
