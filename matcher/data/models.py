@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.data.cohort_edits import CohortEdits
+from matcher.data import cohort_edits
 
 # Rules and the JSON helpers were first defined here; their homes are rules and jsonform now
 from matcher.data.jsonform import json_ready, tuples_from_json
@@ -103,7 +103,7 @@ class Preferences:
 
 
 @dataclass(frozen=True)
-class Cohort(CohortEdits):
+class Cohort:
     """Startups, mentors and rules of one cohort, as loaded by :func:`matcher.load_cohort`.
 
     A cohort is frozen: the what-if methods (:meth:`with_capacity`, :meth:`with_capacities`,
@@ -140,12 +140,21 @@ class Cohort(CohortEdits):
     meta: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     preferences: Preferences | None = field(default=None, compare=False)
 
+    # what-if copies, defined in cohort_edits
+    with_capacity = cohort_edits.with_capacity
+    with_capacities = cohort_edits.with_capacities
+    with_rules = cohort_edits.with_rules
+    without_mentors = cohort_edits.without_mentors
+    without_startups = cohort_edits.without_startups
+
     @property
     def startup_ids(self) -> np.ndarray:
+        """Array of shape (n_startups,): the startups' ids, in order."""
         return np.array([s.id for s in self.startups], dtype=object)
 
     @property
     def mentor_ids(self) -> np.ndarray:
+        """Array of shape (n_mentors,): the mentors' ids, in order."""
         return np.array([m.id for m in self.mentors], dtype=object)
 
     def startups_frame(self) -> pd.DataFrame:
