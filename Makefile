@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-fair clean
+.PHONY: demo test lint docs bench bench-fair clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest
+
+# The documentation site, into build/docs/ (warnings are errors, as in the tests). The notebooks are
+# shown as stored; `make docs MATCHER_DOCS_EXECUTE=auto` runs them first, to publish their outputs.
+docs: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	$(PY) -m sphinx -b html -W --keep-going -n -q -d build/docs-doctrees docs build/docs
+	@echo "documentation: build/docs/index.html"
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -20,7 +20,17 @@ __all__ = [
 
 
 class MatcherError(Exception):
-    """Base class of every error raised on purpose by matcher."""
+    """Base class of every error raised on purpose by matcher.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> try:
+    ...     matcher.load_cohort("no/such/folder")
+    ... except MatcherError as err:
+    ...     print(type(err).__name__)
+    InputError
+    """
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,15 @@ class InputError(MatcherError, ValueError):
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Why a set of rules cannot all hold: the rule, the shortfall, and what to relax."""
+    """Why a set of rules cannot all hold: the rule, the shortfall, and what to relax.
+
+    Examples
+    --------
+    >>> d = Diagnosis("capacity", "9 startups need 27 places; the mentors offer 21.", 6,
+    ...               ("raise capacity by 6", "lower k to 2"))
+    >>> print(d)
+    [capacity] 9 startups need 27 places; the mentors offer 21. To fix: raise capacity by 6; or lower k to 2.
+    """
 
     rule: str
     message: str
@@ -90,7 +108,18 @@ class Diagnosis:
 
 
 class InfeasibleError(MatcherError, ValueError):
-    """The rules cannot all hold; ``diagnoses`` says which, by how much, and what to relax."""
+    """The rules cannot all hold; ``diagnoses`` says which, by how much, and what to relax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matcher
+    >>> try:
+    ...     matcher.assign(np.ones((3, 2)), k=2, capacity=2)
+    ... except InfeasibleError as err:
+    ...     print(err.diagnoses[0].rule, err.diagnoses[0].shortfall)
+    total capacity 2
+    """
 
     def __init__(self, diagnoses: list[Diagnosis] | str):
         if isinstance(diagnoses, str):
@@ -102,4 +131,10 @@ class InfeasibleError(MatcherError, ValueError):
 
 
 class SolverError(MatcherError, RuntimeError):
-    """A solver failed for a reason that is not the user's rules (a bug or a resource limit)."""
+    """A solver failed for a reason that is not the user's rules (a bug or a resource limit).
+
+    Examples
+    --------
+    >>> issubclass(SolverError, RuntimeError), issubclass(SolverError, MatcherError)
+    (True, True)
+    """

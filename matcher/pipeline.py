@@ -61,6 +61,15 @@ class MatchResult:
     screening : Screening or None
         The eligibility screening that chose which startups were matched (``excluded`` says who was
         left out and why), or None when the cohort was not screened.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> result = matcher.match_cohort("data/spring-2026")
+    >>> result.assignment.status, len(result.assignments)
+    ('optimal', 27)
+    >>> sorted(result.screening.excluded)[:1]
+    ['s-lanelogic']
     """
 
     cohort: Cohort
@@ -139,7 +148,7 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
     cohort : Cohort or path
         A loaded cohort, or a folder / file for :func:`matcher.load_cohort`.
     scores : Scores, optional
-        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.AffinityModel`); rows of
+        Precomputed scores (e.g. from a tuned :class:`~matcher.scoring.affinity.AffinityModel`); rows of
         startups left out by screening are dropped.
     screen : bool, optional
         Screen the startups against the programme's eligibility rules first and match only those
@@ -159,6 +168,15 @@ def match_cohort(cohort: Cohort | str | os.PathLike, *, scores: Scores | None = 
         per-mentor summaries, the :class:`~matcher.Assignment` with its proof, the
         :class:`~matcher.solve.problem.Problem` it solved, ``to_csv`` / ``to_json``, and
         ``screening`` (who was left out and why).
+
+    Examples
+    --------
+    >>> import matcher
+    >>> result = matcher.match_cohort("data/spring-2026", k=2, objective="fair")
+    >>> result.assignment.objective_name, result.assignment.status
+    ('worst startup total', 'optimal')
+    >>> result.startups[["name", "total"]].shape
+    (9, 2)
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
@@ -185,7 +203,7 @@ def screened_and_scored(filed: Cohort, *, scores: Scores | None = None, screen: 
     """The cohort to match, its screening (None when skipped) and its scores.
 
     Scored as filed, then narrowed to the startups that go on: a pair's score does not move with
-    who was screened out, so a result reloaded later (:func:`matcher.explain.load_result`) gets
+    who was screened out, so a result reloaded later (``matcher.insight.explain.load_result``) gets
     the same scores.
     """
     cohort, screening = screen_cohort(filed, screen=screen, override=override)
@@ -266,7 +284,7 @@ def screen_cohort(cohort: Cohort, *, screen: bool | None = None, override: Itera
     """The cohort to match after eligibility screening, and the screening (None when skipped).
 
     ``screen=None`` screens when the cohort has eligibility data; a cohort already screened (by
-    :meth:`Screening.apply`) keeps its screening unless new overrides are given.
+    :meth:`~matcher.data.screening.Screening.apply`) keeps its screening unless new overrides are given.
 
     Raises
     ------

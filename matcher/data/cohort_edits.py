@@ -70,7 +70,7 @@ def with_capacities(cohort: Cohort, capacity: Mapping[str, int] | Callable[[Ment
     ----------
     capacity : mapping of mentor id to int, or callable
         New capacities by mentor id (mentors not named keep theirs), or a function of a
-        :class:`Mentor` returning its new capacity, applied to every mentor.
+        :class:`~matcher.data.models.Mentor` returning its new capacity, applied to every mentor.
 
     Returns
     -------

@@ -14,7 +14,7 @@ Each criterion is ``pass``, ``fail`` or ``unknown`` for each startup, with the v
 it. Missing evidence (an empty field) is ``unknown``, never a pass: a startup is eligible only when
 every criterion passes. Startups that are not eligible are left out of matching with the reason
 recorded, unless the programme office overrides the decision by startup id. Malformed evidence (a
-non-number, a bad date, more HK-permanent founders than founders) raises :class:`InputError`
+non-number, a bad date, more HK-permanent founders than founders) raises :class:`~matcher.errors.InputError`
 naming the file, row and field.
 """
 
@@ -211,12 +211,14 @@ class Evidence:
         self.problems: list[InputProblem] = []
 
     def problem(self, sid: str, name: str, message: str, hint: str) -> None:
+        """Record a problem with startup ``sid``'s field ``name``, at its row of the file."""
         self.problems.append(InputProblem(self.label, self.rows[sid], name, message, hint))
 
     def _text(self, attributes: Mapping[str, Any], name: str) -> str:
         return str(attributes.get(name, "") or "").strip()
 
     def date(self, sid: str, attributes: Mapping[str, Any], name: str) -> dt.date | None:
+        """The date in field ``name``; None when empty or malformed (then a problem is recorded)."""
         text = self._text(attributes, name)
         if not text:
             return None
@@ -228,6 +230,7 @@ class Evidence:
 
     def number(self, sid: str, attributes: Mapping[str, Any], name: str, *, low: float,
                high: float = math.inf, whole: bool = False) -> float | None:
+        """The number in field ``name`` within its range; None when empty or refused (recorded)."""
         text = self._text(attributes, name)
         if not text:
             return None
@@ -242,6 +245,7 @@ class Evidence:
             return None
 
     def yes_no(self, sid: str, attributes: Mapping[str, Any], name: str) -> bool | None:
+        """The yes/no in field ``name``; None when empty or malformed (then a problem is recorded)."""
         text = self._text(attributes, name)
         if not text:
             return None

@@ -41,7 +41,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Startup:
-    """One startup of a cohort. ``domains[0]`` is its primary domain."""
+    """One startup of a cohort. ``domains[0]`` is its primary domain.
+
+    Examples
+    --------
+    >>> s = Startup("s-radiantscan", "RadiantScan", ("vision/medical-imaging",), "X-ray triage",
+    ...             needs=("domain", "go-to-market"), languages=("English",))
+    >>> s.primary_domain
+    'vision/medical-imaging'
+    """
 
     id: str
     name: str
@@ -53,6 +61,7 @@ class Startup:
 
     @property
     def primary_domain(self) -> str:
+        """The first of ``domains``: what the startup mainly works on."""
         return self.domains[0]
 
 
@@ -61,6 +70,13 @@ class Mentor:
     """One mentor: kind, capacity (startups at once), domains, expertise, languages, conflicts.
 
     ``conflicts`` holds the ids of startups the mentor must not mentor.
+
+    Examples
+    --------
+    >>> m = Mentor("m-li-jing", "Li Jing", "professor", ("nlp",), "multilingual language models",
+    ...            capacity=2, conflicts=("s-kindbot",))
+    >>> m.kind, m.capacity, "s-kindbot" in m.conflicts
+    ('professor', 2, True)
     """
 
     id: str
@@ -209,6 +225,17 @@ class Assignment:
         For solves on candidate pairs only: True when a certificate proved the answer optimal over
         every pair (``info`` then holds ``rounds`` and ``pairs_added``), False when it could not;
         None when every pair was in the model, so no certificate was needed.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> a = matcher.assign(np.array([[0.9, 0.2], [0.4, 0.8]]), k=1, capacity=1)
+    >>> a.pairs
+       startup_id  mentor_id  score
+    0           0          0    0.9
+    1           1          1    0.8
+    >>> a.status, round(a.objective, 2), a.gap
+    ('optimal', 1.7, 0.0)
     """
 
     rows: np.ndarray

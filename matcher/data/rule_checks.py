@@ -301,8 +301,8 @@ def check_rules(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any],
 
 def check_solve_arguments(time_limit: Any = None, seed: Any = 0, workers: Any = None
                           ) -> tuple[float | None, int, int | None]:
-    """``time_limit``, ``seed`` and ``workers`` of :func:`matcher.assign`, checked as :class:`Rules`
-    checks them; each refused value names its argument.
+    """``time_limit``, ``seed`` and ``workers`` of :func:`matcher.assign`, checked as
+    :class:`~matcher.data.rules.Rules` checks them; each refused value names its argument.
 
     Examples
     --------

@@ -3,7 +3,7 @@
 :class:`Rules` is built from keywords (``Rules(k=3)``), from a plain mapping with the name of the
 file it came from (:meth:`Rules.from_mapping`, used for ``programme.yaml`` and job files), or from
 its JSON form (:func:`rules_from_json`). Whichever way, every field is checked by
-:mod:`matcher.data.rule_checks` and every problem is reported at once as an
+``matcher.data.rule_checks`` and every problem is reported at once as an
 :class:`~matcher.errors.InputError` naming the source, the key as written in ``programme.yaml``
 and how to fix it. Downstream code reads the normalised fields and never checks them again.
 
@@ -205,7 +205,7 @@ def rules_to_json(rules: Rules) -> dict[str, Any]:
 
 
 def rules_from_json(values: Mapping[str, Any], source: str = "rules JSON") -> Rules:
-    """The :class:`Rules` that :func:`rules_to_json` wrote (lists become tuples again).
+    """The :class:`~matcher.data.rules.Rules` that :func:`rules_to_json` wrote (lists become tuples again).
 
     >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
     (('s1', 'm1'),)

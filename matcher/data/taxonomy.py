@@ -87,7 +87,7 @@ class Taxonomy:
         return len(self.nodes)
 
     def index(self, node: str) -> int:
-        """Position of ``node`` in :attr:`nodes`."""
+        """Position of ``node`` in ``nodes``."""
         return self._index[node]
 
     @staticmethod

@@ -1,6 +1,6 @@
 """What-if re-matching: change a published match while changing as few pairs as possible.
 
-:func:`rematch` takes a :class:`~matcher.data.models.MatchResult` and the changes — pin, forbid or swap
+:func:`rematch` takes a :class:`~matcher.pipeline.MatchResult` and the changes — pin, forbid or swap
 pairs, add or withdraw mentors and startups — and solves again so that the fewest existing pairs
 change, then the best total among those. It returns the new result and the diff (kept, removed and
 added pairs, and the change in total score).
@@ -60,14 +60,17 @@ class Rematch:
 
     @property
     def kept(self) -> pd.DataFrame:
+        """The rows of ``diff`` for pairs in both matches."""
         return self.diff[self.diff["change"] == "kept"]
 
     @property
     def removed(self) -> pd.DataFrame:
+        """The rows of ``diff`` for pairs of the previous match only."""
         return self.diff[self.diff["change"] == "removed"]
 
     @property
     def added(self) -> pd.DataFrame:
+        """The rows of ``diff`` for pairs of the new match only."""
         return self.diff[self.diff["change"] == "added"]
 
     @property
@@ -76,6 +79,7 @@ class Rematch:
         return self.after.assignment.objective - self.before.assignment.objective
 
     def summary(self) -> str:
+        """One line: pairs kept, removed and added, and the change in the total."""
         return (f"{len(self.kept)} pairs kept, {len(self.removed)} removed, {len(self.added)} added; "
                 f"total {self.before.assignment.objective:.4f} -> {self.after.assignment.objective:.4f} "
                 f"({self.objective_change:+.4f})")

@@ -14,7 +14,7 @@ A pair's score is ``sum(weights[c] * components[c])`` over the components
   programme's ``weights.preference``, or 0.2 when the programme does not say.
 
 Every component lies in [0, 1]. Conflicts of interest, pairs the programme forbids, and (when the
-programme requires it) pairs without a common language are hard rules: :attr:`Scores.forbidden`,
+programme requires it) pairs without a common language are hard rules: ``Scores.forbidden``,
 not small penalties.
 """
 
@@ -53,6 +53,14 @@ class Scores:
         Pairs that must not be made, for any of the ``reasons``.
     reasons : mapping of str to bool array of shape (n_startups, n_mentors)
         Why pairs are forbidden (``conflict``, ``language``, ``bid`` (the mentor said no), ``rules``).
+
+    Examples
+    --------
+    >>> import matcher
+    >>> scores = matcher.score_cohort(matcher.load_cohort("data/spring-2026"))
+    >>> frame = scores.to_frame()  # forbidden pairs are missing values
+    >>> frame.shape, bool(frame.isna().to_numpy().any())
+    ((11, 36), True)
     """
 
     values: np.ndarray
@@ -65,6 +73,7 @@ class Scores:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(n_startups, n_mentors)."""
         return self.values.shape
 
     def weighted(self, name: str) -> np.ndarray:
@@ -273,7 +282,25 @@ def conflict_mask(cohort: Cohort) -> np.ndarray:
 
 
 def score_cohort(cohort: Cohort) -> Scores:
-    """Scores of a cohort under its own rules' weights and language requirement."""
+    """Scores of a cohort under its own rules' weights and language requirement.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        As loaded by :func:`matcher.load_cohort`.
+
+    Returns
+    -------
+    Scores
+        Every pair's score, its components and the forbidden pairs.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> scores = matcher.score_cohort(matcher.load_cohort("data/spring-2026"))
+    >>> scores.shape, list(scores.components)[:3]
+    ((11, 36), ['text', 'domain', 'needs'])
+    """
     model = AffinityModel(weights=cohort.rules.weights,
                           require_common_language=cohort.rules.require_common_language)
     return model.fit(cohort).score(cohort)

@@ -74,7 +74,7 @@ def need_weights(n: int) -> np.ndarray:
 
 
 class ProfileVectorizer(TransformerMixin, BaseEstimator):
-    """Turn startups and mentors into :class:`ProfileVectors`.
+    """Turn startups and mentors into :class:`~matcher.scoring.features.ProfileVectors`.
 
     Parameters
     ----------
@@ -148,6 +148,7 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         )
 
     def fit_transform(self, profiles, y=None, **fit_params):  # type: ignore[override]
+        """Fit on ``profiles`` and return their vectors (``fit(profiles).transform(profiles)``)."""
         return self.fit(profiles).transform(profiles)
 
 

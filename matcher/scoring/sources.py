@@ -1,6 +1,6 @@
 """Score sources: where the scores of a block of startups come from.
 
-:class:`DenseScores` wraps a matrix; :class:`VectorScores` computes
+:class:`DenseScores` wraps a matrix; :class:`~matcher.solve.VectorScores` computes
 ``scale * (startup_vector · mentor_vector) + offset`` block by block in float32, with an error
 bound, and exactly in float64 for chosen pairs. The candidate search and the certificate only
 ask a source for ``blocks(start, stop)``, ``exact(rows, cols)`` and ``exact_rows(rows)``.
@@ -80,6 +80,7 @@ class VectorScores:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(n_startups, n_mentors)."""
         return (len(self._a), len(self._b))
 
     def dense(self) -> np.ndarray:
@@ -151,16 +152,20 @@ class DenseScores:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(n_startups, n_mentors)."""
         return self.values.shape
 
     def blocks(self, start: int, stop: int,
                out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``start:stop`` of the matrix, exact (an error bound of 0 for each row)."""
         return self.values[start:stop], np.zeros(stop - start)
 
     def exact(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The scores of the pairs ``(rows[t], cols[t])``."""
         return self.values[rows, cols]
 
     def exact_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The scores of whole rows, shape (len(rows), n_mentors)."""
         return self.values[rows]
 
 

@@ -5,7 +5,7 @@
 ``assign``, :func:`matcher.match_cohort`, explanations and what-if re-solves. It checks by counting
 that the rules can hold, chooses the backend (:func:`~matcher.solve.registry.choose_backend`),
 gives it a time limit, a seed and workers, and, when the backend finds the rules cannot hold,
-diagnoses why, once, above every backend (:mod:`matcher.solve.diagnose`).
+diagnoses why, once, above every backend (``matcher.solve.diagnose``).
 """
 
 from __future__ import annotations
@@ -51,17 +51,17 @@ __all__ = [
 
 def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit: float | None = None,
                   seed: int = 0, workers: int | None = None) -> Assignment:
-    """Solve a :class:`Problem`: the one solve path (see :func:`assign` for the arguments).
+    """Solve a :class:`~matcher.solve.problem.Problem`: the one solve path (arguments as :func:`assign`).
 
-    ``time_limit`` defaults to :data:`DEFAULT_TIME_LIMIT` seconds and ``workers`` to 2. The
-    result's ``info["solver_choice"]`` says which backend ran and why, and ``info["wall_time"]``
-    the seconds it all took.
+    ``time_limit`` defaults to :data:`~matcher.data.vocabulary.DEFAULT_TIME_LIMIT` seconds and
+    ``workers`` to 2. The result's ``info["solver_choice"]`` says which backend ran and why, and
+    ``info["wall_time"]`` the seconds it all took.
 
     Raises
     ------
     InfeasibleError
         With a diagnosis in words: counting checks before any backend runs; when a backend finds
-        the rules cannot hold without saying why, :func:`~matcher.solve.diagnose.diagnose`.
+        the rules cannot hold without saying why, :func:`~matcher.solve.diagnose`.
     """
     start = time.perf_counter()
     time_limit, seed, workers = check_solve_arguments(time_limit, seed, workers)
@@ -117,9 +117,9 @@ def assign(
     scores : array or DataFrame of shape (n_startups, n_mentors), Scores, or VectorScores
         Affinity of each pair, higher is better. A DataFrame's index holds startup ids and its
         columns mentor ids; a plain array's ids are row and column positions. A
-        :class:`~matcher.scoring.Scores` brings its forbidden pairs (conflicts of interest, no
-        common language) with it. A :class:`VectorScores` (startup and mentor profile vectors) is
-        scored block by block and never held as a matrix: the way to match 10⁵ startups.
+        :class:`~matcher.scoring.affinity.Scores` brings its forbidden pairs (conflicts of interest, no
+        common language) with it. A :class:`~matcher.solve.VectorScores` (startup and mentor profile
+        vectors) is scored block by block and never held as a matrix: the way to match 10⁵ startups.
     k : int, (int, int) or array of shape (n_startups,)
         Distinct mentors per startup: exactly ``k`` or between ``k[0]`` and ``k[1]``.
     capacity : int, array of shape (n_mentors,) or Series indexed by mentor id
@@ -166,8 +166,8 @@ def assign(
         fairness * worst startup total`` (``fairness`` defaults to 0.5).
     missing : {"error", "forbid"}
         What a missing score (NaN, a blank cell) means. ``"error"`` refuses it; ``"forbid"`` makes
-        the pair forbidden — the convention of :meth:`Scores.to_frame`, which writes forbidden
-        pairs as missing values so that they survive a round trip through a DataFrame or CSV.
+        the pair forbidden — the convention of :meth:`~matcher.scoring.affinity.Scores.to_frame`, which
+        writes forbidden pairs as missing values so that they survive a round trip through a DataFrame or CSV.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """The edge of the matrix API: the keywords of :func:`matcher.assign` checked and made arrays.
 
 :func:`make_problem` is the one constructor of a :class:`~matcher.solve.problem.Problem`. It
-accepts what a person passes (arrays, DataFrames, Series, id pairs, :class:`Scores`,
-:class:`VectorScores`), reports every malformed argument at once as an
+accepts what a person passes (arrays, DataFrames, Series, id pairs, :class:`~matcher.scoring.affinity.Scores`,
+:class:`~matcher.solve.VectorScores`), reports every malformed argument at once as an
 :class:`~matcher.errors.InputError` naming the argument and the fix, and reads every number
 through :mod:`matcher.data.values`.
 """
@@ -46,12 +46,13 @@ def make_problem(
     continuity_bonus: float = 0.1,
     missing: str = "error",
 ) -> Problem:
-    """Validate the arguments of :func:`matcher.assign` and build a :class:`Problem`.
+    """Validate the arguments of :func:`matcher.assign` and build a :class:`~matcher.solve.problem.Problem`.
 
     ``scores`` may be an array, a DataFrame (index = startup ids, columns = mentor ids), a
-    :class:`matcher.scoring.Scores` (whose forbidden pairs come with it) or a
+    :class:`matcher.scoring.affinity.Scores` (whose forbidden pairs come with it) or a
     :class:`~matcher.scoring.sources.VectorScores`. Missing scores (NaN) are refused unless
-    ``missing="forbid"`` says they mark forbidden pairs, as :meth:`Scores.to_frame` writes them.
+    ``missing="forbid"`` says they mark forbidden pairs, as
+    :meth:`~matcher.scoring.affinity.Scores.to_frame` writes them.
     The rule arguments are described in :func:`matcher.assign`.
 
     Examples

@@ -1,7 +1,7 @@
 """Why rules cannot all hold, in words and numbers.
 
 :func:`diagnose` goes from cheap to costly. The counting checks come first
-(:mod:`matcher.solve.counting`: pins against k and capacity, each startup's allowed mentors after
+(``matcher.solve.counting``: pins against k and capacity, each startup's allowed mentors after
 conflicts and history, each quota group's demand against its mentors' capacity, each startup's
 quota and coverage, mentors' minimum loads, total demand against total capacity); when those pass
 but the flow still cannot be routed, a minimum cut names the group of startups whose demand their

@@ -116,6 +116,7 @@ class Problem:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(n_startups, n_mentors)."""
         return self.vectors.shape if self.scores is None else self.scores.shape
 
     @property
@@ -139,7 +140,7 @@ class Problem:
         """Names of the rules set beyond k, capacity, forbidden and pinned pairs.
 
         Backends that express only those (deferred acceptance, the pruned flow) refuse the others by
-        name, so a rule added to :class:`Problem` later is never silently ignored.
+        name, so a rule added to :class:`~matcher.solve.problem.Problem` later is never silently ignored.
 
         >>> from matcher.solve.arguments import make_problem
         >>> make_problem(np.ones((2, 2)), k=1).side_rules()
@@ -178,9 +179,11 @@ class Problem:
         return lo, hi
 
     def startup_label(self, i: int) -> str:
+        """The id of the startup at row ``i``, as messages name it."""
         return str(self.startup_ids[i])
 
     def mentor_label(self, j: int) -> str:
+        """The id of the mentor at column ``j``, as messages name it."""
         return str(self.mentor_ids[j])
 
 

@@ -31,8 +31,13 @@ class Solver(Protocol):
     """What every backend provides.
 
     ``accepts_vectors`` (optional, default False) says the backend can work on a problem whose
-    scores are given as vectors (:attr:`Problem.is_dense` False) without the matrix; other
-    backends are given the matrix (:meth:`Problem.densified`).
+    scores are given as vectors (:attr:`~matcher.solve.problem.Problem.is_dense` False) without the
+    matrix; other backends are given the matrix (:meth:`~matcher.solve.problem.Problem.densified`).
+
+    Examples
+    --------
+    >>> sorted(name for name, backend in SOLVERS.items() if isinstance(backend, Solver))[:3]
+    ['cpsat', 'fair', 'flow']
     """
 
     name: str
@@ -64,7 +69,34 @@ _AUTO_ORDER = ("flow", "fair", "cpsat")
 
 
 def register_solver(solver: Solver) -> None:
-    """Add (or replace) a backend under ``solver.name``; ``Rules(solver=name)`` then accepts it."""
+    """Add (or replace) a backend under ``solver.name``; ``Rules(solver=name)`` then accepts it.
+
+    Parameters
+    ----------
+    solver : Solver
+        An object with ``name``, ``unsupported(problem)`` and ``solve(problem, *, time_limit, seed,
+        workers)``.
+
+    Raises
+    ------
+    TypeError
+        When ``solver`` does not implement the :class:`~matcher.solve.registry.Solver` interface.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matcher
+    >>> class Greedy:
+    ...     name = "flow-again"  # a backend that delegates to the flow backend
+    ...     def unsupported(self, problem):
+    ...         return SOLVERS["flow"].unsupported(problem)
+    ...     def solve(self, problem, *, time_limit, seed, workers):
+    ...         return SOLVERS["flow"].solve(problem, time_limit=time_limit, seed=seed, workers=workers)
+    >>> register_solver(Greedy())
+    >>> matcher.assign(np.eye(2), k=1, capacity=1, solver="flow-again").objective
+    2.0
+    >>> _ = SOLVERS.pop("flow-again"); SOLVER_NAMES.remove("flow-again")  # as it was before
+    """
     if not isinstance(solver, Solver):
         raise TypeError(f"{solver!r} does not implement the Solver interface")
     SOLVERS[solver.name] = solver

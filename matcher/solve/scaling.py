@@ -14,7 +14,7 @@ from matcher.errors import InputError, InputProblem, SolverError
 
 __all__ = ["IntegerScores", "integer_scores", "keep_bonus", "RESOLUTION_BITS"]
 
-#: The largest |score| maps to about 2**RESOLUTION_BITS: scores keep 9 significant digits.
+#: The largest absolute score maps to about ``2**RESOLUTION_BITS``: scores keep 9 significant digits.
 RESOLUTION_BITS = 30
 
 # Min-cost flow multiplies costs by the node count internally; stay well clear of int64.

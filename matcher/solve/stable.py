@@ -125,7 +125,7 @@ def deferred_acceptance(proposer_utility: np.ndarray, receiver_utility: np.ndarr
 
 
 class StableSolver:
-    """Deferred acceptance as a :class:`~matcher.solve.Solver` backend.
+    """Deferred acceptance as a :class:`~matcher.solve.registry.Solver` backend.
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ class StableSolver:
         It handles k (a range), capacities, forbidden and pinned pairs. Rules over groups of pairs
         (quotas, fairness) are not preferences and have no stable counterpart here: any other
         field of the problem that is not at its default is refused by name, so a rule added to
-        :class:`Problem` later is never silently ignored.
+        :class:`~matcher.solve.problem.Problem` later is never silently ignored.
         """
         for name in problem.side_rules():
             return f"deferred acceptance cannot express the rule {name!r}"
@@ -182,6 +182,7 @@ class StableSolver:
         return None
 
     def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """Deferred acceptance on ``problem``; the bound is the best total (from the flow backend)."""
         start = time.perf_counter()
         su, mu = problem.rankings if problem.rankings is not None else (problem.scores, problem.scores)
         su = su if self.startup_utility is None else np.asarray(self.startup_utility, float)

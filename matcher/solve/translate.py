@@ -53,7 +53,7 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
                    taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> Problem:
     """The assignment problem of ``cohort`` under its rules (or ``rules``), over ``scores``.
 
-    ``scores`` is the cohort's :class:`~matcher.scoring.Scores` (its forbidden pairs — conflicts
+    ``scores`` is the cohort's :class:`~matcher.scoring.affinity.Scores` (its forbidden pairs — conflicts
     of interest, no common language, "no" bids — come with it), with one row per startup of the
     cohort and one column per mentor, in the cohort's order.
 

@@ -45,6 +45,7 @@ class JobOutcome:
 
     @property
     def name(self) -> str:
+        """The job's name, e.g. ``spring[k=2]``."""
         return self.job.name
 
     def line(self) -> str:
@@ -76,6 +77,7 @@ class BatchResult:
 
     @property
     def failed(self) -> tuple[JobOutcome, ...]:
+        """The outcomes of the jobs that failed, in the job file's order."""
         return tuple(j for j in self.jobs if j.state == "failed")
 
     @property

@@ -10,7 +10,7 @@ each run assigned. That is enough to solve a run again from the database alone
 (:meth:`Store.load_cohort`, the cohort as filed: matching screens it again), and to feed the
 history rules of later cohorts:
 :meth:`Store.history_for` gives past pairs as ``(cohort, startup_id, mentor_id)`` tuples for
-:attr:`matcher.data.models.Cohort.history`, and :meth:`Store.mentor_load` how many startups each mentor
+``Cohort.history``, and :meth:`Store.mentor_load` how many startups each mentor
 took in a year.
 
 Which run of a cohort counts as its matching: the one marked adopted (:meth:`Store.adopt`), or

@@ -19,12 +19,16 @@ class Base(DeclarativeBase):
 
 
 class Programme(Base):
+    """A programme (an accelerator), by name."""
+
     __tablename__ = "programmes"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
 
 
 class CohortRow(Base):
+    """A cohort of a programme: its name, start date and the run adopted as its matching."""
+
     __tablename__ = "cohorts"
     __table_args__ = (sa.UniqueConstraint("programme_id", "name", name="uq_cohorts_programme_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +38,8 @@ class CohortRow(Base):
 
 
 class StartupRow(Base):
+    """A startup's profile as a cohort filed it."""
+
     __tablename__ = "startups"
     __table_args__ = (sa.UniqueConstraint("cohort_id", "profiles_hash", "startup_id",
                                           name="uq_startups_version_id"),)
@@ -47,6 +53,8 @@ class StartupRow(Base):
 
 
 class MentorRow(Base):
+    """A mentor's profile as a cohort filed it."""
+
     __tablename__ = "mentors"
     __table_args__ = (sa.UniqueConstraint("cohort_id", "profiles_hash", "mentor_id",
                                           name="uq_mentors_version_id"),)
@@ -62,6 +70,8 @@ class MentorRow(Base):
 
 
 class Run(Base):
+    """One matching run: its inputs (rules, hash), its proof and where its files are."""
+
     __tablename__ = "runs"
     # a batch job's run is stored once per attempt: (its out folder, its inputs, attempt) is unique;
     # runs recorded outside a batch have no attempt (NULL) and are not limited
@@ -89,6 +99,8 @@ class Run(Base):
 
 
 class AssignmentRow(Base):
+    """One pair of a run, with its score."""
+
     __tablename__ = "assignments"
     __table_args__ = (sa.UniqueConstraint("run_id", "startup_id", "mentor_id", name="uq_assignments_pair"),)
     id: Mapped[int] = mapped_column(primary_key=True)

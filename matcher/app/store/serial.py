@@ -25,7 +25,7 @@ __all__ = ["rules_to_json", "rules_from_json", "profiles_hash", "database_url", 
 
 
 def rules_from_json(values: Mapping[str, Any]) -> Rules:
-    """The :class:`Rules` a stored run holds; a rule this version does not know is refused by name.
+    """The :class:`~matcher.data.rules.Rules` a stored run holds; an unknown rule is refused by name.
 
     >>> rules_from_json(rules_to_json(Rules(k=(2, 3), forbidden=(("s1", "m1"),)))).forbidden
     (('s1', 'm1'),)

@@ -109,7 +109,7 @@ class Store:
 
     def record(self, result: Any, *, cohort: Cohort | None = None, inputs_hash: str = "", job: str = "",
                out_dir: str = "", adopt: bool = False, attempt: int | None = None) -> int:
-        """Store a :class:`~matcher.data.models.MatchResult` with its inputs; returns the run's id.
+        """Store a :class:`~matcher.pipeline.MatchResult` with its inputs; returns the run's id.
 
         Parameters
         ----------
@@ -331,7 +331,7 @@ class Store:
         Returns
         -------
         tuple of (str, str, str)
-            Ready for :attr:`matcher.data.models.Cohort.history`: the pairs of each cohort's adopted run
+            Ready for ``Cohort.history``: the pairs of each cohort's adopted run
             (or its latest run when none is adopted).
         """
         with Session(self.engine) as session:

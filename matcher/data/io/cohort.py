@@ -1,6 +1,6 @@
 """Loading a cohort: find its files, read every table, check everything, report every problem.
 
-:func:`load_cohort` reads a cohort folder (``startups.csv``, ``mentors.csv``, optional
+:func:`~matcher.data.io.load_cohort` reads a cohort folder (``startups.csv``, ``mentors.csv``, optional
 ``programme.yaml`` and the history and preferences files it names), one JSON / YAML document
 holding the tables, or pandas DataFrames. Each step collects its problems instead of stopping at
 the first, so one :class:`~matcher.errors.InputError` lists every problem of every file.
@@ -124,7 +124,7 @@ def collect_cohort(
 
     The cohort is built from what could be read even when there are problems (``None`` when a
     table could not be read at all), so checks that need it (eligibility evidence, languages)
-    can add their problems to the same list; see :func:`matcher.data.checks.check_cohort`.
+    can add their problems to the same list; see ``matcher.data.checks.check_cohort``.
     """
     problems: list[InputProblem] = []
     where = _locate(source, _Sources(startups, mentors, programme, history, preferences), problems)

@@ -182,6 +182,7 @@ class SafeYAMLLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        """Compose one node, refusing anchors, aliases and nesting deeper than ``MAX_DEPTH``."""
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
@@ -197,6 +198,7 @@ class SafeYAMLLoader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
+        """Keep a date-like scalar as text, so the reader checks it and names it if malformed."""
         # 2026-13-45 looks like a date to YAML; keep it as text for the reader to refuse by name
         try:
             return super().construct_yaml_timestamp(node)
@@ -400,6 +402,7 @@ def _as_text(value: Any) -> str:
 
 
 def find_table(folder: Path, stem: str) -> Path:
+    """The table ``stem`` in ``folder`` with the first suffix of ``TABLE_SUFFIXES`` that exists."""
     for suffix in TABLE_SUFFIXES:
         if (folder / f"{stem}{suffix}").exists():
             return folder / f"{stem}{suffix}"

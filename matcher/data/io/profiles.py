@@ -1,8 +1,8 @@
 """The cohort's tables, row by row: startups, mentors, past pairings and stated preferences.
 
-Each parser takes a table of strings (see :func:`~matcher.data.io.files.read_table`) and its label,
+Each parser takes a table of strings (see :func:`~matcher.data.io.read_table`) and its label,
 and returns the frozen models it describes together with every problem found, so
-:func:`~matcher.data.io.cohort.load_cohort` can report the problems of all files at once.
+:func:`~matcher.data.io.load_cohort` can report the problems of all files at once.
 """
 
 from __future__ import annotations

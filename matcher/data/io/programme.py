@@ -1,9 +1,9 @@
 """``programme.yaml``: the programme's settings, and its matching rules checked where they enter.
 
 A programme document mixes two kinds of keys: settings of the programme (``cohort``,
-``start_date``, ``eligibility``, …, see :data:`PROGRAMME_KEYS`) and matching rules (the fields of
-:class:`~matcher.data.rules.Rules`). :func:`read_programme` splits them and refuses any other key
-with the nearest known one; :func:`make_rules` builds the rules with
+``start_date``, ``eligibility``, …, see ``PROGRAMME_KEYS``) and matching rules (the fields of
+:class:`~matcher.data.rules.Rules`). :func:`~matcher.data.io.read_programme` splits them and
+refuses any other key with the nearest known one; :func:`~matcher.data.io.make_rules` builds the rules with
 :meth:`~matcher.data.rules.Rules.from_mapping`, so a refused value names the file and the key.
 """
 
@@ -38,7 +38,7 @@ def programme_label(source: str | os.PathLike | Mapping | None, default: str = "
 
 def read_programme(source: str | os.PathLike | Mapping | None, label: str = "programme.yaml"
                    ) -> tuple[dict[str, Any], dict[str, Any], list[InputProblem]]:
-    """Split a programme document into (rule fields for :class:`Rules`, programme metadata, problems).
+    """Split a programme document into (rule fields, programme metadata, problems).
 
     Examples
     --------
@@ -117,7 +117,7 @@ def _setting_problems(key: str, value: Any, label: str) -> list[InputProblem]:
 
 def make_rules(values: Mapping[str, Any], label: str, base: Rules | None = None
                ) -> tuple[Rules, list[InputProblem]]:
-    """:class:`Rules` from plain values, and every problem found, each naming ``label`` and the key.
+    """Rules from plain values, and every problem found, each naming ``label`` and the key.
 
     Returns ``base`` (or the default rules) with the problems when a value is refused, so a caller
     can go on collecting the problems of other files.

@@ -32,14 +32,17 @@ class Rows:
         self.ok = not missing
 
     def add(self, row: int, field: str | None, message: str, hint: str = "") -> None:
+        """Record a problem at ``row`` and ``field`` of this table."""
         self.problems.append(InputProblem(self.label, row, field, message, hint))
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each row's number in the file (header = 1) and its cells as stripped text."""
         numbers = self.frame.attrs.get("rows") or range(2, len(self.frame) + 2)
         for row, record in zip(numbers, self.frame.to_dict(orient="records")):
             yield row, {k: str(v).strip() for k, v in record.items()}
 
     def text(self, row: int, record: dict[str, str], field: str) -> str:
+        """The text in ``field``: required (an empty cell is recorded as a problem)."""
         value = record.get(field, "")
         if not value:
             self.add(row, field, "is empty", f"fill in the {field}")
@@ -53,6 +56,7 @@ class Rows:
         return value
 
     def check_id(self, row: int, field: str, value: str) -> bool:
+        """Whether ``value`` is a valid id; if not, the problem is recorded."""
         try:
             identifier(value)
         except ValueError as exc:
@@ -79,9 +83,11 @@ class Rows:
             return None
 
     def split(self, value: str) -> tuple[str, ...]:
+        """The ``;``-separated items of a cell, stripped, empty ones left out."""
         return tuple(part.strip() for part in value.split(";") if part.strip())
 
     def domains(self, row: int, value: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+        """The domains of a cell, each checked against the taxonomy (unknown ones recorded)."""
         nodes = tuple(n.lower() for n in self.split(value))
         if not nodes:
             self.add(row, "domains", "is empty", "list at least one domain, e.g. 'vision/medical-imaging'")
@@ -94,6 +100,7 @@ class Rows:
         return nodes
 
     def areas(self, row: int, field: str, value: str) -> tuple[str, ...]:
+        """The support areas of a cell, each checked against the known areas (unknown ones recorded)."""
         areas = tuple(a.lower() for a in self.split(value))
         for area in areas:
             if area not in SUPPORT_AREAS:
@@ -120,6 +127,7 @@ class Rows:
 
 
 def duplicates(rows: Rows, ids: list[tuple[int, str]]) -> None:
+    """Record every id that appears twice, naming both rows."""
     seen: dict[str, int] = {}
     for row, id_ in ids:
         if id_ and id_ in seen:

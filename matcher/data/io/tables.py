@@ -30,15 +30,15 @@ def read_scores(source: Source) -> pd.DataFrame:
     """A score matrix: first column startup ids, header row mentor ids, numbers elsewhere.
 
     A blank cell is a missing score (NaN): :func:`matcher.assign` refuses it unless told
-    ``missing="forbid"``, the convention of :meth:`Scores.to_frame` for forbidden pairs. Ids are
-    slugs, each given once; a score is a finite number of size at most
+    ``missing="forbid"``, the convention of :meth:`~matcher.scoring.affinity.Scores.to_frame` for
+    forbidden pairs. Ids are slugs, each given once; a score is a finite number of size at most
     :data:`~matcher.data.values.MAX_SCORE`.
 
     Raises
     ------
     InputError
         Naming the file, row and column of every blank, malformed or repeated id and every cell
-        that is not such a number (the first :data:`MAX_LISTED`).
+        that is not such a number (the first ``MAX_LISTED``).
 
     Examples
     --------

@@ -130,7 +130,7 @@ class FolderLock:
     was waiting on the removed file notices (its file is no longer the one at the path) and locks
     the new one, so two processes never both hold the lock.
 
-    The holder writes a token into the lock file (:attr:`token`: host, pid and a random part);
+    The holder writes a token into the lock file (``token``: host, pid and a random part);
     :meth:`holds` tells a helper process (a Dask worker writing on the holder's behalf) whether
     the lock it was sent with is still held.
 
@@ -211,6 +211,7 @@ class FolderLock:
 
     @property
     def held(self) -> bool:
+        """Whether this process holds the lock now."""
         return self._fd is not None
 
     @staticmethod
