@@ -53,3 +53,20 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     assert any("image/png" in o.get("data", {}) for o in outputs)
     tracebacks = [o.text for o in outputs if o.output_type == "stream" and "Traceback" in o.text]
     assert not tracebacks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_says_what_it_teaches_and_what_to_try_next(path):
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[0].cell_type == "markdown" and "What this notebook teaches" in cells[0].source
+    assert cells[-1].cell_type == "markdown" and cells[-1].source.startswith("## What to try next")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_draws_and_changes_cohorts_with_the_library(path):
+    """Plots come from matcher.plots and scenarios from the library's what-if helpers: a notebook that
+    redraws the report's figures or copies dataclasses by hand teaches the wrong way to do it."""
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert "plots." in code and "from matcher.app import plots" in code
+    for by_hand in ("imshow(", "nx.draw", "draw_networkx", "dataclasses.replace", "def with_capacity"):
+        assert by_hand not in code, f"{path.name} does by hand what the library does: {by_hand}"
