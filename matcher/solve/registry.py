@@ -86,13 +86,13 @@ def register_solver(solver: Solver) -> None:
     --------
     >>> import numpy as np
     >>> import matcher
-    >>> class Greedy:
+    >>> class FlowAgain:
     ...     name = "flow-again"  # a backend that delegates to the flow backend
     ...     def unsupported(self, problem):
     ...         return SOLVERS["flow"].unsupported(problem)
     ...     def solve(self, problem, *, time_limit, seed, workers):
     ...         return SOLVERS["flow"].solve(problem, time_limit=time_limit, seed=seed, workers=workers)
-    >>> register_solver(Greedy())
+    >>> register_solver(FlowAgain())
     >>> matcher.assign(np.eye(2), k=1, capacity=1, solver="flow-again").objective
     2.0
     >>> _ = SOLVERS.pop("flow-again"); SOLVER_NAMES.remove("flow-again")  # as it was before

@@ -18,7 +18,7 @@ Paths are relative to the job file. A job's keys are ``name``, ``cohort``, ``out
 job's name under the batch's ``out``), ``sweep``, ``adopt``, ``explain`` (a sentence per pair in
 the report), ``block_rows`` (score a big cohort in
 blocks of this many startups, spread over the Dask cluster), and any field of
-:class:`matcher.data.models.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
+:class:`matcher.data.rules.Rules`, which overrides the cohort's programme.yaml. A sweep expands to the
 cartesian product of its lists, in the order written.
 
 What a batch does:

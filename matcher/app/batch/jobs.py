@@ -43,7 +43,7 @@ class Job:
     out : Path
         Folder for the job's files.
     overrides : mapping of str to value
-        Rule overrides (fields of :class:`~matcher.data.models.Rules`).
+        Rule overrides (fields of :class:`~matcher.data.rules.Rules`).
     adopt : bool
         Mark the run as its cohort's matching in the store.
     explain : bool
