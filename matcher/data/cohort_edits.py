@@ -63,6 +63,7 @@ def with_capacity(cohort: Cohort, mentor_id: str, capacity: int) -> Cohort:
     _check_ids([mentor_id], cohort.mentor_ids, "with_capacity", "mentor_id", "mentor")
     return cohort.with_capacities({mentor_id: capacity})
 
+
 def with_capacities(cohort: Cohort, capacity: Mapping[str, int] | Callable[[Mentor], int]) -> Cohort:
     """A copy with the capacities of several mentors replaced.
 
@@ -113,6 +114,7 @@ def with_capacities(cohort: Cohort, capacity: Mapping[str, int] | Callable[[Ment
     mentors = tuple(replace(m, capacity=clean[m.id]) if m.id in clean else m for m in cohort.mentors)
     return replace(cohort, mentors=mentors)
 
+
 def with_rules(cohort: Cohort, **changes: Any) -> Cohort:
     """A copy with some of the programme's rules replaced.
 
@@ -145,6 +147,7 @@ def with_rules(cohort: Cohort, **changes: Any) -> Cohort:
         return cohort
     return replace(cohort, rules=Rules.from_mapping(changes, source="Cohort.with_rules", base=cohort.rules))
 
+
 def without_mentors(cohort: Cohort, *mentor_ids: str) -> Cohort:
     """A copy without some mentors (a mentor who withdrew, say).
 
@@ -175,8 +178,9 @@ def without_mentors(cohort: Cohort, *mentor_ids: str) -> Cohort:
     _check_ids(mentor_ids, cohort.mentor_ids, "without_mentors", "mentor_ids", "mentor")
     gone = set(mentor_ids)
     rules = cohort.rules.replace(pinned=tuple(p for p in cohort.rules.pinned if p[1] not in gone),
-                               forbidden=tuple(p for p in cohort.rules.forbidden if p[1] not in gone))
+                                 forbidden=tuple(p for p in cohort.rules.forbidden if p[1] not in gone))
     return replace(cohort, mentors=tuple(m for m in cohort.mentors if m.id not in gone), rules=rules)
+
 
 def without_startups(cohort: Cohort, *startup_ids: str) -> Cohort:
     """A copy without some startups (one that left the programme, say).
@@ -208,7 +212,7 @@ def without_startups(cohort: Cohort, *startup_ids: str) -> Cohort:
     _check_ids(startup_ids, cohort.startup_ids, "without_startups", "startup_ids", "startup")
     gone = set(startup_ids)
     rules = cohort.rules.replace(pinned=tuple(p for p in cohort.rules.pinned if p[0] not in gone),
-                               forbidden=tuple(p for p in cohort.rules.forbidden if p[0] not in gone))
+                                 forbidden=tuple(p for p in cohort.rules.forbidden if p[0] not in gone))
     return replace(cohort, startups=tuple(s for s in cohort.startups if s.id not in gone), rules=rules)
 
 
