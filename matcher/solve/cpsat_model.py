@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from matcher.data.progress import SolveTicker
 from matcher.errors import InfeasibleError
+from matcher.solve.cpsat_progress import finish, watch
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
 from matcher.solve.problem import Problem
@@ -417,4 +419,10 @@ def _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit,
     solver.parameters.relative_gap_limit = gap_limit
     if inclusion_work_limit is not None:
         solver.parameters.presolve_inclusion_work_limit = inclusion_work_limit
-    return solver, solver.solve(parts.model)
+    # a progress line when someone listens (the command line on a terminal); otherwise no callback
+    ticker = SolveTicker("CP-SAT", scale=parts.objective_scale)
+    callback = watch(solver, ticker) if ticker.active else None
+    status = solver.solve(parts.model, callback)
+    if callback is not None:
+        finish(solver, status, ticker)
+    return solver, status

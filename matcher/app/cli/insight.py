@@ -22,7 +22,9 @@ def explain_command(
 ) -> None:
     """Explain a match: why each pair, the runner-ups and what a swap would cost.
 
-    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR.
+    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR. Each
+    runner-up is a re-solve that may take the time limit the match was made with: the programme's
+    time_limit, else 60 s for CP-SAT.
     """
     from matcher.data.io import write_frame
     from matcher.insight.explain import explain, load_result

@@ -24,6 +24,7 @@ from matcher.app.cli._options import (
     TimeLimitOption,
     rule_overrides,
 )
+from matcher.app.cli._progress import ProgressOption, showing_progress
 from matcher.app.cli.runs import DEFAULT_DB
 from matcher.errors import MatcherError
 
@@ -52,12 +53,11 @@ def report(
              "say what changed.")] = True,
     pdf: Annotated[bool, typer.Option(
         "--pdf", help="Also print the startup cards and mentor pages to PDF (needs Chromium).")] = False,
+    progress: ProgressOption = None,
 ) -> None:
     """Write the HTML report, a one-page card per startup, a page per mentor, CSV, JSON and Excel."""
     from matcher.app.cli.matching import spread_line
     from matcher.app.report import write_report
-    from matcher.insight.plain import objectives_compared
-    from matcher.pipeline import match_cohort
 
     from_result = is_result_folder(path)
     overrides = rule_overrides(k, solver, time_limit, objective)
@@ -67,22 +67,9 @@ def report(
                          "match the cohort again with the option, or use 'matcher rematch'"))
     out_dir = out_dir if out_dir is not None else (path if from_result else Path("out"))
     try:
-        if from_result:
-            from matcher.insight.explain import load_result
-
-            result = load_result(path)
-        else:
-            result = match_cohort(path, **overrides)
-        note, others = None, {}
-        if compare:
-            other = "total" if result.rules.objective != "total" else "fair"
-            # the same scores and time limit, so the two differ only by the objective (the backend
-            # is chosen again: the one that made a rematch may not express the other objective)
-            alternative = match_cohort(result.cohort, scores=result.scores, objective=other,
-                                       solver="auto", time_limit=result.rules.time_limit)
-            others[other] = alternative.startups["total"]
-            note = objectives_compared(result, alternative)
-        lines, runners, details = _explained(result, explain, runner_ups)
+        with showing_progress(progress):
+            result, note, others = _matched(path, from_result, overrides, compare)
+            lines, runners, details = _explained(result, explain, runner_ups)
     except MatcherError as exc:
         _fail(exc)
     with writing():  # first: nothing is shown as done when the files could not be written
@@ -103,6 +90,28 @@ def report(
                    soft_wrap=True)
     for item in printed:
         stdout().print(f"pdf: {item}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _matched(path: Path, from_result: bool, overrides: dict[str, Any], compare: bool
+             ) -> tuple[Any, str | None, dict[str, Any]]:
+    """The result to report, and what solving it under the other objective changes (when compared)."""
+    from matcher.insight.plain import objectives_compared
+    from matcher.pipeline import match_cohort
+
+    if from_result:
+        from matcher.insight.explain import load_result
+
+        result = load_result(path)
+    else:
+        result = match_cohort(path, **overrides)
+    if not compare:
+        return result, None, {}
+    other = "total" if result.rules.objective != "total" else "fair"
+    # the same scores and time limit, so the two differ only by the objective (the backend is
+    # chosen again: the one that made a rematch may not express the other objective)
+    alternative = match_cohort(result.cohort, scores=result.scores, objective=other, solver="auto",
+                               time_limit=result.rules.time_limit)
+    return result, objectives_compared(result, alternative), {other: alternative.startups["total"]}
 
 
 def _explained(result: Any, explain: bool, n_runner_ups: int) -> tuple[Any, Any, Any]:

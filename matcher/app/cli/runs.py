@@ -12,6 +12,7 @@ import typer
 
 from matcher.app.cli._console import stderr, stdout
 from matcher.app.cli._failures import EXIT_FAILED, _fail, writing
+from matcher.app.cli._progress import ProgressOption, showing_progress
 from matcher.errors import InputError, InputProblem, MatcherError
 
 __all__ = ["batch", "history", "DEFAULT_DB"]
@@ -27,6 +28,7 @@ def batch(
                                                   "scheduler address tcp://host:8786.")] = None,
     db: Annotated[str | None, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file "
                                                 "(default: matcher.db in the batch's out folder).")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Run the jobs of a job file; a failing job is reported and the others go on.
 
@@ -41,8 +43,8 @@ def batch(
     from matcher.app.batch import run_batch
 
     try:
-        with writing(), _batch_progress() as progress:
-            result = run_batch(jobs, force=force, dask=dask, db=db, progress=progress)
+        with writing(), _batch_progress() as finished, showing_progress(progress):
+            result = run_batch(jobs, force=force, dask=dask, db=db, progress=finished)
     except MatcherError as exc:
         _fail(exc)
     states = [j.state for j in result.jobs]
