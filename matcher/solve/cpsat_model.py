@@ -420,7 +420,7 @@ def _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit,
     if inclusion_work_limit is not None:
         solver.parameters.presolve_inclusion_work_limit = inclusion_work_limit
     # a progress line when someone listens (the command line on a terminal); otherwise no callback
-    ticker = SolveTicker("CP-SAT", scale=parts.objective_scale)
+    ticker = SolveTicker("CP-SAT", scale=getattr(parts, "objective_scale", 1.0))
     callback = watch(solver, ticker) if ticker.active else None
     status = solver.solve(parts.model, callback)
     if callback is not None:
