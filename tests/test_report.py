@@ -252,3 +252,18 @@ def test_each_startup_card_prints_on_one_a4_page(report_page, hostile_result, tm
     overflowing.parent.mkdir()
     overflowing.write_text(render_documents(hostile_result, "startups", explanations=long), encoding="utf-8")
     assert _pdf_pages(tmp_path, overflowing)[0] > len(hostile_result.cohort.startups)
+
+
+@needs_chromium
+def test_report_prints_cards_and_mentor_pages_to_pdf(tmp_path, capsys):
+    from matcher.app.cli import main
+
+    out = tmp_path / "r"
+    assert main(["report", "data/spring-2026", "--out", str(out), "--no-compare", "--runner-ups", "0",
+                 "--pdf"]) == 0
+    printed = capsys.readouterr().out.replace("\n", "")
+    assert f"pdf: {out / 'startup-cards.pdf'}" in printed and f"pdf: {out / 'mentor-pages.pdf'}" in printed
+    cards = (out / "startup-cards.pdf").read_bytes()
+    assert cards.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", cards)) == 9
+    mentors = (out / "mentor-pages.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", mentors)) == len(pd.read_csv(out / "mentors.csv").query("load > 0"))
