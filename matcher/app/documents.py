@@ -58,13 +58,22 @@ HEADINGS = {
 
 
 def worded(frame: pd.DataFrame, extra: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """``frame`` with its columns headed in words (:data:`HEADINGS`, then ``extra``)."""
+    """``frame`` with its columns headed in words (:data:`HEADINGS`, then ``extra``).
+
+    >>> worded(pd.DataFrame(columns=["mentor_name", "score", "mine"]), {"mine": "Mine"}).columns.tolist()
+    ['Mentor', 'Fit score (0 to 1)', 'Mine']
+    """
     names = {**HEADINGS, **(extra or {})}
     return frame.rename(columns={c: names.get(c, c) for c in frame.columns})
 
 
 def contact(profile: Any) -> str:
-    """A profile's e-mail address, from its optional ``email`` column ('' when none)."""
+    """A profile's e-mail address, from its optional ``email`` column ('' when none).
+
+    >>> from types import SimpleNamespace as P
+    >>> contact(P(attributes={"email": " a@b.example "})), contact(P(attributes={}))
+    ('a@b.example', '')
+    """
     value = profile.attributes.get("email", "") if profile.attributes else ""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
 
@@ -79,6 +88,11 @@ def ordered_pairs(result: Any) -> pd.DataFrame:
     """The match table grouped by startup (the cohort's order), each startup's mentors best first.
 
     Keeps the original row position in ``row`` so per-row sentences can follow it.
+
+    >>> import matcher
+    >>> table = ordered_pairs(matcher.match_cohort("data/spring-2026"))
+    >>> table[["startup_id", "rank", "row"]].head(3).values.tolist()
+    [['s-facetrust', 1, 0], ['s-facetrust', 2, 2], ['s-facetrust', 3, 1]]
     """
     table = result.assignments.reset_index(drop=True).assign(row=lambda t: np.arange(len(t)))
     order = {s.id: n for n, s in enumerate(result.cohort.startups)}
@@ -99,6 +113,11 @@ def match_groups(result: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
     Columns: mentor, kind, organisation, the needs covered, the fit score, the rank and each
     component that is not 0 for every pair.
+
+    >>> import matcher
+    >>> columns, groups = match_groups(matcher.match_cohort("data/spring-2026"))
+    >>> columns[:3], groups[0]["name"], len(groups[0]["rows"])
+    (['Mentor', 'Kind', 'Organisation'], 'FaceTrust Labs', 3)
     """
     startups, mentors = _people(result)
     components = [c for c in result.scores.components if c not in zero_columns(result)]
@@ -160,7 +179,13 @@ def startup_cards(result: Any, sentences: Sequence[str] | None = None,
 
 
 def mentor_pages(result: Any, sentences: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """One page per mentor given at least one startup: the startups, load against capacity, why."""
+    """One page per mentor given at least one startup: the startups, load against capacity, why.
+
+    >>> import matcher
+    >>> page = mentor_pages(matcher.match_cohort("data/spring-2026"))[0]
+    >>> page["name"], page["load"], page["capacity"], [s["name"] for s in page["startups"]]
+    ('Li Jing', 2, 2, ['TideQuant Technologies', 'Clausewise'])
+    """
     startups, mentors = _people(result)
     capacity = dict(zip(result.mentors.index, result.mentors["capacity"]))
     pages: dict[str, dict[str, Any]] = {}
@@ -182,7 +207,12 @@ def mentor_pages(result: Any, sentences: Sequence[str] | None = None) -> list[di
 
 
 def screened_out(result: Any) -> list[dict[str, str]]:
-    """The startups eligibility screening left out, each with the reason in words."""
+    """The startups eligibility screening left out, each with the reason in words.
+
+    >>> import matcher
+    >>> [s["name"] for s in screened_out(matcher.match_cohort("data/spring-2026"))]
+    ['PortPulse Logistics', 'LaneLogic Autonomy']
+    """
     screening = getattr(result, "screening", None)
     if screening is None:
         return []
@@ -198,6 +228,10 @@ def workbook_sheets(result: Any, sentences: Sequence[str] | None = None,
 
     ``details`` is :func:`matcher.insight.explain.explain_pairs` (the numbers behind each
     sentence); without it the explanations sheet holds the sentences and the score components.
+
+    >>> import matcher
+    >>> list(workbook_sheets(matcher.match_cohort("data/spring-2026")))
+    ['matches', 'startups', 'mentors', 'screening', 'explanations', 'runner-ups']
     """
     startups, mentors = _people(result)
     table = ordered_pairs(result)

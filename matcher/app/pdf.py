@@ -45,6 +45,16 @@ def print_to_pdf(page: str | os.PathLike, pdf: str | os.PathLike, *, browser: st
     ------
     MatcherError
         No browser was found, it failed, or it took longer than ``timeout`` seconds.
+
+    Examples
+    --------
+    >>> import tempfile, matcher
+    >>> from matcher.app.report import write_report
+    >>> # needs Chromium, so not run by the tests (tests/test_report.py prints the cards)
+    >>> with tempfile.TemporaryDirectory() as folder:             # doctest: +SKIP
+    ...     write_report(matcher.match_cohort("data/spring-2026"), folder)
+    ...     print_to_pdf(f"{folder}/startup-cards.html", f"{folder}/cards.pdf").stat().st_size > 0
+    True
     """
     browser = browser or find_browser()
     if browser is None:

@@ -262,6 +262,14 @@ def write_report(result: Any, directory: str | os.PathLike, *, title: str | None
     adds each startup's next in line to its card and a sheet to the workbook; ``details``
     (:func:`matcher.insight.explain.explain_pairs`) gives the explanations sheet its numbers. The
     other parameters are as in :func:`render_report`.
+
+    Examples
+    --------
+    >>> import tempfile, matcher
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     page = write_report(matcher.match_cohort("data/spring-2026"), folder)
+    ...     page.name, (page.parent / "startup-cards.html").exists()
+    ('report.html', True)
     """
     from matcher.app import documents
 

@@ -48,13 +48,22 @@ _label: contextvars.ContextVar[str] = contextvars.ContextVar("matcher_progress_l
 
 
 def listener() -> Listener | None:
-    """The listener of the calling context, or None (then reporting costs nothing)."""
+    """The listener of the calling context, or None (then reporting costs nothing).
+
+    >>> listener() is None
+    True
+    """
     return _listener.get()
 
 
 @contextlib.contextmanager
 def listening(callback: Listener | None) -> Iterator[None]:
-    """Send the progress of the steps run inside the block to ``callback`` (None: to no one)."""
+    """Send the progress of the steps run inside the block to ``callback`` (None: to no one).
+
+    >>> with listening(lambda event: print(event.stage, event.text)):
+    ...     report("job", "started")
+    job started
+    """
     token = _listener.set(callback)
     try:
         yield
@@ -64,7 +73,14 @@ def listening(callback: Listener | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def labelled(label: str) -> Iterator[None]:
-    """Tag the events reported inside the block (e.g. with a batch job's name)."""
+    """Tag the events reported inside the block (e.g. with a batch job's name).
+
+    >>> seen = []
+    >>> with listening(seen.append), labelled("spring"):
+    ...     report("job", "started")
+    >>> seen[0].label
+    'spring'
+    """
     token = _label.set(label)
     try:
         yield
@@ -80,7 +96,14 @@ def _send(callback: Listener | None, event: ProgressEvent) -> None:
 
 
 def report(stage: str, text: str = "", **facts: float | bool | None) -> None:
-    """Tell the listener (if any) how a step is going; ``facts`` are :class:`ProgressEvent` fields."""
+    """Tell the listener (if any) how a step is going; ``facts`` are :class:`ProgressEvent` fields.
+
+    >>> seen = []
+    >>> with listening(seen.append):
+    ...     report("score", "done", elapsed=0.5, final=True)
+    >>> seen[0].final
+    True
+    """
     callback = _listener.get()
     if callback is not None:
         _send(callback, ProgressEvent(stage, text, _label.get(), **facts))

@@ -288,6 +288,16 @@ def load_filed_cohort(directory, document) -> Any:
     """The cohort of a result folder as it was filed (before screening), under the recorded rules.
 
     ``document`` is the folder's ``result.json`` (see :func:`matcher.data.io.read_result`).
+
+    Examples
+    --------
+    >>> import tempfile, matcher
+    >>> from matcher.data.io import read_result
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = matcher.match_cohort("data/spring-2026").to_json(f"{folder}/result.json")
+    ...     _ = matcher.match_cohort("data/spring-2026").to_csv(folder)
+    ...     len(load_filed_cohort(folder, read_result(folder)[0]).startups)
+    11
     """
     from matcher.data.io import cohort_copy, load_cohort
     from matcher.data.models import Rules, tuples_from_json

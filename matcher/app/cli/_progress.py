@@ -49,7 +49,16 @@ def progress_line(event: Any, best: float | None = None) -> str:
 
 
 class ProgressPrinter:
-    """A listener writing events to ``stream``: rewritten in place on a terminal, else line by line."""
+    """A listener writing events to ``stream``: rewritten in place on a terminal, else line by line.
+
+    >>> import io
+    >>> from matcher.data.progress import ProgressEvent
+    >>> out = io.StringIO()
+    >>> printer = ProgressPrinter(out, terminal=False)
+    >>> printer(ProgressEvent("score", "done", elapsed=0.5))
+    >>> print(out.getvalue(), end="")
+    scoring: done, 0.5 s
+    """
 
     def __init__(self, stream: TextIO, *, terminal: bool, every: float = 1.0):
         self.stream, self.terminal, self.every = stream, terminal, every if not terminal else 0.1
@@ -81,7 +90,13 @@ class ProgressPrinter:
 
 @contextlib.contextmanager
 def showing_progress(wanted: bool | None) -> Iterator[None]:
-    """Show the progress of the block on stderr: when ``wanted``, or (None) when stderr is a terminal."""
+    """Show the progress of the block on stderr: when ``wanted``, or (None) when stderr is a terminal.
+
+    >>> from matcher.data.progress import listener
+    >>> with showing_progress(False):
+    ...     listener() is None
+    True
+    """
     from matcher.data.progress import listening
 
     terminal = sys.stderr.isatty()

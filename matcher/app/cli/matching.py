@@ -164,9 +164,11 @@ def match_table(result: Any) -> Any:
     """The pairs of a match, one row each, the startup's name on its first row only."""
     from rich.table import Table
 
-    table = Table(title=f"{result.cohort.name}: {len(result.assignments)} matches", show_lines=False)
-    for column in ("Startup", "Mentor", "Kind", "Score", "Rank"):
-        table.add_column(column, justify="right" if column in ("Score", "Rank") else "left")
+    table = Table(title=f"{result.cohort.name}: {len(result.assignments)} matches", show_lines=False,
+                  caption="Fit score: 0 to 1, higher fits better. Rank: where the mentor stands among "
+                          "those the rules allow the startup (1 = its best fit).")
+    for column in ("Startup", "Mentor", "Kind", "Fit score", "Rank"):
+        table.add_column(column, justify="right" if column in ("Fit score", "Rank") else "left")
     previous = None
     for row in result.assignments.itertuples(index=False):
         name = row.startup_name if row.startup_name != previous else ""

@@ -96,6 +96,14 @@ def copy_cohort(cohort_path: str | os.PathLike | None, preferences_path: str | o
     ``cohort_copy`` (the copy, relative to ``folder``), ``cohort_file`` (the cohort's name inside
     it, for a single-file cohort), ``preferences_copy`` and ``cohort_sha256``; None when the cohort
     came from no file (DataFrames).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     copied = copy_cohort("data/spring-2026", None, folder)
+    ...     copied["cohort_copy"], len(copied["cohort_sha256"]), cohort_copy(folder, copied)[0].name
+    ('cohort', 64, 'cohort')
     """
     if not cohort_path:
         return None
