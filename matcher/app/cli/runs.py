@@ -97,7 +97,8 @@ def history(
 ) -> None:
     """List the stored runs, or show one with its rules and pairs.
 
-    With ``--resolve``, exits 1 when the run solved again differs from the stored one.
+    With ``--resolve``, exits 1 when the run solved again differs from the stored one; that solve
+    may take the run's time_limit, else 60 s for CP-SAT.
     """
     from matcher.app.store import Store
 
