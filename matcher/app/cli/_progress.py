@@ -31,15 +31,20 @@ def progress_line(event: Any, best: float | None = None) -> str:
     >>> progress_line(ProgressEvent("solve", "CP-SAT", "spring", best=13.5, bound=13.6, gap=0.0074,
     ...                             elapsed=2.25))
     'spring: solving (CP-SAT): best 13.5000, bound 13.6000, gap 0.74%, 2.2 s'
+    >>> progress_line(ProgressEvent("solve", "CP-SAT", bound=13.55), best=13.5)
+    'solving (CP-SAT): best 13.5000, bound 13.5500, gap 0.37%'
     """
     head = f"{event.label}: " if event.label else ""
     if event.stage == "solve":
         best = event.best if event.best is not None else best
         parts = [f"best {best:.4f}" if best is not None else "no solution yet"]
+        gap = event.gap
         if event.bound is not None:
             parts.append(f"bound {event.bound:.4f}")
-        if event.gap is not None:
-            parts.append(f"gap {event.gap:.2%}")
+            if gap is None and best is not None:  # a better bound against the best kept from before
+                gap = abs(event.bound - best) / max(abs(best), 1e-9)
+        if gap is not None:
+            parts.append(f"gap {gap:.2%}")
         text = f"solving ({event.text}): " + ", ".join(parts)
     else:
         text = f"{'scoring' if event.stage == 'score' else event.stage}: {event.text}".rstrip(": ")
