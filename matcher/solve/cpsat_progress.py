@@ -11,7 +11,26 @@ from typing import Any
 
 from matcher.data.progress import SolveTicker
 
-__all__ = ["watch", "finish"]
+__all__ = ["watch", "finish", "progress_text"]
+
+_MAXIMISES = {"total": "total score", "worst": "worst-served startup's total",
+              "blend": "blend of mean and worst totals"}
+
+
+def progress_text(parts: Any) -> str:
+    """What the model's progress line calls it: CP-SAT and what it maximises.
+
+    >>> from types import SimpleNamespace
+    >>> progress_text(SimpleNamespace(objective="worst")), progress_text(SimpleNamespace())
+    ("CP-SAT, worst-served startup's total", 'CP-SAT')
+    >>> progress_text(SimpleNamespace(objective="total", min_totals=3))
+    "CP-SAT, total score keeping the worst-served startup's total"
+    """
+    objective = getattr(parts, "objective", "")
+    text = _MAXIMISES.get(objective, "")
+    if objective == "total" and getattr(parts, "min_totals", None) is not None:
+        text += " keeping the worst-served startup's total"
+    return f"CP-SAT, {text}" if text else "CP-SAT"
 
 
 def watch(solver: Any, ticker: SolveTicker) -> Any:
