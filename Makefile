@@ -17,7 +17,11 @@ demo: $(STAMP)
 	$(VENV)/bin/matcher screen data/spring-2026
 	$(VENV)/bin/matcher match data/spring-2026 --objective fair --out out/spring-2026
 	$(VENV)/bin/matcher explain out/spring-2026 --runner-ups 1
-	$(VENV)/bin/matcher report data/spring-2026 --objective fair --out out/spring-2026 --explain
+	$(VENV)/bin/matcher report out/spring-2026 --runner-ups 1
+	@echo
+	@echo "Startup cards (one A4 page each): out/spring-2026/startup-cards.html"
+	@echo "Mentor pages:                     out/spring-2026/mentor-pages.html"
+	@echo "Summary report:                   out/spring-2026/report.html"
 
 lint: $(STAMP)
 	$(PY) -m ruff check matcher tests $(wildcard benchmarks)

@@ -135,8 +135,9 @@ jobs:
     out = tmp_path / "out" / "edited"
     assert len(pd.read_csv(out / "assignments.csv")) == 2 * 9  # k=2, 9 eligible startups
     summary = (tmp_path / "out" / "index.html").read_text()
-    assert "<th>why</th>" in (tmp_path / "out" / "steady" / "report.html").read_text()
-    assert "<th>why</th>" not in (out / "report.html").read_text()
+    # explain: true puts a sentence per pair on the startup cards
+    assert "Of all the mentors" in (tmp_path / "out" / "steady" / "startup-cards.html").read_text()
+    assert "Of all the mentors" not in (out / "startup-cards.html").read_text()
     assert 'href="edited/report.html"' in summary and "too-many" in summary and "6 short" in summary
     facts = json.loads((tmp_path / "out" / "batch.json").read_text())
     assert [j["state"] for j in facts["jobs"]] == ["done", "failed", "done", "failed"]

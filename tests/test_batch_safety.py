@@ -56,8 +56,9 @@ def check_every_job_done_once(path: Path, db: str, names: list[str] = NAMES) -> 
             assert folder.parent in (out, out / "spring"), record.out_dir
             assert _complete(folder) == []
             assert sorted(p.name for p in folder.iterdir()) == [
-                "assignments.csv", "assignments.json", "assignments.xlsx", "job.json", "mentors.csv",
-                "report.html", "result.json", "startups.csv"], record.job
+                "assignments.csv", "assignments.json", "assignments.xlsx", "cohort", "job.json",
+                "mentor-pages.html", "mentors.csv", "report.html", "result.json", "startup-cards.html",
+                "startups.csv"], record.job
             facts = json.loads((folder / "job.json").read_text())
             assert (facts["run_id"], facts["objective"], facts["status"]) == \
                    (record.id, record.objective, record.status)

@@ -84,7 +84,7 @@ def help_text(*command: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"-\n\s*", "-", done.stdout))
 
 
-@pytest.mark.parametrize("command", ["match", "report", "assign", "rematch", "batch"])
+@pytest.mark.parametrize("command", ["match", "report", "assign", "rematch", "batch", "explain", "history"])
 def test_help_states_the_default_time_limit(command):
     from matcher.data.vocabulary import DEFAULT_TIME_LIMIT  # what solve_problem gives a backend
 

@@ -82,8 +82,10 @@ def test_explain_result_dir_on_the_command_line(tmp_path, capsys):
     done = subprocess.run([sys.executable, "-m", "matcher", "explain", str(tmp_path), "--runner-ups", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.790" in done.stdout
-    assert "1st choice of FaceTrust Labs; Kwok Hoi-lam bid yes" in done.stdout
+    said = " ".join(done.stdout.split())  # the console folds long lines
+    assert "Kwok Hoi-lam (scientist, HK AI Lab, Trustworthy AI Group) works on facial recognition" in said
+    assert "FaceTrust Labs put Kwok Hoi-lam first among the mentors it asked for." in said
+    assert "Kwok Hoi-lam answered 'yes' to mentoring FaceTrust Labs." in said
     table = pd.read_csv(tmp_path / "explanations.csv")
     assert len(table) == 27 and "explanation" in table.columns and table["preference"].gt(0).any()
     assert np.allclose(table[list(COMPONENTS)].sum(axis=1), table["score"], atol=1e-9)

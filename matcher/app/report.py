@@ -1,17 +1,22 @@
-"""Reports: a matching as files a programme office can open, share and re-use.
+"""Reports: a matching as files a programme office can open, share, print and re-use.
 
 :func:`write_report` writes one folder per matching: ``report.html`` (a self-contained page: the
-match table, the per-startup and per-mentor summaries, the proof of optimality and four plots
-embedded as PNG), the assignments as CSV, JSON and Excel, the summaries as CSV and the whole result
-as JSON. :func:`write_batch_summary` writes the page that links the jobs of a batch and compares
+summary and proof, the match table grouped by startup with headings in words, the startups
+screened out and why, the per-startup and per-mentor summaries and four plots embedded as PNG),
+``startup-cards.html`` (a card per startup that prints as one A4 page: its mentors with kind,
+organisation, contact, the needs each covers and a sentence why, and its runner-ups),
+``mentor-pages.html`` (a page per mentor: the startups, load against capacity, why each),
+the assignments as CSV, JSON and Excel (one sheet per view: matches, startups, mentors, screening,
+explanations, runner-ups), the summaries as CSV and the whole result as JSON.
+:func:`write_batch_summary` writes the page that links the jobs of a batch and compares
 the scenarios of each cohort side by side.
 
 Every file is written atomically (temporary file, then rename). The HTML comes from Jinja2
 templates with autoescaping on, so names and descriptions are shown, never run; CSV and Excel
 cells that a spreadsheet would run as formulas are neutralised (:func:`matcher.data.io.safe_cell`).
 
-A sentence per pair saying why it was made (``explanations``; :func:`explanation_lines` takes them
-from :func:`matcher.insight.explain.one_liners`) adds a "why" column to the match table.
+A plain sentence per pair saying why it was made (``explanations``; :func:`explanation_lines` takes
+them from :func:`matcher.insight.explain.one_liners`) goes on the startup cards and mentor pages.
 
 Examples
 --------
@@ -21,8 +26,8 @@ Examples
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     page = write_report(result, folder)
 ...     sorted(p.name for p in page.parent.iterdir())     # doctest: +NORMALIZE_WHITESPACE
-['assignments.csv', 'assignments.json', 'assignments.xlsx', 'mentors.csv', 'report.html',
- 'result.json', 'startups.csv']
+['assignments.csv', 'assignments.json', 'assignments.xlsx', 'cohort', 'mentor-pages.html', 'mentors.csv',
+ 'report.html', 'result.json', 'startup-cards.html', 'startups.csv']
 """
 
 from __future__ import annotations
@@ -36,14 +41,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.data.io import atomic_write, write_frame, write_result_json, write_result_tables
+from matcher.data.io import atomic_write, write_frame, write_result_json, write_result_tables, write_workbook
 
-__all__ = ["write_report", "render_report", "write_batch_summary", "render_batch_summary",
+__all__ = ["write_report", "render_report", "render_documents", "write_batch_summary", "render_batch_summary",
            "explanation_lines", "OUTPUT_FILES"]
 
 #: Files :func:`write_report` writes into a job's folder, ``report.html`` last.
 OUTPUT_FILES = ("assignments.csv", "assignments.json", "assignments.xlsx", "startups.csv", "mentors.csv",
-                "result.json", "report.html")
+                "result.json", "startup-cards.html", "mentor-pages.html", "report.html")
 
 Explanations = Sequence[str] | Callable[[Any], Sequence[str]] | None
 
@@ -116,10 +121,17 @@ def _plots(result: Any, compare: Mapping[str, Any] | None = None) -> Iterator[di
 
 
 def explanation_lines(result: Any) -> list[str]:
-    """One sentence per row of ``result.assignments`` saying why the pair was made.
+    """One plain sentence per row of ``result.assignments`` saying why the pair was made.
 
     From :func:`matcher.insight.explain.one_liners`, in the order of the match table; pass this function as
     ``explanations`` to :func:`write_report`.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> lines = explanation_lines(matcher.match_cohort("data/spring-2026"))
+    >>> lines[0].startswith("Kwok Hoi-lam (scientist, HK AI Lab, Trustworthy AI Group) works on")
+    True
     """
     from matcher.insight.explain import one_liners
 
@@ -129,7 +141,8 @@ def explanation_lines(result: Any) -> list[str]:
 
 
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,
-                  context: Mapping[str, Any] | None = None, compare: Mapping[str, Any] | None = None) -> str:
+                  context: Mapping[str, Any] | None = None, compare: Mapping[str, Any] | None = None,
+                  objective_note: str | None = None) -> str:
     """The HTML report of a :class:`~matcher.data.models.MatchResult` as a string.
 
     Parameters
@@ -139,64 +152,141 @@ def render_report(result: Any, *, title: str | None = None, explanations: Explan
         Page title; defaults to the programme and cohort names.
     explanations : sequence of str, or callable, optional
         One line per row of ``result.assignments`` saying why the pair was made (or a function of
-        the result returning them); shown as a "why" column.
+        the result returning them); shown on the startup cards and mentor pages.
     context : mapping, optional
         Extra facts shown under the proof (e.g. ``{"job": ..., "run": ...}``).
     compare : mapping of str to Series, optional
         Per-startup totals of other scenarios (e.g. ``{"fair": ...}``), drawn beside this one's.
+    objective_note : str, optional
+        What solving under another objective changed, or why it changed nothing (see
+        :func:`matcher.insight.plain.objectives_compared`), shown in the summary.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> html = render_report(matcher.match_cohort("data/spring-2026"))
+    >>> "Screened out" in html and "Rank (1 = best)" in html
+    True
     """
-    return "".join(_report_stream(result, title=title, explanations=explanations, context=context,
-                                  compare=compare))
+    _lines(result, explanations)  # checked here too: one line per pair, or a clear error
+    return "".join(_report_stream(result, title=title, context=context, compare=compare,
+                                  objective_note=objective_note))
 
 
-def _report_stream(result: Any, *, title: str | None, explanations: Explanations,
-                   context: Mapping[str, Any] | None, compare: Mapping[str, Any] | None = None
-                   ) -> Iterator[str]:
-    a, cohort = result.assignment, result.cohort
-    table = result.assignments.copy()
+def _lines(result: Any, explanations: Explanations) -> list[str] | None:
+    """The explanation lines, one per row of the match table, or None."""
     if callable(explanations):
         explanations = explanations(result)
-    if explanations is not None:
-        if len(explanations) != len(table):
-            raise ValueError(f"explanations: {len(explanations)} lines for {len(table)} pairs")
-        table["why"] = list(explanations)
-    programme = cohort.meta.get("programme") or ""
+    if explanations is None:
+        return None
+    if len(explanations) != len(result.assignments):
+        raise ValueError(f"explanations: {len(explanations)} lines for {len(result.assignments)} pairs")
+    return list(explanations)
+
+
+def _title(result: Any, title: str | None) -> str:
+    programme = result.cohort.meta.get("programme") or ""
+    return title or " – ".join(p for p in (str(programme), result.cohort.name) if p)
+
+
+def _report_stream(result: Any, *, title: str | None, context: Mapping[str, Any] | None,
+                   compare: Mapping[str, Any] | None = None, objective_note: str | None = None
+                   ) -> Iterator[str]:
+    from matcher.app import documents
+
+    a = result.assignment
     proof = {"status": a.status, "objective": f"{a.objective_name} {a.objective:.4f}",
              "bound": f"{a.bound:.4f}", "gap": f"{a.gap:.2%}", "solver": a.solver,
              "pairs": len(a.rows), "seconds": f"{sum(a.timings.values()):.3f}"}
     quotas = dict(result.rules.quotas or {})
-    rules = {"k": result.rules.k, "objective": result.rules.objective,
+    rules = {"mentors per startup": result.rules.k, "solved for": result.rules.objective,
              "solver requested": result.rules.solver,
              "quotas": "; ".join(_quota_text(name, spec) for name, spec in quotas.items()) or "none",
              "history": result.rules.history_rule,
              "common language required": result.rules.require_common_language,
              "weights": ", ".join(f"{k} {v:g}" for k, v in result.rules.weights.items())}
+    columns, groups = documents.match_groups(result)
+    dropped = documents.zero_columns(result)
+    components = [c for c in result.scores.components if c not in dropped]
+    counts = {"startups": len(result.cohort.startups), "pairs": len(a.rows),
+              "pool": len(result.cohort.mentors), "mentors": int((result.mentors["load"] > 0).sum())}
     return _environment().get_template("report.html.j2").generate(
-        title=title or " – ".join(p for p in (str(programme), cohort.name) if p),
-        proof=proof, rules=rules, context=dict(context or {}),
-        matches=_records(table), startups=_records(result.startups.reset_index()),
-        mentors=_records(result.mentors.reset_index()), plots=_plots(result, compare),
+        title=_title(result, title), proof=proof, rules=rules, context=dict(context or {}),
+        objective_note=objective_note, counts=counts, match_columns=columns, match_groups=groups,
+        match_fixed=documents.MATCH_FIXED_COLUMNS,
+        components=", ".join(documents.COMPONENT_WORDS.get(c, c).lower() for c in components),
+        dropped=", ".join(documents.COMPONENT_WORDS.get(c, c).lower() for c in dropped),
+        screened=documents.screened_out(result), screening_ran=result.screening is not None,
+        startups=_records(documents.worded(result.startups.reset_index())),
+        mentors=_records(documents.worded(result.mentors.reset_index())), plots=_plots(result, compare),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
+def render_documents(result: Any, kind: str, *, explanations: Explanations = None,
+                     runner_ups: pd.DataFrame | None = None, title: str | None = None) -> str:
+    """The startup cards (``kind="startups"``) or the mentor pages (``kind="mentors"``) as HTML.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> html = render_documents(matcher.match_cohort("data/spring-2026"), "startups")
+    >>> html.count('<article class="card"')
+    9
+    """
+    from matcher.app import documents
+    from matcher.insight.plain import change_heading
+
+    lines = _lines(result, explanations)
+    if kind == "startups":
+        cards = documents.startup_cards(result, lines, runner_ups)
+        heading = "Startup cards"
+    elif kind == "mentors":
+        cards = documents.mentor_pages(result, lines)
+        heading = "Mentor pages"
+    else:
+        raise ValueError(f"kind: '{kind}' is neither 'startups' nor 'mentors'")
+    return _environment().get_template("cards.html.j2").render(
+        title=f"{_title(result, title)}: {heading}", kind=kind, cards=cards,
+        change=change_heading(result.assignment.objective_name))
+
+
 def write_report(result: Any, directory: str | os.PathLike, *, title: str | None = None,
                  explanations: Explanations = None, context: Mapping[str, Any] | None = None,
-                 compare: Mapping[str, Any] | None = None) -> Path:
+                 compare: Mapping[str, Any] | None = None, runner_ups: pd.DataFrame | None = None,
+                 details: pd.DataFrame | None = None, objective_note: str | None = None) -> Path:
     """Write a matching's files and HTML report into ``directory``; returns the report's path.
 
     The files are :data:`OUTPUT_FILES`, each written atomically; ``report.html`` comes last, so a
-    folder holding it holds every file. Parameters as in :func:`render_report`.
+    folder holding it holds every file. ``runner_ups`` (:func:`matcher.insight.explain.runner_ups`)
+    adds each startup's next in line to its card and a sheet to the workbook; ``details``
+    (:func:`matcher.insight.explain.explain_pairs`) gives the explanations sheet its numbers. The
+    other parameters are as in :func:`render_report`.
+
+    Examples
+    --------
+    >>> import tempfile, matcher
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     page = write_report(matcher.match_cohort("data/spring-2026"), folder)
+    ...     page.name, (page.parent / "startup-cards.html").exists()
+    ('report.html', True)
     """
+    from matcher.app import documents
+
     folder = Path(directory)
+    lines = _lines(result, explanations)
     write_result_tables(result, folder)
     write_frame(result.assignments, folder / "assignments.json")
-    write_frame(result.assignments, folder / "assignments.xlsx")
+    write_workbook(documents.workbook_sheets(result, lines, runner_ups, details), folder / "assignments.xlsx")
     write_result_json(result, folder / "result.json")
+    for name, kind in (("startup-cards.html", "startups"), ("mentor-pages.html", "mentors")):
+        with atomic_write(folder / name, encoding="utf-8") as stream:
+            stream.write(render_documents(result, kind, explanations=lines, runner_ups=runner_ups,
+                                          title=title))
     page = folder / "report.html"
     with atomic_write(page, encoding="utf-8") as stream:
-        for chunk in _report_stream(result, title=title, explanations=explanations, context=context,
-                                    compare=compare):
+        for chunk in _report_stream(result, title=title, context=context, compare=compare,
+                                    objective_note=objective_note):
             stream.write(chunk)
     return page
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ from matcher.pipeline import MatchResult, solve_cohort
 from matcher.scoring.features import ProfileVectorizer
 from matcher.solve import SOLVERS
 
-__all__ = ["explain", "Explanation", "explain_pairs", "runner_ups", "one_liners", "RULE_NOTES",
+__all__ = ["explain", "Explanation", "explain_pairs", "runner_ups", "one_liners", "RULE_NOTES", "load_result",
+           "load_filed_cohort",
            "shared_domains", "top_terms"]
 
 #: Functions ``(result, row, col) -> list of str`` adding notes on the rules that shaped a pair.
@@ -224,58 +226,34 @@ def runner_ups(result: MatchResult, *, n: int = 3, startups=None) -> pd.DataFram
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def one_liners(result: MatchResult, pairs: pd.DataFrame | None = None,
                runners: pd.DataFrame | None = None) -> pd.Series:
-    """A sentence per assigned pair, for an e-mail to the founders and the mentor.
+    """A plain sentence per assigned pair, for a letter to the founders and the mentor.
 
-    Returns a Series indexed by (startup_id, mentor_id). ``pairs`` and ``runners`` are the
-    tables of :func:`explain_pairs` and :func:`runner_ups` when already computed.
+    The sentence says what the mentor works on that the startup does, the needs the mentor can
+    help with, the words the two profiles share and where the mentor stood among those the startup
+    could have had (see :func:`matcher.insight.plain.pair_sentences`); the numbers behind it stay
+    in the table of :func:`explain_pairs`. Returns a Series indexed by (startup_id, mentor_id).
+    ``pairs`` is the table of :func:`explain_pairs` when already computed (its ``top_terms`` are
+    reused); ``runners`` is accepted for compatibility and not shown in the sentence.
 
     Examples
     --------
     >>> import matcher
     >>> result = matcher.match_cohort("data/spring-2026")
     >>> print(one_liners(result).iloc[0])  # doctest: +ELLIPSIS
-    FaceTrust Labs × Kwok Hoi-lam (scientist): score 0.590, FaceTrust Labs's best fit; shares ...
+    Kwok Hoi-lam (scientist, ...) works on facial recognition and fraud, which is what FaceTrust ...
     """
+    from matcher.insight.plain import pair_sentences
+
     pairs = explain_pairs(result) if pairs is None else pairs
-    startups = {s.id: s for s in result.cohort.startups}
-    mentors = {m.id: m for m in result.cohort.mentors}
-    components = list(result.scores.components)
-    best_runner = {}
-    if runners is not None and len(runners):
-        for row in runners.itertuples(index=False):
-            best_runner.setdefault(row.startup_id, row)
-    lines = []
-    for row in pairs.to_dict(orient="records"):
-        s, m = startups[row["startup_id"]], mentors[row["mentor_id"]]
-        fit = "best fit" if row["rank"] == 1 else f"{_ordinal(int(row['rank']))}-best fit"
-        text = f"{s.name} × {m.name} ({m.kind}): score {row['score']:.3f}, {s.name}'s {fit}"
-        if row["shared_domains"]:
-            text += f"; shares {row['shared_domains'].replace('; ', ', ')}"
-        if row["top_terms"]:
-            text += f"; common ground: {row['top_terms'].replace('; ', ', ')}"
-        if not pd.isna(row.get("startup_rank", pd.NA)):
-            text += f"; {_ordinal(int(row['startup_rank']))} choice of {s.name}"
-        if row.get("mentor_bid"):
-            text += f"; {m.name} bid {row['mentor_bid']}"
-        strongest = max(components, key=lambda c: row[c])
-        text += f"; strongest factor: {strongest}"
-        if row["rules"]:
-            text += f" ({row['rules']})"
-        runner = best_runner.get(row["startup_id"])
-        if runner is not None and runner.replaces and row["mentor_id"] in runner.replaces.split("; "):
-            text += (f". Runner-up: {mentors[runner.mentor_id].name} ({runner.score:.3f}), "
-                     f"swapping in would change the {result.assignment.objective_name} by "
-                     f"{runner.objective_change:+.3f}")
-        lines.append(text + ".")
+    row_of = {s: i for i, s in enumerate(result.scores.startup_ids)}
+    col_of = {m: j for j, m in enumerate(result.scores.mentor_ids)}
+    rows = [row_of[s] for s in pairs["startup_id"]]
+    cols = [col_of[m] for m in pairs["mentor_id"]]
+    terms = [t.split("; ") if t else [] for t in pairs["top_terms"]]
     index = pd.MultiIndex.from_frame(pairs[["startup_id", "mentor_id"]])
-    return pd.Series(lines, index=index, name="explanation")
+    return pd.Series(pair_sentences(result, rows, cols, terms), index=index, name="explanation")
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,25 +284,51 @@ def explain(result: MatchResult, *, n_runner_ups: int = 3, n_terms: int = 5) -> 
     return Explanation(pairs, runners, one_liners(result, pairs, runners))
 
 
-def load_result(directory) -> MatchResult:
-    """Reload a result folder written by ``matcher match PATH --out DIR`` as a :class:`MatchResult`.
+def load_filed_cohort(directory, document) -> Any:
+    """The cohort of a result folder as it was filed (before screening), under the recorded rules.
 
-    The cohort is loaded again from the path recorded in ``result.json`` under the recorded rules
-    and scored again; the pairs are those of ``assignments.csv``. Raises
-    :class:`~matcher.errors.InputError` when the cohort no longer gives the recorded scores.
+    ``document`` is the folder's ``result.json`` (see :func:`matcher.data.io.read_result`).
+
+    Examples
+    --------
+    >>> import tempfile, matcher
+    >>> from matcher.data.io import read_result
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = matcher.match_cohort("data/spring-2026").to_json(f"{folder}/result.json")
+    ...     _ = matcher.match_cohort("data/spring-2026").to_csv(folder)
+    ...     len(load_filed_cohort(folder, read_result(folder)[0]).startups)
+    11
     """
-    from matcher.data.io import load_cohort, read_result
-    from matcher.data.models import Assignment, Rules, tuples_from_json
-    from matcher.errors import InputError, InputProblem
-    from matcher.pipeline import screened_and_scored
+    from matcher.data.io import cohort_copy, load_cohort
+    from matcher.data.models import Rules, tuples_from_json
 
-    document, frame = read_result(directory)
     source = document["source"]
     known = {f.name for f in dataclasses.fields(Rules)}
     rules = {k: tuples_from_json(v) for k, v in (source.get("rules") or {}).items() if k in known}
     if rules.get("solver") not in (*SOLVERS, "auto"):
         rules["solver"] = "auto"  # a backend object given in code cannot be named in a file
-    filed = load_cohort(source["cohort_path"], preferences=source.get("preferences_path"), **rules)
+    copy = cohort_copy(directory, source)
+    path, preferences = copy if copy is not None else (source["cohort_path"], source.get("preferences_path"))
+    return load_cohort(path, preferences=preferences, **rules)
+
+
+def load_result(directory) -> MatchResult:
+    """Reload a result folder written by ``matcher match PATH --out DIR`` as a :class:`MatchResult`.
+
+    The cohort is loaded again from the folder's own copy of it (``cohort/``, checked against its
+    content hash; folders written before copies were kept use the path recorded in
+    ``result.json``) under the recorded rules and scored again; the pairs are those of
+    ``assignments.csv``. Raises :class:`~matcher.errors.InputError` when the cohort no longer
+    gives the recorded scores.
+    """
+    from matcher.data.io import read_result
+    from matcher.data.models import Assignment
+    from matcher.errors import InputError, InputProblem
+    from matcher.pipeline import screened_and_scored
+
+    document, frame = read_result(directory)
+    source = document["source"]
+    filed = load_filed_cohort(directory, document)
     cohort, screening, scores = screened_and_scored(filed, screen=bool(source.get("screen", False)),
                                                     override=source.get("override_eligibility", ()))
     row_of = {s: i for i, s in enumerate(scores.startup_ids)}

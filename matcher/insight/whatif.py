@@ -159,7 +159,8 @@ def rematch(result: MatchResult, *, pin: Iterable[Pair] = (), forbid: Iterable[P
     found = resolve_keeping(problem, _kept_mask(problem, result.assignment.pairs),
                             keep_weight=keep_weight, solver=rules.solver,
                             time_limit=rules.time_limit, seed=rules.seed)
-    after = make_result(changed, new_scores, found, problem)
+    # eligibility screening still says who was left out: the result folder reloads the same cohort
+    after = make_result(changed, new_scores, found, problem, screening=result.screening)
     return Rematch(result, after, _diff(result, after))
 
 

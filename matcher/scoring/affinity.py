@@ -284,6 +284,9 @@ def conflict_mask(cohort: Cohort) -> np.ndarray:
 def score_cohort(cohort: Cohort) -> Scores:
     """Scores of a cohort under its own rules' weights and language requirement.
 
+    Tells a progress listener (:mod:`matcher.data.progress`) when it starts, after fitting the
+    vectoriser, and when done: a cohort of thousands takes seconds.
+
     Parameters
     ----------
     cohort : Cohort
@@ -301,6 +304,16 @@ def score_cohort(cohort: Cohort) -> Scores:
     >>> scores.shape, list(scores.components)[:3]
     ((11, 36), ['text', 'domain', 'needs'])
     """
+    import time
+
+    from matcher.data.progress import report
+
+    started = time.perf_counter()
+    size = f"{len(cohort.startups):,} startups × {len(cohort.mentors):,} mentors"
+    report("score", f"{size}: reading the profiles")
     model = AffinityModel(weights=cohort.rules.weights,
-                          require_common_language=cohort.rules.require_common_language)
-    return model.fit(cohort).score(cohort)
+                          require_common_language=cohort.rules.require_common_language).fit(cohort)
+    report("score", f"{size}: scoring every pair", elapsed=time.perf_counter() - started, final=True)
+    scores = model.score(cohort)
+    report("score", f"{size}: done", elapsed=time.perf_counter() - started, final=True)
+    return scores

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from matcher.data.progress import SolveTicker
 from matcher.errors import InfeasibleError
+from matcher.solve.cpsat_progress import finish, progress_text, watch
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
 from matcher.solve.problem import Problem
@@ -47,6 +49,7 @@ class CpModelParts:
     aux: list = field(default_factory=list)  # (var, function of the chosen mask) for the hint
     literals: dict = field(default_factory=dict)  # rule name -> enforcement literal
     objective_scale: float = 1.0  # objective_value / objective_scale is in score units
+    objective: str = ""  # what the model maximises (total, worst, blend): named on the progress line
     problem: Problem | None = None
     min_totals: int | None = None  # every startup's scaled total is at least this
     hint_feasible: bool = False  # the hint keeps every rule of the model: it cannot be infeasible
@@ -281,6 +284,7 @@ def _objective(parts: CpModelParts, objective: str | None, short_terms: list,
     """The objective, integer-scaled; ``objective_scale`` turns its value back into scores."""
     from ortools.sat.python import cp_model
 
+    parts.objective = objective or ""
     problem, model, scale = parts.problem, parts.model, parts.weights.scale
     wsum = cp_model.LinearExpr.weighted_sum
     total_expr = wsum(list(parts.x.to_numpy()), parts.weights.ints.tolist())
@@ -417,4 +421,10 @@ def _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit,
     solver.parameters.relative_gap_limit = gap_limit
     if inclusion_work_limit is not None:
         solver.parameters.presolve_inclusion_work_limit = inclusion_work_limit
-    return solver, solver.solve(parts.model)
+    # a progress line when someone listens (the command line on a terminal); otherwise no callback
+    ticker = SolveTicker(progress_text(parts), scale=getattr(parts, "objective_scale", 1.0))
+    callback = watch(solver, ticker) if ticker.active else None
+    status = solver.solve(parts.model, callback)
+    if callback is not None:
+        finish(solver, status, ticker)
+    return solver, status

@@ -15,6 +15,7 @@ from typing import Any
 from matcher.app.batch.jobs import Job
 from matcher.app.batch.outcomes import LOG, JobOutcome, crashed
 from matcher.data.models import Cohort
+from matcher.data.progress import labelled, report
 
 __all__ = ["inputs_hash", "execute_job", "kill_point", "MARKER", "KILL_AT"]
 
@@ -137,7 +138,9 @@ def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
             from matcher.scoring.blockwise import score_blockwise
 
             scores = score_blockwise(task.cohort, block_rows=job.block_rows)
-        result = match_cohort(task.cohort, scores=scores)
+        with labelled(job.name):
+            report("job", "started", final=True)
+            result = match_cohort(task.cohort, scores=scores)
         a = result.assignment
         stage = "writing its files"
         context = {"job": job.name, "inputs hash": task.inputs_hash[:16],

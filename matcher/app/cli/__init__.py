@@ -4,8 +4,9 @@ Exit status: 0 on success, 2 on bad input, 3 when the rules cannot all be met, 1
 failure. Messages go to stderr; user errors never print a traceback.
 
 The commands live by family — :mod:`~matcher.app.cli.matching` (validate, screen, match,
-assign), :mod:`~matcher.app.cli.insight` (explain, rematch, evaluate) and
-:mod:`~matcher.app.cli.runs` (report, batch, history) — and import the library only when they run,
+assign), :mod:`~matcher.app.cli.insight` (explain, rematch, evaluate),
+:mod:`~matcher.app.cli.publishing` (report, review, publish) and :mod:`~matcher.app.cli.runs`
+(batch, history) — and import the library only when they run,
 so ``matcher --help`` loads typer and nothing heavy.
 """
 
@@ -28,7 +29,8 @@ from matcher.app.cli.matching import (
     screen_command,
     validate,
 )
-from matcher.app.cli.runs import DEFAULT_DB, batch, history, report
+from matcher.app.cli.publishing import publish_command, report, review_command
+from matcher.app.cli.runs import DEFAULT_DB, batch, history
 from matcher.errors import SolverError
 
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
@@ -48,7 +50,10 @@ app.command("evaluate", short_help="Score the scorer against ratings of past pai
 app.command("rematch", short_help="Pin, forbid or swap pairs, changing the fewest.")(rematch_command)
 app.command(short_help="Run the jobs of a job file.")(batch)
 app.command(short_help="List the stored runs, or show one.")(history)
-app.command(short_help="Match a cohort and write its HTML report.")(report)
+app.command(short_help="Write the report, startup cards and mentor pages of a cohort or a result.")(report)
+app.command("review", short_help="Write decisions.csv (keep / drop / pin each pair) to edit.")(review_command)
+app.command("publish", short_help="Make a result final in the history store and write the letters.")(
+    publish_command)
 app.command("screen", short_help="Check each startup's eligibility; say who is left out.")(screen_command)
 
 

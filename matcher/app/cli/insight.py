@@ -22,7 +22,9 @@ def explain_command(
 ) -> None:
     """Explain a match: why each pair, the runner-ups and what a swap would cost.
 
-    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR.
+    Prints one line per pair and writes explanations.csv and runner_ups.csv into RESULT_DIR. Each
+    runner-up is a re-solve that may take the time limit the match was made with: the programme's
+    time_limit, else 60 s for CP-SAT.
     """
     from matcher.data.io import write_frame
     from matcher.insight.explain import explain, load_result
@@ -37,18 +39,22 @@ def explain_command(
                    write_frame(found.runner_ups, result_dir / "runner_ups.csv")]
     for line in found.one_liners:
         stdout().print(line, markup=False, highlight=False, soft_wrap=True)
-    stdout().print(runner_up_table(found.runner_ups))
+    stdout().print(runner_up_table(found.runner_ups, result))
     stdout().print(f"wrote {', '.join(written)}")
 
 
 def rematch_command(
     result_dir: ResultDirArgument,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new result files.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the new result files (default: RESULT_DIR-rematch beside it).")] = None,
     pin: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR to make (repeatable).")] = None,
     forbid: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR never to make.")] = None,
     swap: Annotated[list[str] | None, typer.Option(help="STARTUP,MENTOR_OUT,MENTOR_IN.")] = None,
+    decisions: Annotated[Path | None, typer.Option(
+        help="A reviewed decisions.csv (from 'matcher review'): pin and drop pairs, keep the rest.")] = None,
 ) -> None:
-    """Change a published match (pin, forbid, swap) changing the fewest pairs; print the diff.
+    """Change a published match (pin, forbid, swap, or a review's decisions) changing the fewest
+    pairs; print the diff.
 
     The solver may take the time limit the match was made with: the programme's time_limit, else
     60 s for CP-SAT.
@@ -56,9 +62,17 @@ def rematch_command(
     from matcher.insight.explain import load_result
     from matcher.insight.whatif import rematch
 
+    out_dir = out_dir if out_dir is not None else result_dir.with_name(result_dir.name + "-rematch")
     try:
-        change = rematch(load_result(result_dir), pin=parse_pairs("pin", pin, 2),
-                         forbid=parse_pairs("forbid", forbid, 2), swap=parse_pairs("swap", swap, 3))
+        result = load_result(result_dir)
+        if decisions is not None:
+            from matcher.app.cli.publishing import apply_decisions_file
+
+            change = apply_decisions_file(result, decisions, pin=parse_pairs("pin", pin, 2),
+                                          forbid=parse_pairs("forbid", forbid, 2))
+        else:
+            change = rematch(result, pin=parse_pairs("pin", pin, 2),
+                             forbid=parse_pairs("forbid", forbid, 2), swap=parse_pairs("swap", swap, 3))
     except MatcherError as exc:
         _fail(exc)
     with writing():  # first: nothing is shown as done when the files could not be written
@@ -97,16 +111,33 @@ def evaluate_command(
 
 # ---------------------------------------------------------------- what the commands print
 
-def runner_up_table(runner_ups: Any) -> Any:
-    """Each runner-up mentor, its score and the change in total score if swapped in."""
+def runner_up_table(runner_ups: Any, result: Any = None) -> Any:
+    """Each startup's runner-up mentors by name, their fit score and what swapping one in changes.
+
+    The change is in the objective the match was solved for: the total score, or under the fair
+    objective the worst-served startup's total (``result`` says which; total without it).
+    """
     from rich.table import Table
 
-    table = Table(title="Runner-ups: the change in total score if swapped in (by re-solving)")
-    for column in ("Startup", "Runner-up", "Score", "Change", "Replaces"):
-        table.add_column(column, justify="right" if column in ("Score", "Change") else "left")
+    from matcher.insight.plain import change_heading
+
+    objective = result.assignment.objective_name if result is not None else "total"
+    names = {}
+    if result is not None:
+        names = {p.id: p.name for p in (*result.cohort.startups, *result.cohort.mentors)}
+    change = change_heading(objective)
+    table = Table(title=f"Runner-ups: the mentors each startup would have next, and the {change} if one "
+                        "were swapped in (found by solving again)",
+                  caption="Fit score: 0 to 1, higher fits better. 'cannot': no matching under the rules "
+                          "can include the pair.")
+    for column in ("Startup", "Runner-up", "Fit score", change.capitalize(), "Would replace"):
+        table.add_column(column, justify="right" if column in ("Fit score",) or column.startswith("Change")
+                         else "left")
     for row in runner_ups.itertuples(index=False):
-        change = "cannot" if row.objective_change != row.objective_change else f"{row.objective_change:+.4f}"
-        table.add_row(row.startup_id, row.mentor_id, f"{row.score:.3f}", change, row.replaces)
+        delta = "cannot" if row.objective_change != row.objective_change else f"{row.objective_change:+.4f}"
+        replaced = "; ".join(names.get(m, m) for m in row.replaces.split("; ") if m)
+        table.add_row(names.get(row.startup_id, row.startup_id), names.get(row.mentor_id, row.mentor_id),
+                      f"{row.score:.3f}", delta, replaced)
     return table
 
 

@@ -21,6 +21,7 @@ from matcher.app.cli._options import (
     read_capacity,
     rule_overrides,
 )
+from matcher.app.cli._progress import ProgressOption, showing_progress
 from matcher.errors import MatcherError
 
 __all__ = ["validate", "screen_command", "match", "assign_command", "CRITERION_HEADINGS", "STATUS_MARKS"]
@@ -87,16 +88,18 @@ def match(
         help="Stated preferences (startup_id, mentor_id, startup_rank, mentor_bid); by default the "
              "file programme.yaml names, if any.")] = None,
     objective: ObjectiveOption = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.data.io import load_cohort
     from matcher.pipeline import match_cohort
 
     try:
-        cohort = load_cohort(path, preferences=preferences)
-        result = match_cohort(cohort, screen=False if no_screen else None,
-                              override_eligibility=override or (),
-                              **rule_overrides(k, solver, time_limit, objective))
+        with showing_progress(progress):
+            cohort = load_cohort(path, preferences=preferences)
+            result = match_cohort(cohort, screen=False if no_screen else None,
+                                  override_eligibility=override or (),
+                                  **rule_overrides(k, solver, time_limit, objective))
     except MatcherError as exc:
         _fail(exc)
     with writing():  # first: nothing is shown as done when the files could not be written
@@ -161,9 +164,11 @@ def match_table(result: Any) -> Any:
     """The pairs of a match, one row each, the startup's name on its first row only."""
     from rich.table import Table
 
-    table = Table(title=f"{result.cohort.name}: {len(result.assignments)} matches", show_lines=False)
-    for column in ("Startup", "Mentor", "Kind", "Score", "Rank"):
-        table.add_column(column, justify="right" if column in ("Score", "Rank") else "left")
+    table = Table(title=f"{result.cohort.name}: {len(result.assignments)} matches", show_lines=False,
+                  caption="Fit score: 0 to 1, higher fits better. Rank: where the mentor stands among "
+                          "those the rules allow the startup (1 = its best fit).")
+    for column in ("Startup", "Mentor", "Kind", "Fit score", "Rank"):
+        table.add_column(column, justify="right" if column in ("Fit score", "Rank") else "left")
     previous = None
     for row in result.assignments.itertuples(index=False):
         name = row.startup_name if row.startup_name != previous else ""

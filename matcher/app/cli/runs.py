@@ -1,4 +1,5 @@
-"""Commands that make and keep runs: ``report``, ``batch`` and ``history``."""
+"""Commands that make and keep runs: ``batch`` and ``history`` (``report`` is in
+:mod:`~matcher.app.cli.publishing`)."""
 
 from __future__ import annotations
 
@@ -11,57 +12,12 @@ import typer
 
 from matcher.app.cli._console import stderr, stdout
 from matcher.app.cli._failures import EXIT_FAILED, _fail, writing
-from matcher.app.cli._options import (
-    KOption,
-    ObjectiveOption,
-    PathArgument,
-    SolverOption,
-    TimeLimitOption,
-    rule_overrides,
-)
+from matcher.app.cli._progress import ProgressOption, showing_progress
 from matcher.errors import InputError, InputProblem, MatcherError
 
-__all__ = ["report", "batch", "history", "DEFAULT_DB"]
+__all__ = ["batch", "history", "DEFAULT_DB"]
 
 DEFAULT_DB = Path("out") / "matcher.db"
-
-
-def report(
-    path: PathArgument,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report and files.")] = Path("out"),
-    k: KOption = None,
-    solver: SolverOption = None,
-    time_limit: TimeLimitOption = None,
-    explain: Annotated[bool, typer.Option(
-        "--explain", help="Add a sentence per pair saying why it was made.")] = False,
-    objective: ObjectiveOption = None,
-    compare: Annotated[bool, typer.Option(help="Also solve with the other objective (total / fair) "
-                                               "and compare the per-startup totals.")] = True,
-) -> None:
-    """Match a cohort and write its HTML report with plots, CSV, JSON and Excel files."""
-    from matcher.app.cli.matching import spread_line
-    from matcher.app.report import explanation_lines, write_report
-    from matcher.pipeline import match_cohort
-
-    try:
-        result = match_cohort(path, **rule_overrides(k, solver, time_limit, objective))
-        others = {}
-        if compare:
-            other = "total" if result.rules.objective != "total" else "fair"
-            # the same scores and time limit, so the two spreads differ only by the objective
-            others[other] = match_cohort(result.cohort, scores=result.scores, objective=other,
-                                         time_limit=result.rules.time_limit).startups["total"]
-    except MatcherError as exc:
-        _fail(exc)
-    with writing():  # first: nothing is shown as done when the files could not be written
-        page = write_report(result, out_dir, explanations=explanation_lines if explain else None,
-                            compare=others)
-    stdout().print(result.assignment.summary(), highlight=False)
-    stdout().print(spread_line(result.assignment), highlight=False)
-    for name, totals in others.items():
-        stdout().print(f"  under {name}: min {totals.min():.4f}, median {totals.median():.4f}, "
-                       f"max {totals.max():.4f}", highlight=False)
-    stdout().print(f"report: {page}", highlight=False, soft_wrap=True)
 
 
 def batch(
@@ -72,6 +28,7 @@ def batch(
                                                   "scheduler address tcp://host:8786.")] = None,
     db: Annotated[str | None, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file "
                                                 "(default: matcher.db in the batch's out folder).")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Run the jobs of a job file; a failing job is reported and the others go on.
 
@@ -86,8 +43,8 @@ def batch(
     from matcher.app.batch import run_batch
 
     try:
-        with writing(), _batch_progress() as progress:
-            result = run_batch(jobs, force=force, dask=dask, db=db, progress=progress)
+        with writing(), _batch_progress() as finished, showing_progress(progress):
+            result = run_batch(jobs, force=force, dask=dask, db=db, progress=finished)
     except MatcherError as exc:
         _fail(exc)
     states = [j.state for j in result.jobs]
@@ -140,7 +97,8 @@ def history(
 ) -> None:
     """List the stored runs, or show one with its rules and pairs.
 
-    With ``--resolve``, exits 1 when the run solved again differs from the stored one.
+    With ``--resolve``, exits 1 when the run solved again differs from the stored one; that solve
+    may take the run's time_limit, else 60 s for CP-SAT.
     """
     from matcher.app.store import Store
 

@@ -32,9 +32,17 @@ from matcher.data.io.profiles import (
     parse_startups,
 )
 from matcher.data.io.programme import PROGRAMME_KEYS, make_rules, programme_label, read_programme
-from matcher.data.io.results import read_result, write_result_csv, write_result_json, write_result_tables
+from matcher.data.io.results import (
+    COHORT_COPY,
+    cohort_copy,
+    copy_cohort,
+    read_result,
+    write_result_csv,
+    write_result_json,
+    write_result_tables,
+)
 from matcher.data.io.tables import read_capacity, read_ratings, read_scores
-from matcher.data.io.writers import atomic_save, atomic_write, safe_cell, write_frame
+from matcher.data.io.writers import atomic_save, atomic_write, safe_cell, write_frame, write_workbook
 
 __all__ = [
     "load_cohort",
@@ -46,6 +54,7 @@ __all__ = [
     "atomic_write",
     "atomic_save",
     "write_frame",
+    "write_workbook",
     "write_result_csv",
     "write_result_tables",
     "write_result_json",
@@ -55,6 +64,9 @@ __all__ = [
     "parse_history",
     "parse_preferences",
     "read_result",
+    "copy_cohort",
+    "cohort_copy",
+    "COHORT_COPY",
     "read_ratings",
     "read_document",
     "find_table",

@@ -59,6 +59,7 @@ def parse_startups(frame: pd.DataFrame, label: str, taxonomy: Taxonomy = DEFAULT
             attributes={k: v for k, v in r.items() if k not in known},
         )
         rows.count(row, "domains", startup.domains, STARTUP_DOMAINS, "domains")
+        rows.email(row, r)
         rows.count(row, "needs", startup.needs, STARTUP_NEEDS, "needs")
         if "stage" in r and r["stage"].lower() not in STAGES:
             near = difflib.get_close_matches(r["stage"].lower(), STAGES, n=1)
@@ -113,6 +114,7 @@ def parse_mentors(frame: pd.DataFrame, label: str, startup_ids: set[str] | None,
             attributes={k: v for k, v in r.items() if k not in known},
         )
         rows.count(row, "domains", mentor.domains, MENTOR_DOMAINS, "domains")
+        rows.email(row, r)
         mentors.append(mentor)
     duplicates(rows, ids)
     return tuple(mentors), rows.problems

@@ -6,6 +6,7 @@ Rows are numbered as a spreadsheet shows them (the header is row 1, the first re
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 import pandas as pd
@@ -15,6 +16,9 @@ from matcher.data.values import MAX_COUNT, identifier, whole_number
 from matcher.errors import InputProblem
 
 __all__ = ["Rows", "duplicates", "ID_HINT"]
+
+#: One e-mail address: no spaces, quotes or angle brackets, one '@', a dot in the domain.
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 ID_HINT = "ids are slugs such as s-facetrust: lower-case letters, digits, '.', '_' and '-'"
 
@@ -69,6 +73,13 @@ class Rows:
         if len(items) > bounds[1]:
             self.add(row, field, f"lists {len(items)} {what}, more than {bounds[1]}",
                      f"keep the {bounds[1]} that matter most (see data/README.md)")
+
+    def email(self, row: int, record: dict[str, str]) -> None:
+        """Check the optional ``email`` cell: empty, or one address such as name@example.org."""
+        value = record.get("email", "")
+        if value and not _EMAIL.fullmatch(value):
+            self.add(row, "email", f"'{value[:80]}' is not an e-mail address",
+                     "write one address such as name@example.org, or leave the cell empty")
 
     def whole(self, row: int, field: str, value: str, hint: str, *, low: int = 0,
               high: int = MAX_COUNT) -> int | None:

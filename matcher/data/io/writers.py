@@ -23,13 +23,13 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["atomic_write", "atomic_save", "safe_cell", "write_frame", "temporary_files",
+__all__ = ["atomic_write", "atomic_save", "safe_cell", "write_frame", "write_workbook", "temporary_files",
            "write_failure", "FolderLock"]
 
 
@@ -278,3 +278,24 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = F
     else:
         raise ValueError(f"cannot write '{suffix}' files; use .csv, .json or .xlsx")
     return str(path)
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> str:
+    """Write one Excel sheet per table (formula-safe, atomically); sheet names as given, in order.
+
+    >>> import tempfile, openpyxl
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sheets = {"matches": pd.DataFrame({"a": [1]}), "notes": pd.DataFrame({"b": ["=1+1"]})}
+    ...     path = write_workbook(sheets, f"{folder}/book.xlsx")
+    ...     book = openpyxl.load_workbook(path)
+    ...     book.sheetnames, book["notes"]["A2"].value
+    (['matches', 'notes'], "'=1+1")
+    """
+    safe = {name[:31]: _safe_frame(frame) for name, frame in sheets.items()}
+
+    def save(tmp: str) -> None:
+        with pd.ExcelWriter(tmp) as writer:
+            for name, frame in safe.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+
+    return atomic_save(path, save)
