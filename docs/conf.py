@@ -84,5 +84,3 @@ def _skip_member(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
-# matcher/app/report.py names MatchResult at its old home; its reference is mended with that module
-nitpick_ignore = [("py:class", "matcher.data.models.MatchResult")]

@@ -143,7 +143,7 @@ def explanation_lines(result: Any) -> list[str]:
 def render_report(result: Any, *, title: str | None = None, explanations: Explanations = None,
                   context: Mapping[str, Any] | None = None, compare: Mapping[str, Any] | None = None,
                   objective_note: str | None = None) -> str:
-    """The HTML report of a :class:`~matcher.data.models.MatchResult` as a string.
+    """The HTML report of a :class:`~matcher.pipeline.MatchResult` as a string.
 
     Parameters
     ----------

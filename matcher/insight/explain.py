@@ -313,7 +313,9 @@ def load_filed_cohort(directory, document) -> Any:
 
 
 def load_result(directory) -> MatchResult:
-    """Reload a result folder written by ``matcher match PATH --out DIR`` as a :class:`MatchResult`.
+    """Reload a result folder written by ``matcher match PATH --out DIR``.
+
+    Returns a :class:`~matcher.pipeline.MatchResult`.
 
     The cohort is loaded again from the folder's own copy of it (``cohort/``, checked against its
     content hash; folders written before copies were kept use the path recorded in

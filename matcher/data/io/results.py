@@ -5,7 +5,7 @@ A result folder is what ``matcher match PATH --out DIR`` writes: ``assignments.c
 and ``cohort/``, a copy of the cohort's files as they were filed. ``result.json`` records the
 copy's content hash (``source.cohort_sha256``), so a result folder explains, reports and rematches
 on its own after the data folder has moved or changed, and a copy edited since is refused by name
-(:func:`cohort_copy`).
+(``copy_cohort``).
 """
 
 from __future__ import annotations
