@@ -117,3 +117,11 @@ def test_an_unusable_cache_is_set_aside_not_fatal(encoder, tmp_path):
     with pytest.warns(RuntimeWarning, match="cannot be used"):
         vectors = embed_texts(["radiology AI", "freight routing"], encoder, cache=EmbeddingCache(folder))
     assert vectors.shape == (2, 256) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path / "mine"))
+    assert EmbeddingCache().folder == tmp_path / "mine" / "embeddings"
+    monkeypatch.delenv("MATCHER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert EmbeddingCache().folder == tmp_path / "xdg" / "matcher" / "embeddings"

@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -15,6 +17,8 @@ from matcher.data.models import Cohort, Evidence, Mentor, Startup
 from matcher.errors import InputError
 from matcher.scoring.affinity import COMPONENTS, AffinityModel
 from matcher.scoring.features import ProfileVectorizer
+from matcher.scoring.items import aggregate
+from tests.strategies import item_similarities
 
 UNRELATED = ["Retail pricing of fashion goods in shopping malls", "Port logistics and container shipping",
              "Wealth management for family offices", "Hotel revenue management and bookings",
@@ -150,3 +154,23 @@ def test_evidence_file_is_read_and_its_errors_name_file_row_and_field(tmp_path):
     assert "evidence.csv, row 2, field 'year'" in text
     assert "evidence.csv, row 3, field 'mentor_id': names unknown id 'm-nobody'" in text
     assert "evidence.csv, row 4, field 'kind': unknown kind 'papr'" in text and "did you mean 'paper'" in text
+
+
+@given(item_similarities(), st.sampled_from(["top-k", "max", "mean"]), st.integers(1, 4))
+@settings(max_examples=150, deadline=None)
+def test_aggregation_agrees_with_a_plain_loop_over_each_mentor(instance, how, k):
+    similarity, owner, weight, n_owners = instance
+    got = aggregate(similarity, owner, weight, n_owners, how=how, k=k)
+    for j in range(n_owners):
+        mine = owner == j
+        for i in range(similarity.shape[0]):
+            sims, w = similarity[i, mine], weight[mine]
+            if not mine.any():
+                expected = 0.0
+            elif how == "mean":
+                expected = float(sims @ w / w.sum()) if w.sum() > 0 else 0.0
+            elif how == "max":
+                expected = float((sims * w).max())
+            else:
+                expected = float(np.mean(sorted(sims * w, reverse=True)[:k]))
+            assert got[i, j] == pytest.approx(expected, abs=1e-12)

@@ -92,6 +92,11 @@ class Comparison:
         One line per configuration that could not run (e.g. an extra not installed).
     level : float
         Confidence level of the intervals.
+
+    Examples
+    --------
+    >>> Comparison(pd.DataFrame({"config": ["default"], "loss": [0.2]})).level
+    0.95
     """
 
     table: pd.DataFrame
@@ -104,6 +109,14 @@ def score_config(cohort: Cohort, config: ScorerConfig, *,
     """The cohort's scores under ``config`` (programme weights) and the components to fit over.
 
     Raises ``MissingExtraError`` (an ``ImportError``) when ``config.embeddings`` is not installed.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> cohort = matcher.load_cohort("data/labelled-example")
+    >>> scores, parts = score_config(cohort, ScorerConfig("max", aggregation="max"))
+    >>> scores.shape, sorted(parts)
+    ((6, 6), ['domain', 'language', 'needs', 'preference', 'text'])
     """
     rules = cohort.rules
     model = AffinityModel(weights=rules.weights, require_common_language=rules.require_common_language,

@@ -145,7 +145,15 @@ def _compare(path: Path, ratings: Path, *, plot: Path | None, embeddings: bool, 
 # ---------------------------------------------------------------- what the commands print
 
 def comparison_table(result: Any) -> Any:
-    """Each scorer configuration's loss, interval and paired difference from the first."""
+    """Each scorer configuration's loss, interval and paired difference from the first.
+
+    >>> import pandas as pd
+    >>> from matcher.insight.compare import Comparison
+    >>> row = {"config": "default", "loss": 0.2, "ci_low": 0.1, "ci_high": 0.3, "vs_first": 0.0,
+    ...        "vs_first_low": 0.0, "vs_first_high": 0.0, "raters": 6, "comparisons": 69}
+    >>> comparison_table(Comparison(pd.DataFrame([row]))).row_count
+    1
+    """
     from rich.table import Table
 
     rows = result.table

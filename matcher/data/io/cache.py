@@ -26,14 +26,15 @@ _CHUNK = 500
 
 
 def default_cache_dir() -> Path:
-    """Where caches live unless told: ``$MATCHER_CACHE_DIR``, else the user's cache folder.
+    """Where caches live unless told: ``$MATCHER_CACHE_DIR``, else ``matcher`` in the user's cache
+    folder (``$XDG_CACHE_HOME``, else ``~/.cache``).
 
-    >>> default_cache_dir().name
-    'matcher'
+    >>> os.environ.get("MATCHER_CACHE_DIR") is not None or default_cache_dir().name == "matcher"
+    True
     """
     given = os.environ.get("MATCHER_CACHE_DIR", "").strip()
     if given:
-        return Path(given).expanduser() / "matcher"
+        return Path(given).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
     return Path(base).expanduser() / "matcher"
 
