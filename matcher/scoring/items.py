@@ -23,6 +23,7 @@ today's date) and by kind (``kind_weights``, e.g. ``{"talk": 0.5}``; a kind not 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -136,24 +137,37 @@ def aggregate(similarity: np.ndarray | sp.spmatrix, owner: np.ndarray, weight: n
     out = np.zeros((n_rows, n_owners))
     if not len(owner):
         return out
-    if how == "mean":
-        total = np.bincount(owner, weights=weight, minlength=n_owners)
-        share = np.divide(weight, total[owner], out=np.zeros(len(weight)), where=total[owner] > 0)
-        spread = sp.csr_matrix((share, (np.arange(len(owner)), owner)), shape=(len(owner), n_owners))
-        return np.asarray(similarity @ spread)
-    weighted = similarity * weight
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     counts = np.diff(np.r_[starts, len(owner)])
     owners = owner[starts]
-    if how == "max":
-        out[:, owners] = np.maximum.reduceat(weighted, starts, axis=1)
-        return out
-    few = counts <= k  # every item of these owners counts
-    if few.any():
-        out[:, owners[few]] = np.add.reduceat(weighted, starts, axis=1)[:, few] / counts[few]
-    for count in np.unique(counts[~few]):
+    # owners with the same number of items together, their p-th items as one (rows, owners) slab:
+    # whole-array operations across slabs are far faster than reductions over a short last axis
+    for count in np.unique(counts):
         group = counts == count
-        index = starts[group][:, None] + np.arange(count)  # (n_group, count) item positions
-        best = np.partition(weighted[:, index], count - k, axis=2)[:, :, count - k:]
-        out[:, owners[group]] = best.mean(axis=2)
+        first = starts[group]
+        slabs = [np.take(similarity, first + p, axis=1) * weight[first + p] for p in range(count)]
+        if how == "mean":
+            total = sum(weight[first + p] for p in range(count))
+            value = np.divide(sum(slabs), total, out=np.zeros(slabs[0].shape), where=total > 0)
+        elif how == "max":
+            value = functools.reduce(np.maximum, slabs)
+        elif count <= k:  # every item counts
+            value = sum(slabs) / count
+        else:
+            value = _top_sum(slabs, k) / k
+        out[:, owners[group]] = value
     return out
+
+
+def _top_sum(slabs: list[np.ndarray], k: int) -> np.ndarray:
+    """Entry by entry, the sum of the ``k`` largest of the slabs (``k`` < number of slabs)."""
+    total = np.zeros(slabs[0].shape)
+    for _ in range(k):
+        best = functools.reduce(np.maximum, slabs)
+        total += best
+        taken = np.zeros(best.shape, dtype=bool)
+        for slab in slabs:  # remove one occurrence of the maximum
+            hit = (slab == best) & ~taken
+            slab[hit] = -np.inf
+            taken |= hit
+    return total
