@@ -174,3 +174,25 @@ def test_aggregation_agrees_with_a_plain_loop_over_each_mentor(instance, how, k)
             else:
                 expected = float(np.mean(sorted(sims * w, reverse=True)[:k]))
             assert got[i, j] == pytest.approx(expected, abs=1e-12)
+
+
+WORDS = ["radiology", "triage", "routing", "fraud", "speech", "bakery", "chest", "x-ray", "retail",
+         "energy", "chiller", "insurance", "claims", "cantonese", "vision", "deep", "learning"]
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), st.lists(st.sampled_from(WORDS), min_size=1,
+       max_size=12), st.booleans())
+@settings(max_examples=20, deadline=None)
+def test_absolute_scores_ignore_any_profile_that_joins(startup_words, mentor_words, as_mentor):
+    # not only an unrelated profile: in the absolute scale no newcomer, related or not, moves a pair
+    cohort = matcher.load_cohort("data/autumn-2026")
+    newcomer = (Mentor("m-zz-new", "New", "engineer", ("vision",), "\n".join(mentor_words), 1,
+                       offers=("technology",), languages=("English",)) if as_mentor else
+                Startup("s-zz-new", "New", ("vision",), " ".join(startup_words), needs=("technology",),
+                        languages=("English",)))
+    bigger = dataclasses.replace(cohort, mentors=cohort.mentors + (newcomer,)) if as_mentor else \
+        dataclasses.replace(cohort, startups=cohort.startups + (newcomer,))
+    before = AffinityModel(scale="absolute").fit(cohort).score(cohort)
+    after = AffinityModel(scale="absolute").fit(bigger).score(bigger)
+    after = after.subset(before.startup_ids, before.mentor_ids)
+    assert np.allclose(after.values, before.values, rtol=0, atol=1e-12)
