@@ -222,3 +222,18 @@ def solve_requests(draw, max_startups: int = 6, max_mentors: int = 6):
     if "min_load" in inst and draw(st.booleans()):
         inst["min_load_soft"] = False
     return inst
+
+
+@st.composite
+def item_similarities(draw, max_rows: int = 4, max_owners: int = 5, max_items: int = 6):
+    """(similarity, owner, weight, n_owners): item similarities of a few rows to the items of a few
+    owners (some with no item), owners in non-decreasing order, weights in [0, 1]."""
+    n_owners = draw(st.integers(1, max_owners))
+    counts = draw(st.lists(st.integers(0, max_items), min_size=n_owners, max_size=n_owners))
+    owner = np.repeat(np.arange(n_owners), counts)
+    n_rows = draw(st.integers(1, max_rows))
+    values = st.floats(0, 1, allow_nan=False, width=32)
+    similarity = np.array(draw(st.lists(values, min_size=n_rows * len(owner), max_size=n_rows * len(owner))),
+                          dtype=float).reshape(n_rows, len(owner))
+    weight = np.array(draw(st.lists(values, min_size=len(owner), max_size=len(owner))), dtype=float)
+    return similarity, owner, weight, n_owners

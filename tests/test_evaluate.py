@@ -83,3 +83,62 @@ def test_sample_ratings_file_and_command(tmp_path, capsys):
     assert problems[0].startswith("ratings.csv, row 3, field 'mentor_id': names unknown id 'm-nobody'")
     assert problems[1].startswith("ratings.csv, row 3, field 'rating': '6' is not a rating from 1 to 5")
     assert main(["evaluate", "data/spring-2026", str(bad)]) == 2
+
+
+def labelled():
+    from matcher.data.io import read_ratings
+
+    cohort = matcher.load_cohort("data/labelled-example")
+    return cohort, read_ratings("data/labelled-example/ratings.csv", cohort)
+
+
+def test_the_labelled_example_rates_every_pair_with_a_rationale():
+    cohort, ratings = labelled()
+    assert len(ratings) == len(cohort.startups) * len(cohort.mentors) == 36
+    assert ratings["rationale"].str.len().min() >= 9  # "No speech." is a rationale too
+    assert sum(len(m.evidence) for m in cohort.mentors) == 6 and cohort.startups[0].evidence
+    # each mentor's expertise lists several items, one per line
+    assert all(len(m.expertise.splitlines()) >= 3 for m in cohort.mentors)
+
+
+def test_compared_losses_agree_with_the_loss_and_their_intervals_hold_them():
+    from matcher.insight.compare import DEFAULT_CONFIGS, ScorerConfig, compare_scorers, score_config
+
+    cohort, ratings = labelled()
+    configs = [c for c in DEFAULT_CONFIGS if c.embeddings is None]
+    result = compare_scorers(cohort, ratings, configs, n_boot=500, seed=3, cache=False)
+    table = result.table.set_index("config")
+    assert list(table.index) == [c.name for c in configs] and not result.skipped
+    for config in configs:
+        row = table.loc[config.name]
+        assert row.ci_low <= row.loss <= row.ci_high and row.ci_low >= 0 and row.ci_high <= 1
+        if not config.fitted:  # the same number as the loss computed on its own
+            assert row.loss == pytest.approx(ranking_loss(ratings, score_config(cohort, config)[0]))
+    assert table.iloc[0][["vs_first", "vs_first_low", "vs_first_high"]].tolist() == [0, 0, 0]
+    # reading items one by one orders this example's experts better than one document per mentor
+    assert table.loc["default (items: top-3 mean)", "loss"] < table.loc["one document (before items)", "loss"]
+    # same seed, same numbers
+    again = compare_scorers(cohort, ratings, configs, n_boot=500, seed=3, cache=False)
+    pd.testing.assert_frame_equal(again.table, result.table)
+    # reversed ratings reverse the loss: loss(reversed) = 1 - loss, comparison by comparison
+    reverse = compare_scorers(cohort, ratings.assign(rating=6 - ratings["rating"]), [ScorerConfig("x")],
+                              n_boot=100, cache=False)
+    assert reverse.table.loss.iloc[0] == pytest.approx(1 - table.iloc[0].loss)
+
+
+def test_compare_command_prints_the_table_and_writes_the_plot(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from matcher.app.cli import main
+
+    plot = tmp_path / "plots" / "scorers.png"
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # as if the embeddings extra were missing
+    args = ["evaluate", "data/labelled-example", "data/labelled-example/ratings.csv", "--compare",
+            "--plot", str(plot), "--bootstrap", "200", "--cache-dir", str(tmp_path / "cache")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "default (items:" in out and "fitted weights" in out and "one document" in out
+    skipped = [line for line in out.splitlines() if line.startswith("skipped")]
+    assert skipped and all("pip install 'matcher[embeddings]'" in line for line in skipped)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in plot.parent.iterdir() if p.name.startswith(".")]  # no temporary file left

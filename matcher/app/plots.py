@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["score_heatmap", "mentor_load", "total_distribution", "match_graph", "png_base64"]
+__all__ = ["score_heatmap", "mentor_load", "total_distribution", "match_graph", "png_base64",
+           "scorer_comparison"]
 
 #: Above this many rows or columns, tick labels are left out (they would overlap).
 MAX_LABELS = 60
@@ -155,4 +156,33 @@ def match_graph(result: Any) -> Any:
     ax.set_xlim(-0.6, 1.6)
     ax.set_axis_off()
     ax.set_title("Match graph: startups (left) and their mentors (right); thicker = higher score")
+    return fig
+
+
+def scorer_comparison(table: Any, level: float = 0.95) -> Any:
+    """Each scorer configuration's ranking loss with its bootstrap interval (lower is better).
+
+    ``table`` is :attr:`matcher.insight.compare.Comparison.table`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"config": ["default", "items: max"], "loss": [0.2, 0.15],
+    ...                       "ci_low": [0.15, 0.1], "ci_high": [0.25, 0.2]})
+    >>> scorer_comparison(table).axes[0].get_xlabel()
+    'pairwise ranking loss (lower is better; 0.5 = constant scorer)'
+    """
+    n = len(table)
+    fig = _figure(7.5, 0.9 + 0.38 * max(n, 1), left=2.9)
+    ax = fig.add_subplot(1, 1, 1)
+    rows = np.arange(n)[::-1]
+    loss = table["loss"].to_numpy(dtype=float)
+    errors = np.vstack([loss - table["ci_low"].to_numpy(dtype=float),
+                        table["ci_high"].to_numpy(dtype=float) - loss])
+    ax.barh(rows, loss, xerr=errors, color="#4c72b0", ecolor="#333333", capsize=3, height=0.6)
+    ax.axvline(0.5, color="#c44e52", linestyle="--", linewidth=1)
+    ax.set_yticks(rows, [_short(str(name), 34) for name in table["config"]])
+    ax.set_xlim(0, max(0.55, float(np.nanmax(table["ci_high"], initial=0.0)) + 0.05))
+    ax.set_xlabel("pairwise ranking loss (lower is better; 0.5 = constant scorer)")
+    ax.set_title(f"Scorers on the labelled pairs, {level:.0%} bootstrap intervals over raters", fontsize=9)
     return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from matcher.data.rules import DEFAULT_WEIGHTS, Rules, rules_from_json, rules_to
 from matcher.data.vocabulary import MENTOR_KINDS, STATUSES
 
 __all__ = [
+    "Evidence",
     "Startup",
     "Mentor",
     "Rules",
@@ -37,6 +38,22 @@ __all__ = [
     "DEFAULT_WEIGHTS",
 ]
 
+
+class Evidence(NamedTuple):
+    """One item of a profile's evidence: a paper, past company, project, investment, talk, product
+    or pilot (a row of ``evidence.csv``, or one line of a mentor's ``expertise``).
+
+    Examples
+    --------
+    >>> Evidence("Chest X-ray triage", "Deep learning for radiology", 2024, "paper").year
+    2024
+    """
+
+    title: str
+    text: str = ""
+    year: int | None = None
+    kind: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,8 @@ class Startup:
     needs: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: Items beside the description (products, pilots), from ``evidence.csv``.
+    evidence: tuple[Evidence, ...] = field(default=(), compare=False)
 
     @property
     def primary_domain(self) -> str:
@@ -90,6 +109,8 @@ class Mentor:
     conflicts: tuple[str, ...] = ()
     organisation: str = ""
     attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: Items beside the expertise lines (papers, companies, projects, ...), from ``evidence.csv``.
+    evidence: tuple[Evidence, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +210,8 @@ def _frame(items: tuple) -> pd.DataFrame:
         for name, value in vars(item).items():
             if name == "attributes":
                 row.update(value)
+            elif name == "evidence":
+                continue  # items are a table of their own (evidence.csv), not a cell
             elif isinstance(value, tuple):
                 row[name] = ";".join(value)
             else:

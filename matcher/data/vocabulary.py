@@ -6,7 +6,8 @@ a default changed here holds everywhere at once: ``assign``, ``match_cohort``, t
 
 from __future__ import annotations
 
-__all__ = ["OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
+__all__ = ["EVIDENCE_KINDS",
+           "OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
            "MISSING_SCORES", "LANGUAGES", "STAGES", "STARTUP_DOMAINS", "MENTOR_DOMAINS", "STARTUP_NEEDS",
            "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
 
@@ -22,6 +23,10 @@ SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", 
 
 #: The named components of an affinity score, in the order they are summed.
 COMPONENTS = ("text", "domain", "needs", "language", "preference")
+
+#: Kinds of evidence item (the ``kind`` column of evidence.csv); an empty kind is ``other``.
+EVIDENCE_KINDS = ("paper", "company", "project", "investment", "talk", "patent", "product", "pilot",
+                  "other")
 
 #: The statuses an assignment can carry.
 STATUSES = ("optimal", "feasible", "infeasible", "time_limit")

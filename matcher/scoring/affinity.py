@@ -2,9 +2,10 @@
 
 A pair's score is ``sum(weights[c] * components[c])`` over the components
 
-* ``text``: cosine similarity of the startup's description and the mentor's expertise (TF-IDF),
-  divided by the cohort's largest one (short texts share few words, so raw cosines stay small and
-  would leave the text weight with little effect);
+* ``text``: cosine similarity (TF-IDF) of the startup's profile to each of the mentor's evidence
+  items, aggregated over the items (:mod:`matcher.scoring.items`: the mean of the three most
+  similar by default), then scaled: by default divided by the cohort's largest one (short texts
+  share few words, so raw cosines stay small and would leave the text weight with little effect);
 * ``domain``: cosine similarity of their AI-domain taxonomy vectors;
 * ``needs``: the share of the startup's needs (weighted, most important first) the mentor offers;
 * ``language``: the share of the startup's languages the mentor speaks;
@@ -13,7 +14,20 @@ A pair's score is ``sum(weights[c] * components[c])`` over the components
   such cohorts score exactly as they would without it; with stated preferences it weighs the
   programme's ``weights.preference``, or 0.2 when the programme does not say.
 
-Every component lies in [0, 1]. Conflicts of interest, pairs the programme forbids, and (when the
+Every component lies in [0, 1].
+
+Notes
+-----
+Two parts of the ``text`` component depend on the whole cohort when ``scale="cohort"`` (the
+default): the TF-IDF weights are learned from the cohort's texts, and the similarities are
+divided by the cohort's largest. A profile joining the cohort can therefore move every pair's
+text score (and so its total), though rarely the order of a startup's mentors. With
+``scale="absolute"`` the weights come from a fixed reference corpus and the similarity is divided
+by a fixed constant (:data:`ABSOLUTE_TEXT_SCALE`) and clipped to 1, so a pair's score depends on
+the two profiles and the programme's weights alone. The other components never depend on the
+cohort.
+
+Conflicts of interest, pairs the programme forbids, and (when the
 programme requires it) pairs without a common language are hard rules: ``Scores.forbidden``,
 not small penalties.
 """
@@ -32,8 +46,20 @@ from matcher.data.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, pre
 from matcher.data.vocabulary import COMPONENTS
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.features import ProfileVectorizer, ProfileVectors
+from matcher.scoring.items import AGGREGATIONS, aggregate
 
-__all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS"]
+__all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS", "SCALES", "ABSOLUTE_TEXT_SCALE",
+           "text_similarity", "scale_similarity"]
+
+#: How the text similarities are scaled to [0, 1]: by the cohort's largest, or by a fixed constant.
+SCALES = ("cohort", "absolute")
+
+#: In the absolute scale, the raw similarity that counts as a full match (1). Chosen so that the
+#: sample cohorts' strongest text matches (raw cosines of 0.12-0.15) reach about 1, as in the cohort scale.
+ABSOLUTE_TEXT_SCALE = 0.15
+
+#: Startups whose item similarities are computed at once (bounds the memory of large cohorts).
+_BLOCK_ROWS = 1024
 
 
 
@@ -175,7 +201,15 @@ class AffinityModel:
     require_common_language : bool, default True
         Forbid pairs that share no language.
     vectorizer : ProfileVectorizer, optional
-        Fitted on the cohort by :meth:`fit` unless already fitted.
+        Fitted on the cohort by :meth:`fit` unless already fitted. By default one whose IDF
+        follows ``scale`` (the cohort's, or the reference corpus' for ``"absolute"``).
+    aggregation : {"top-k", "max", "mean", "document"}, default "top-k"
+        How a mentor's item similarities become the pair's (see :mod:`matcher.scoring.items`).
+    top_k : int, default 3
+        Items averaged by ``"top-k"``.
+    scale : {"cohort", "absolute"}, default "cohort"
+        Scale the text similarity by the cohort's largest, or by a fixed constant (stable scores:
+        see the Notes of :mod:`matcher.scoring.affinity`).
 
     Attributes
     ----------
@@ -195,18 +229,28 @@ class AffinityModel:
     """
 
     def __init__(self, *, weights: Mapping[str, float] | None = None, require_common_language: bool = True,
-                 vectorizer: ProfileVectorizer | None = None):
+                 vectorizer: ProfileVectorizer | None = None, aggregation: str = "top-k", top_k: int = 3,
+                 scale: str = "cohort"):
         self.weights = weights
         self.require_common_language = require_common_language
         self.vectorizer = vectorizer
+        self.aggregation = aggregation
+        self.top_k = top_k
+        self.scale = scale
 
     def fit(self, cohort: Cohort) -> AffinityModel:
         """Fit the vectoriser on the cohort's texts."""
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}; "
+                             f"got {self.aggregation!r}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
         self.weights_ = _weights(self.weights)
         if self.vectorizer is not None and hasattr(self.vectorizer, "text_vectorizer_"):
             self.vectorizer_ = self.vectorizer
         else:
-            self.vectorizer_ = (self.vectorizer or ProfileVectorizer()).fit(cohort)
+            idf = "reference" if self.scale == "absolute" else "cohort"
+            self.vectorizer_ = (self.vectorizer or ProfileVectorizer(idf=idf)).fit(cohort)
         return self
 
     def score(self, cohort: Cohort) -> Scores:
@@ -215,7 +259,9 @@ class AffinityModel:
             raise ValueError("AffinityModel is not fitted yet: call fit(cohort) first")
         s = self.vectorizer_.transform(cohort.startups)
         m = self.vectorizer_.transform(cohort.mentors)
-        return assemble_scores(cohort, s.ids, m.ids, component_matrices(s, m), self.weights_,
+        components = component_matrices(s, m, aggregation=self.aggregation, top_k=self.top_k,
+                                        scale=self.scale)
+        return assemble_scores(cohort, s.ids, m.ids, components, self.weights_,
                                given_weights=self.weights,
                                require_common_language=self.require_common_language)
 
@@ -253,19 +299,61 @@ def assemble_scores(cohort: Cohort, startup_ids: np.ndarray, mentor_ids: np.ndar
     return Scores(values, startup_ids, mentor_ids, components, weights, forbidden, reasons)
 
 
-def component_matrices(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:
+def text_similarity(s: ProfileVectors, m: ProfileVectors, *, aggregation: str = "top-k",
+                    top_k: int = 3) -> np.ndarray:
+    """Raw text similarity of every pair (before scaling), array of shape (n_startups, n_mentors).
+
+    Each startup's profile vector against each of the mentors' item vectors, aggregated per
+    mentor (``"document"``: against the mentor's whole-profile vector). Startups are taken in
+    blocks, so the item similarities of a large cohort never sit in memory all at once.
+
+    Examples
+    --------
+    >>> from matcher.data.models import Mentor, Startup
+    >>> s = Startup("s1", "Scan", ("vision",), "chest x-ray triage")
+    >>> lines = "retail pricing\\nsupply chains\\nchest x-ray triage"
+    >>> m = Mentor("m1", "Ho", "professor", ("vision",), lines, 2)
+    >>> vec = ProfileVectorizer().fit([s, m])
+    >>> sv, mv = vec.transform([s]), vec.transform([m])
+    >>> [round(float(text_similarity(sv, mv, aggregation=a)[0, 0]), 3) for a in ("max", "document")]
+    [1.0, 0.49]
+    """
+    if aggregation == "document" or m.items is None:
+        return np.asarray((s.text @ m.text.T).todense())
+    out = np.zeros((len(s), len(m)))
+    items_t = m.items.T.tocsc()
+    for start in range(0, len(s), _BLOCK_ROWS):
+        block = s.text[start:start + _BLOCK_ROWS] @ items_t
+        out[start:start + _BLOCK_ROWS] = aggregate(block, m.item_owner, m.item_weight, len(m),
+                                                    how=aggregation, k=top_k)
+    return out
+
+
+def scale_similarity(similarity: np.ndarray, scale: str = "cohort",
+                     constant: float = ABSOLUTE_TEXT_SCALE) -> np.ndarray:
+    """Similarities scaled to [0, 1]: divided by their largest (``"cohort"``) or by ``constant``.
+
+    >>> scale_similarity(np.array([[0.1, 0.2]])).tolist()
+    [[0.5, 1.0]]
+    >>> scale_similarity(np.array([[0.1, 0.6]]), "absolute").round(3).tolist()
+    [[0.667, 1.0]]
+    """
+    peak = similarity.max(initial=0.0) if scale == "cohort" else constant
+    scaled = similarity / peak if peak > 0 else similarity
+    return np.clip(scaled, 0.0, 1.0)
+
+
+def component_matrices(s: ProfileVectors, m: ProfileVectors, *, aggregation: str = "top-k", top_k: int = 3,
+                       scale: str = "cohort") -> dict[str, np.ndarray]:
     """The unweighted component matrices, each of shape (n_startups, n_mentors) in [0, 1]."""
-    text = np.asarray((s.text @ m.text.T).todense())
-    peak = text.max(initial=0.0)
-    if peak > 0:
-        text = text / peak
+    text = scale_similarity(text_similarity(s, m, aggregation=aggregation, top_k=top_k), scale)
     domain = s.domain @ m.domain.T
     needs = s.support @ m.support.T
     spoken = s.languages.sum(axis=1, keepdims=True)
     language = np.divide(s.languages @ m.languages.T, spoken, out=np.zeros((len(s), len(m))),
                          where=spoken > 0)
     return {
-        "text": np.clip(text, 0.0, 1.0),
+        "text": text,
         "domain": np.clip(domain, 0.0, 1.0),
         "needs": np.clip(needs, 0.0, 1.0),
         "language": language,

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from matcher.data.models import Cohort
-from matcher.scoring.affinity import AffinityModel, Scores, assemble_scores
+from matcher.scoring.affinity import AffinityModel, Scores, assemble_scores, text_similarity
 from matcher.scoring.features import ProfileVectors
 
 __all__ = ["score_blockwise"]
@@ -56,7 +56,7 @@ def _raw_block(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:
     """Unnormalised components of one block of startups against every mentor."""
     spoken = s.languages.sum(axis=1, keepdims=True)
     return {
-        "text": np.asarray((s.text @ m.text.T).todense()),
+        "text": text_similarity(s, m),  # the default aggregation of the mentors' items
         "domain": s.domain @ m.domain.T,
         "needs": s.support @ m.support.T,
         "language": np.divide(s.languages @ m.languages.T, spoken, out=np.zeros((len(s), len(m))),

@@ -4,29 +4,47 @@
 from a cohort's texts (startup descriptions and mentor expertise); ``transform`` turns startups or
 mentors into :class:`ProfileVectors` with one named block per aspect:
 
-* ``text``: TF-IDF of the description / expertise (sublinear tf, English stop words), L2-normalised;
+* ``text``: TF-IDF of the whole profile (description / expertise and evidence items; sublinear tf,
+  English stop words), L2-normalised;
+* ``items``: TF-IDF of each item of each profile (see :mod:`matcher.scoring.items`), rows
+  L2-normalised, with the position of each item's owner and its weight (recency, kind);
 * ``domain``: the AI-domain taxonomy embedding, where a node also weighs on its ancestors, so a
   mentor in ``vision`` partly matches a startup in ``vision/medical-imaging``;
 * ``support``: the support areas a startup needs (most important first, weights summing to 1)
   or a mentor offers (0/1);
 * ``languages``: the mentoring languages (0/1).
+
+Notes
+-----
+With ``idf="cohort"`` (the default) the inverse document frequencies are learned from the cohort,
+so a profile's vector, and every text similarity, changes a little when a profile joins or
+leaves the cohort. With ``idf="reference"`` they come from a fixed reference corpus shipped with
+matcher (``reference_corpus.txt``; a word it lacks counts as rare), so a pair's vectors depend on
+the two profiles alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.data.models import Cohort, Mentor, Startup
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
+from matcher.scoring.items import item_text, item_weights, profile_document, profile_items
 
-__all__ = ["ProfileVectorizer", "ProfileVectors", "profile_text", "need_weights"]
+__all__ = ["ProfileVectorizer", "ProfileVectors", "profile_text", "need_weights", "reference_corpus",
+           "IDF_MODES"]
+
+#: Where the inverse document frequencies come from.
+IDF_MODES = ("cohort", "reference")
 
 Profile = Startup | Mentor
 
@@ -42,6 +60,12 @@ class ProfileVectors:
     domain : array of shape (n, n_domains), rows L2-normalised
     support : array of shape (n, n_support_areas)
     languages : array of shape (n, n_languages)
+    items : sparse matrix of shape (n_items, n_terms), rows L2-normalised
+        Every item of every profile, profile by profile.
+    item_owner : int array of shape (n_items,)
+        The row (profile) each item belongs to, non-decreasing.
+    item_weight : array of shape (n_items,)
+        Each item's weight (recency and kind; 1 by default).
     """
 
     ids: np.ndarray
@@ -49,6 +73,9 @@ class ProfileVectors:
     domain: np.ndarray
     support: np.ndarray
     languages: np.ndarray
+    items: sp.csr_matrix | None = None
+    item_owner: np.ndarray | None = None
+    item_weight: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -59,8 +86,23 @@ class ProfileVectors:
 
 
 def profile_text(profile: Profile) -> str:
-    """The free text that describes a profile (a startup's description, a mentor's expertise)."""
+    """The free text that describes a profile (a startup's description, a mentor's expertise).
+
+    >>> profile_text(Startup("s1", "Scan", ("vision",), "X-ray triage"))
+    'X-ray triage'
+    """
     return profile.description if isinstance(profile, Startup) else profile.expertise
+
+
+@cache
+def reference_corpus() -> tuple[str, ...]:
+    """The fixed corpus of ``idf="reference"``: startup and mentor texts shipped with matcher.
+
+    >>> len(reference_corpus()) > 50
+    True
+    """
+    text = resources.files("matcher.scoring").joinpath("reference_corpus.txt").read_text("utf-8")
+    return tuple(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def need_weights(n: int) -> np.ndarray:
@@ -84,7 +126,16 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         Extra weight of a startup's primary (first) domain over its others.
     ngram_range, min_df, max_features :
         Passed to scikit-learn's ``TfidfVectorizer`` (with ``sublinear_tf=True`` and English stop
-        words).
+        words). ``min_df`` above 1 and ``max_features`` choose terms by their counts in the cohort.
+    idf : {"cohort", "reference"} or sequence of str, default "cohort"
+        Learn the inverse document frequencies from the cohort, or from a fixed corpus (the one
+        shipped with matcher, or the texts given) so that scores do not move with the cohort.
+    half_life : float, optional
+        Recency weight of items: a weight halves for every ``half_life`` years an item is older
+        than its owner's newest item. Default: no recency weight.
+    kind_weights : mapping of str to float, optional
+        Weight of items by kind (``paper``, ``talk``, ... and ``expertise`` for lines of the
+        expertise text); a kind not named weighs 1.
 
     Attributes
     ----------
@@ -94,6 +145,8 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         Term → column of the ``text`` block.
     languages_ : tuple of str
         Language names seen in ``fit``, in column order.
+    n_reference_documents_ : int
+        Documents the inverse document frequencies were learned from.
 
     Examples
     --------
@@ -110,12 +163,16 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
 
     def __init__(self, *, taxonomy: Taxonomy = DEFAULT_TAXONOMY, primary_weight: float = 1.5,
                  ngram_range: tuple[int, int] = (1, 2), min_df: int | float = 1,
-                 max_features: int | None = None):
+                 max_features: int | None = None, idf: str | Sequence[str] = "cohort",
+                 half_life: float | None = None, kind_weights: Mapping[str, float] | None = None):
         self.taxonomy = taxonomy
         self.primary_weight = primary_weight
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
+        self.idf = idf
+        self.half_life = half_life
+        self.kind_weights = kind_weights
 
     def fit(self, profiles: Cohort | Iterable[Profile], y: None = None) -> ProfileVectorizer:
         """Learn the vocabulary and languages from a cohort or a list of startups and mentors."""
@@ -125,16 +182,54 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         self.text_vectorizer_ = TfidfVectorizer(
             sublinear_tf=True, stop_words="english", ngram_range=self.ngram_range,
             min_df=self.min_df, max_features=self.max_features, dtype=np.float64)
-        self.text_vectorizer_.fit([profile_text(p) for p in items])
+        self._check_params()
+        documents = [profile_document(p) for p in items]
+        self.text_vectorizer_.fit(documents)
         self.vocabulary_ = self.text_vectorizer_.vocabulary_
+        self.n_reference_documents_ = len(documents)
+        if not isinstance(self.idf, str) or self.idf == "reference":
+            corpus = reference_corpus() if isinstance(self.idf, str) else list(self.idf)
+            self.text_vectorizer_.idf_ = _fixed_idf(self.text_vectorizer_, corpus)
+            self.n_reference_documents_ = len(corpus)
         self.languages_ = tuple(sorted({lang for p in items for lang in p.languages}))
         return self
+
+    def _check_params(self) -> None:
+        if isinstance(self.idf, str) and self.idf not in IDF_MODES:
+            raise ValueError(f"idf must be 'cohort', 'reference' or a list of texts; got {self.idf!r}")
+        life = self.half_life
+        number = isinstance(life, int | float) and not isinstance(life, bool)
+        if life is not None and not (number and life > 0):
+            raise ValueError(f"half_life must be a number of years above 0, or None; got {self.half_life!r}")
+        for kind, weight in (self.kind_weights or {}).items():
+            if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+                raise ValueError(f"kind_weights[{kind!r}] must be a number of 0 or more; got {weight!r}")
+
+    def get_feature_names_out(self, input_features: None = None) -> np.ndarray:
+        """The names of the columns of :meth:`transform`'s :meth:`ProfileVectors.stacked`.
+
+        >>> from matcher.data.models import Startup
+        >>> s = Startup("s1", "A", ("vision",), "X-ray triage")
+        >>> vec = ProfileVectorizer(ngram_range=(1, 1)).fit([s])
+        >>> names = vec.get_feature_names_out()
+        >>> names[:2].tolist(), len(names) == vec.transform([s]).stacked().shape[1]
+        (['text__ray', 'text__triage'], True)
+        """
+        check_is_fitted(self, "text_vectorizer_")
+        terms = [f"text__{t}" for t in self.text_vectorizer_.get_feature_names_out()]
+        nodes = [f"domain__{name}" for name in self.taxonomy.nodes]
+        return np.array([*terms, *nodes, *(f"support__{a}" for a in SUPPORT_AREAS),
+                         *(f"language__{lang}" for lang in self.languages_)], dtype=object)
 
     def transform(self, profiles: Cohort | Iterable[Profile]) -> ProfileVectors:
         """Vectors for startups or mentors (rows in the order given)."""
         check_is_fitted(self, "text_vectorizer_")
         items = _profiles(profiles)
-        text = self.text_vectorizer_.transform([profile_text(p) for p in items]).tocsr()
+        text = self.text_vectorizer_.transform([profile_document(p) for p in items]).tocsr()
+        listed = [profile_items(p) for p in items]
+        flat = [item for group in listed for item in group]
+        owner = np.repeat(np.arange(len(items)), [len(group) for group in listed])
+        item_vectors = self.text_vectorizer_.transform([item_text(item) for item in flat]).tocsr()
         primary = [self.primary_weight if isinstance(p, Startup) else 1.0 for p in items]
         domain = np.zeros((len(items), len(self.taxonomy)))
         for row, (p, weight) in enumerate(zip(items, primary)):
@@ -145,11 +240,23 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
             domain=domain,
             support=_support(items),
             languages=_languages(items, self.languages_),
+            items=item_vectors,
+            item_owner=owner,
+            item_weight=item_weights(flat, owner, half_life=self.half_life, kind_weights=self.kind_weights),
         )
 
     def fit_transform(self, profiles, y=None, **fit_params):  # type: ignore[override]
         """Fit on ``profiles`` and return their vectors (``fit(profiles).transform(profiles)``)."""
         return self.fit(profiles).transform(profiles)
+
+
+def _fixed_idf(fitted: TfidfVectorizer, corpus: Sequence[str]) -> np.ndarray:
+    """Inverse document frequencies of the fitted vocabulary's terms in ``corpus`` (smoothed as
+    scikit-learn does; a term the corpus lacks gets the largest)."""
+    counter = CountVectorizer(vocabulary=fitted.vocabulary_, binary=True, stop_words="english",
+                              ngram_range=fitted.ngram_range)
+    frequency = np.asarray(counter.transform(corpus).sum(axis=0)).ravel()
+    return np.log((1 + len(corpus)) / (1 + frequency)) + 1
 
 
 def _profiles(profiles: Cohort | Iterable[Profile]) -> Sequence[Profile]:

@@ -87,8 +87,28 @@ def evaluate_command(
     ratings: Annotated[Path, typer.Argument(help="CSV of ratings: startup_id, mentor_id, rating (1-5).")],
     top: Annotated[int, typer.Option("--top", help="k of the top-k accuracy.")] = 1,
     fit: Annotated[bool, typer.Option("--fit", help="Also fit the weights (cross-validated).")] = False,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Compare scorer configurations side by side (items, embeddings, fitted).")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="With --compare: save a plot of the losses to this file (.png, .svg, .pdf).")] = None,
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings/--no-embeddings", help="With --compare: include the semantic text scorers.")] = True,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", min=100, help="With --compare: bootstrap resamples of the raters.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and the folds.")] = 0,
+    cache_dir: Annotated[Path | None, typer.Option(
+        "--cache-dir", help="Folder of the embedding cache (default: the user's cache folder).")] = None,
 ) -> None:
-    """Evaluate the cohort's scorer against ratings of how well pairs worked."""
+    """Evaluate the cohort's scorer against ratings of how well pairs worked.
+
+    With --compare, every scorer configuration is scored on the same ratings: its pairwise ranking
+    loss (lower is better, 0.5 for a constant scorer) with a 95% bootstrap interval over raters
+    (the mentors) and its paired difference from the default.
+    """
+    if compare or plot is not None:
+        _compare(path, ratings, plot=plot, embeddings=embeddings, bootstrap=bootstrap, seed=seed,
+                 cache_dir=cache_dir)
+        return
     from matcher.data.io import load_cohort, read_ratings
     from matcher.insight.evaluate import fit_weights, ranking_loss, top_k_accuracy
     from matcher.scoring.affinity import score_cohort
@@ -109,7 +129,60 @@ def evaluate_command(
                        f"vs {fitted.baseline_cv_loss:.4f} with the programme's weights", soft_wrap=True)
 
 
+def _compare(path: Path, ratings: Path, *, plot: Path | None, embeddings: bool, bootstrap: int, seed: int,
+             cache_dir: Path | None) -> None:
+    """``evaluate --compare``: the configurations side by side, and the plot."""
+    from matcher.data.io import atomic_save, load_cohort, read_ratings
+    from matcher.insight.compare import DEFAULT_CONFIGS, compare_scorers
+
+    configs = [c for c in DEFAULT_CONFIGS if embeddings or c.embeddings is None]
+    try:
+        cohort = load_cohort(path)
+        table = read_ratings(ratings, cohort)
+        result = compare_scorers(cohort, table, configs, n_boot=bootstrap, seed=seed,
+                                 cache=cache_dir if cache_dir is not None else True)
+    except MatcherError as exc:
+        _fail(exc)
+    if plot is not None:
+        from matcher.app.plots import scorer_comparison
+
+        figure = scorer_comparison(result.table, result.level)
+        with writing():
+            atomic_save(plot, lambda tmp: figure.savefig(tmp, format=plot.suffix.lstrip(".") or "png"))
+    stdout().print(comparison_table(result))
+    for line in dict.fromkeys(result.skipped):
+        stdout().print(f"skipped {line}", markup=False, highlight=False, soft_wrap=True)
+    if plot is not None:
+        stdout().print(f"wrote {plot}")
+
+
 # ---------------------------------------------------------------- what the commands print
+
+def comparison_table(result: Any) -> Any:
+    """Each scorer configuration's loss, interval and paired difference from the first.
+
+    >>> import pandas as pd
+    >>> from matcher.insight.compare import Comparison
+    >>> row = {"config": "default", "loss": 0.2, "ci_low": 0.1, "ci_high": 0.3, "vs_first": 0.0,
+    ...        "vs_first_low": 0.0, "vs_first_high": 0.0, "raters": 6, "comparisons": 69}
+    >>> comparison_table(Comparison(pd.DataFrame([row]))).row_count
+    1
+    """
+    from rich.table import Table
+
+    rows = result.table
+    n = int(rows["comparisons"].iloc[0]) if len(rows) else 0
+    raters = int(rows["raters"].iloc[0]) if len(rows) else 0
+    table = Table(title=f"Pairwise ranking loss on {n} comparisons by {raters} raters "
+                        f"(lower is better; 0.5 = constant scorer; {result.level:.0%} bootstrap intervals)")
+    table.add_column("Scorer", no_wrap=True)
+    for column in ("Loss", "Interval", "vs default", "its interval"):
+        table.add_column(column, justify="right")
+    for row in rows.itertuples(index=False):
+        table.add_row(row.config, f"{row.loss:.4f}", f"{row.ci_low:.3f}–{row.ci_high:.3f}",
+                      f"{row.vs_first:+.4f}", f"{row.vs_first_low:+.3f}–{row.vs_first_high:+.3f}")
+    return table
+
 
 def runner_up_table(runner_ups: Any, result: Any = None) -> Any:
     """Each startup's runner-up mentors by name, their fit score and what swapping one in changes.

@@ -39,7 +39,9 @@ def rules_from_json(values: Mapping[str, Any]) -> Rules:
 
 
 def _profile_json(profile: Startup | Mentor) -> dict[str, Any]:
-    return {f.name: _jsonable(getattr(profile, f.name)) for f in dataclasses.fields(profile)}
+    # a profile without evidence items is stored (and hashed) as before evidence existed
+    return {f.name: _jsonable(getattr(profile, f.name)) for f in dataclasses.fields(profile)
+            if f.name != "evidence" or profile.evidence}
 
 
 def _profile_from_json(kind: type, data: Mapping[str, Any]) -> Startup | Mentor:
@@ -47,7 +49,10 @@ def _profile_from_json(kind: type, data: Mapping[str, Any]) -> Startup | Mentor:
     for f in dataclasses.fields(kind):
         if f.name in data:
             v = data[f.name]
-            values[f.name] = dict(v) if f.name == "attributes" else _tupled(v)
+            if f.name == "evidence":
+                values[f.name] = tuple(models.Evidence(*item) for item in v)
+            else:
+                values[f.name] = dict(v) if f.name == "attributes" else _tupled(v)
     return kind(**values)
 
 

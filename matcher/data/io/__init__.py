@@ -10,7 +10,8 @@ an interrupted run never leaves a half-written output.
 
 The modules, one idea each: :mod:`~matcher.data.io.files` (reading tables and documents safely),
 :mod:`~matcher.data.io.rows` (checking a table row by row), :mod:`~matcher.data.io.profiles`
-(startups, mentors, history, preferences), :mod:`~matcher.data.io.programme` (programme.yaml),
+(startups, mentors, history, preferences), :mod:`~matcher.data.io.evidence` (evidence items),
+:mod:`~matcher.data.io.programme` (programme.yaml),
 :mod:`~matcher.data.io.cohort` (:func:`load_cohort`), :mod:`~matcher.data.io.tables` (scores,
 ratings, capacities), :mod:`~matcher.data.io.writers` (atomic, formula-safe writing) and
 :mod:`~matcher.data.io.results` (result folders). Every public name is importable from here.
@@ -19,6 +20,7 @@ ratings, capacities), :mod:`~matcher.data.io.writers` (atomic, formula-safe writ
 from __future__ import annotations
 
 from matcher.data.io.cohort import load_cohort
+from matcher.data.io.evidence import EVIDENCE_FIELDS, attach_evidence, parse_evidence
 from matcher.data.io.files import TABLE_SUFFIXES, Source, find_table, read_document, read_table
 from matcher.data.io.profiles import (
     BID_VALUES,
@@ -63,6 +65,9 @@ __all__ = [
     "parse_mentors",
     "parse_history",
     "parse_preferences",
+    "parse_evidence",
+    "attach_evidence",
+    "EVIDENCE_FIELDS",
     "read_result",
     "copy_cohort",
     "cohort_copy",

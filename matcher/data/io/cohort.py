@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.data.io.files import Source, find_table, read_document, read_table
+from matcher.data.io.evidence import attach_evidence, parse_evidence
+from matcher.data.io.files import TABLE_SUFFIXES, Source, find_table, read_document, read_table
 from matcher.data.io.profiles import (
     MENTOR_FIELDS,
     STARTUP_FIELDS,
@@ -47,6 +48,7 @@ class _Sources:
     programme: str | os.PathLike | Mapping | None
     history: Source | None
     preferences: Source | None
+    evidence: Source | None = None
     folder: Path | None = None
     name: str = "cohort"
     programme_label: str = "programme.yaml"
@@ -61,6 +63,7 @@ def load_cohort(
     history: Source | None = None,
     taxonomy: Taxonomy = DEFAULT_TAXONOMY,
     preferences: Source | None = None,
+    evidence: Source | None = None,
     **rule_overrides: Any,
 ) -> Cohort:
     """Load and validate a cohort.
@@ -81,6 +84,10 @@ def load_cohort(
         Stated preferences: columns ``startup_id``, ``mentor_id``, ``startup_rank``,
         ``mentor_bid`` (see ``data/README.md``). Defaults to the file named by the programme's
         ``preferences`` key.
+    evidence : path or DataFrame, optional
+        Evidence items (papers, companies, projects, ...): columns ``mentor_id`` or
+        ``startup_id``, ``title``, ``text`` and optionally ``year``, ``kind``, ``url``. Defaults to
+        the folder's ``evidence.csv`` when there is one.
     **rule_overrides
         Fields of :class:`~matcher.data.rules.Rules` that replace the programme's (refused values
         name ``load_cohort`` and the key).
@@ -103,7 +110,7 @@ def load_cohort(
     """
     cohort, problems = collect_cohort(source, startups=startups, mentors=mentors, programme=programme,
                                       history=history, taxonomy=taxonomy, preferences=preferences,
-                                      **rule_overrides)
+                                      evidence=evidence, **rule_overrides)
     if problems or cohort is None:
         raise InputError(problems)
     return cohort
@@ -118,6 +125,7 @@ def collect_cohort(
     history: Source | None = None,
     taxonomy: Taxonomy = DEFAULT_TAXONOMY,
     preferences: Source | None = None,
+    evidence: Source | None = None,
     **rule_overrides: Any,
 ) -> tuple[Cohort | None, list[InputProblem]]:
     """The cohort :func:`load_cohort` loads and every problem of every file, without raising.
@@ -127,7 +135,8 @@ def collect_cohort(
     can add their problems to the same list; see ``matcher.data.checks.check_cohort``.
     """
     problems: list[InputProblem] = []
-    where = _locate(source, _Sources(startups, mentors, programme, history, preferences), problems)
+    where = _locate(source, _Sources(startups, mentors, programme, history, preferences, evidence),
+                    problems)
     try:
         rule_values, meta, found = read_programme(where.programme, where.programme_label)
     except InputError as exc:
@@ -140,6 +149,7 @@ def collect_cohort(
     rules = _rules(rule_values, where.programme_label, rule_overrides, problems)
     if not complete:
         return None, problems
+    parsed_startups, parsed_mentors = _evidence(where, parsed_startups, parsed_mentors, problems)
     # where each startup came from, so later checks (eligibility screening) can name file and row
     rows = {s.id: n + 2 for n, s in enumerate(parsed_startups)}
     cohort = Cohort(startups=parsed_startups, mentors=parsed_mentors, rules=rules,
@@ -169,6 +179,9 @@ def _locate(source: Source | None, given: _Sources, problems: list[InputProblem]
                     except InputError as exc:
                         problems += exc.problems
                         setattr(given, part, _MISSING)
+            if given.evidence is None:
+                given.evidence = next((path / f"evidence{suffix}" for suffix in TABLE_SUFFIXES
+                                       if (path / f"evidence{suffix}").exists()), None)
             if given.programme is None and (path / "programme.yaml").exists():
                 given.programme = path / "programme.yaml"
         elif path is not None and path.suffix.lower() in (".json", ".yaml", ".yml") and path.exists():
@@ -287,6 +300,17 @@ def _preferences(where: _Sources, meta: Mapping[str, Any], startups: tuple[Start
     stated, found = parse_preferences(frame, label, [s.id for s in startups], [m.id for m in mentors])
     problems += found
     return stated, None if isinstance(preferences, pd.DataFrame) else str(preferences)
+
+
+def _evidence(where: _Sources, startups: tuple[Startup, ...], mentors: tuple[Mentor, ...],
+              problems: list[InputProblem]) -> tuple[tuple[Startup, ...], tuple[Mentor, ...]]:
+    """The profiles with their evidence items attached (as they were when there is no evidence)."""
+    frame, label = _table(where.evidence, "evidence", problems)
+    if frame is None:
+        return startups, mentors
+    items, found = parse_evidence(frame, label, {s.id for s in startups}, {m.id for m in mentors})
+    problems += found
+    return attach_evidence(startups, items), attach_evidence(mentors, items)
 
 
 def _rules(values: Mapping[str, Any], label: str, overrides: Mapping[str, Any],
