@@ -162,7 +162,7 @@ def match_graph(result: Any) -> Any:
 def scorer_comparison(table: Any, level: float = 0.95) -> Any:
     """Each scorer configuration's ranking loss with its bootstrap interval (lower is better).
 
-    ``table`` is :attr:`matcher.insight.compare.Comparison.table`.
+    ``table`` is the ``table`` of a :class:`matcher.insight.compare.Comparison`.
 
     Examples
     --------

@@ -236,7 +236,7 @@ def embedding_text(cohort: Cohort, *, model: Encoder | str | None = None, aggreg
     """The semantic text component of every pair, array of shape (n_startups, n_mentors) in [0, 1].
 
     Scaled as the TF-IDF component is: divided by the cohort's largest (``"cohort"``) or by the
-    model's fixed :attr:`Encoder.absolute_scale` (``"absolute"``), then clipped to [0, 1].
+    model's fixed ``Encoder.absolute_scale`` (``"absolute"``), then clipped to [0, 1].
 
     Examples
     --------
