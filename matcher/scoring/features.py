@@ -206,7 +206,8 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
                 raise ValueError(f"kind_weights[{kind!r}] must be a number of 0 or more; got {weight!r}")
 
     def get_feature_names_out(self, input_features: None = None) -> np.ndarray:
-        """The names of the columns of :meth:`transform`'s :meth:`~matcher.scoring.features.ProfileVectors.stacked`.
+        """The column names of :meth:`transform`'s
+        :meth:`~matcher.scoring.features.ProfileVectors.stacked`.
 
         >>> from matcher.data.models import Startup
         >>> s = Startup("s1", "A", ("vision",), "X-ray triage")
