@@ -90,8 +90,12 @@ class MeetingPlan:
 
     def summary(self) -> str:
         """One line: meetings, rounds against the bound, days."""
-        return (f"{len(self.meetings)} meetings in {self.rounds} rounds (lower bound {self.lower_bound}, "
-                f"{self.timetable.method}) over {len(self.calendar.days)} day(s)")
+        t = self.timetable
+        proven = t.info.get("rounds_bound", 0)
+        why = (f"; no timetable within the availability windows has fewer than {proven}"
+               if proven > t.lower_bound else "")
+        return (f"{len(self.meetings)} meetings in {self.rounds} rounds (lower bound {self.lower_bound}"
+                f"{why}; {t.method}, {t.status}) over {len(self.calendar.days)} day(s)")
 
 
 def uncertain_mentors(cohort: Cohort, share: float = 0.25) -> np.ndarray:

@@ -4,8 +4,9 @@ Exit status: 0 on success, 2 on bad input, 3 when the rules cannot all be met, 1
 failure. Messages go to stderr; user errors never print a traceback.
 
 The commands live by family — :mod:`~matcher.app.cli.matching` (validate, screen, match,
-assign), :mod:`~matcher.app.cli.insight` (explain, rematch, evaluate) and
-:mod:`~matcher.app.cli.runs` (report, batch, history) — and import the library only when they run,
+assign), :mod:`~matcher.app.cli.insight` (explain, rematch, evaluate),
+:mod:`~matcher.app.cli.runs` (report, batch, history) and :mod:`~matcher.app.cli.week` (meetings,
+final) — and import the library only when they run,
 so ``matcher --help`` loads typer and nothing heavy.
 """
 
@@ -29,6 +30,7 @@ from matcher.app.cli.matching import (
     validate,
 )
 from matcher.app.cli.runs import DEFAULT_DB, batch, history, report
+from matcher.app.cli.week import final_command, meetings_command
 from matcher.errors import SolverError
 
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
@@ -50,6 +52,8 @@ app.command(short_help="Run the jobs of a job file.")(batch)
 app.command(short_help="List the stored runs, or show one.")(history)
 app.command(short_help="Match a cohort and write its HTML report.")(report)
 app.command("screen", short_help="Check each startup's eligibility; say who is left out.")(screen_command)
+app.command("meetings", short_help="Plan the week's speed meetings and write the agendas.")(meetings_command)
+app.command("final", short_help="Make the final match from the choices after the meetings.")(final_command)
 
 
 def main(argv: list[str] | None = None) -> int:
