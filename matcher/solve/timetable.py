@@ -28,7 +28,8 @@ import numpy as np
 
 from matcher.errors import Diagnosis, InfeasibleError, InputError, InputProblem, SolverError
 
-__all__ = ["Timetable", "konig_bound", "edge_colouring", "rounds_on_days", "schedule_meetings"]
+__all__ = ["Timetable", "konig_bound", "edge_colouring", "rounds_on_days", "schedule_meetings",
+           "max_weight_matching"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +47,7 @@ class Timetable:
         meetings divided by the rooms).
     status : {"optimal", "feasible"}
         ``optimal`` when ``rounds`` equals a proven bound.
-    method : {"edge-colouring", "cpsat"}
+    method : {"edge-colouring", "cpsat", "matching"}
     max_per_day : int array of shape (n_startups,)
         Most meetings a startup has on one day; the ideal is its meetings divided by the days.
     timings : dict
@@ -83,22 +84,36 @@ def _matching_meeting_busiest(rows: np.ndarray, cols: np.ndarray, n_rows: int, n
 
     A maximum-weight matching where an edge is worth one per busiest end: a matching covering all
     of them exists (the busiest vertices of a bipartite graph can always be matched at once), so
-    any maximum-weight matching covers them all. Solved as a min-cost flow, arcs in whole arrays.
+    any maximum-weight matching covers them all.
+    """
+    worth = busiest_row[rows].astype(np.int64) + busiest_col[cols].astype(np.int64)
+    return max_weight_matching(rows, cols, n_rows, n_cols, worth)
+
+
+def max_weight_matching(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, worth: np.ndarray,
+                        most: int | None = None) -> np.ndarray:
+    """Positions of a maximum-weight matching among the edges (at most ``most`` of them), by
+    min-cost flow with arcs added in whole arrays.
+
+    Examples
+    --------
+    >>> max_weight_matching(np.array([0, 0, 1]), np.array([0, 1, 0]), 2, 2, np.array([3, 1, 1])).tolist()
+    [0]
     """
     from ortools.graph.python import min_cost_flow
 
     flow = min_cost_flow.SimpleMinCostFlow()
-    source, sink = n_rows + n_cols, n_rows + n_cols + 1
+    source, sink, hub = n_rows + n_cols, n_rows + n_cols + 1, n_rows + n_cols + 2
     n_edges = len(rows)
     row_nodes, col_nodes = np.arange(n_rows), n_rows + np.arange(n_cols)
-    # source -> each startup, one meeting per round
-    tails = [np.full(n_rows, source), rows, col_nodes, [source]]
-    heads = [row_nodes, n_rows + cols, np.full(n_cols, sink), [sink]]
-    # startup -> mentor, one arc per meeting, worth one for each busiest end
-    worth = busiest_row[rows].astype(np.int64) + busiest_col[cols].astype(np.int64)
-    costs = [np.zeros(n_rows, np.int64), -worth, np.zeros(n_cols, np.int64), [0]]
+    # source -> hub: at most `most` meetings in the round; hub -> each startup, one meeting each
+    tails = [[source], np.full(n_rows, hub), rows, col_nodes, [source]]
+    heads = [[hub], row_nodes, n_rows + cols, np.full(n_cols, sink), [sink]]
+    # startup -> mentor, one arc per meeting, at minus its worth
+    costs = [[0], np.zeros(n_rows, np.int64), -np.asarray(worth, np.int64), np.zeros(n_cols, np.int64), [0]]
     # each mentor -> sink, one meeting per round; source -> sink carries what is not matched
-    caps = [np.ones(n_rows, np.int64), np.ones(n_edges, np.int64), np.ones(n_cols, np.int64), [n_rows]]
+    caps = [[n_rows if most is None else min(most, n_rows)], np.ones(n_rows, np.int64),
+            np.ones(n_edges, np.int64), np.ones(n_cols, np.int64), [n_rows]]
     flow.add_arcs_with_capacity_and_unit_cost(
         np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
         np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64))
@@ -106,7 +121,7 @@ def _matching_meeting_busiest(rows: np.ndarray, cols: np.ndarray, n_rows: int, n
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise SolverError(f"the matching of a timetable round ended with status {status}")
-    used = flow.flows(np.arange(n_rows, n_rows + n_edges, dtype=np.int32))
+    used = flow.flows(np.arange(n_rows + 1, n_rows + 1 + n_edges, dtype=np.int32))
     return np.nonzero(used > 0)[0]
 
 

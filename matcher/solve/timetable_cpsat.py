@@ -2,8 +2,9 @@
 
 When mentors can come only at some times, König's theorem no longer promises ``Δ`` rounds, and the
 meetings are placed by a model: one boolean per meeting and slot the mentor can attend.
-:func:`greedy_timetable` (earliest free slot, busiest people first) gives the search a complete
-start, and is the answer when the time limit passes before CP-SAT finds a better one.
+:func:`matching_timetable` (a maximum-weight matching per slot, busiest people first) gives the
+search a complete start, and is the answer when the model would be too large to build in time or
+the time limit passes before CP-SAT finds a better one.
 
 >>> import numpy as np
 >>> available = np.array([[True, False, True], [True, True, True]])
@@ -21,41 +22,56 @@ import numpy as np
 
 from matcher.errors import Diagnosis, InfeasibleError, SolverError
 from matcher.solve.cpsat_model import CpModelParts, run_cpsat
-from matcher.solve.timetable import Timetable, max_meetings_per_day
+from matcher.solve.timetable import Timetable, max_meetings_per_day, max_weight_matching
 
-__all__ = ["timetable_cpsat", "greedy_timetable"]
+__all__ = ["timetable_cpsat", "matching_timetable", "MAX_MODEL_VARIABLES"]
+
+#: Above this many (meeting, slot) variables the model is not built: building and loading it would
+#: take much of the time limit (a CP-SAT limit does not cover them), so the matching timetable is
+#: the answer, with the lower bound beside it.
+MAX_MODEL_VARIABLES = 20_000
 
 
-def greedy_timetable(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], slot_day: np.ndarray,
-                     available: np.ndarray, rooms: int | None) -> np.ndarray | None:
-    """Each meeting in the earliest slot where both sides are free and the mentor available,
-    meetings of the busiest mentors first; None when some meeting finds no slot.
+def matching_timetable(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], slot_day: np.ndarray,
+                       available: np.ndarray, rooms: int | None) -> np.ndarray | None:
+    """Slot by slot, a maximum-weight matching of the meetings left whose mentor is available;
+    None when some meeting finds no slot.
+
+    Slots are taken one per day in turn (the first slot of every day, then the second, ...) so
+    the rounds spread over the days. A meeting is worth more the busier its two sides still are
+    (as in König's construction), and most when its mentor has no more free slots left than
+    meetings: it must take place now.
 
     Examples
     --------
-    >>> greedy_timetable(np.array([0, 0]), np.array([0, 1]), (1, 2), np.array([0, 0]),
-    ...                  np.ones((2, 2), bool), None).tolist()
-    [0, 1]
+    >>> matching_timetable(np.array([0, 0]), np.array([0, 1]), (1, 2), np.array([0, 0]),
+    ...                    np.ones((2, 2), bool), None).tolist()
+    [1, 0]
     """
-    n_slots = len(slot_day)
-    busy_s = np.zeros((shape[0], n_slots), bool)
-    busy_m = ~np.asarray(available, bool).copy()
-    held = np.zeros(n_slots, dtype=np.int64)
-    room = rooms if rooms is not None else len(rows) + 1
-    # mentors with the fewest free slots per meeting go first: they have the least choice
-    need = np.bincount(cols, minlength=shape[1])
-    slack = (~busy_m).sum(axis=1) - need
-    order = np.lexsort((np.arange(len(rows)), slack[cols]))
+    n_s, n_m = shape
+    can = np.asarray(available, bool)
+    days = np.unique(slot_day)
+    position = np.concatenate([np.arange((slot_day == d).sum()) for d in days])
+    order = np.lexsort((slot_day, position))  # first slots of every day, then second slots, ...
     slot = np.full(len(rows), -1, dtype=np.int64)
-    for e in order:
-        free = ~busy_s[rows[e]] & ~busy_m[cols[e]] & (held < room)
-        if not free.any():
-            return None
-        t = int(np.argmax(free))
-        slot[e] = t
-        busy_s[rows[e], t] = busy_m[cols[e], t] = True
-        held[t] += 1
-    return slot
+    left = np.ones(len(rows), dtype=bool)
+    scale = len(rows) + 1
+    for k, t in enumerate(order):
+        if not left.any():
+            break
+        deg_s = np.bincount(rows[left], minlength=n_s)
+        deg_m = np.bincount(cols[left], minlength=n_m)
+        free_later = can[:, order[k + 1:]].sum(axis=1)
+        urgent = deg_m > free_later  # these mentors' meetings cannot all wait
+        edges = np.nonzero(left & can[cols, t])[0]
+        if not len(edges):
+            continue
+        r, c = rows[edges], cols[edges]
+        worth = scale * (1 + urgent[c] * 4 * scale) + deg_s[r] + deg_m[c]
+        chosen = edges[max_weight_matching(r, c, n_s, n_m, worth, most=rooms)]
+        slot[chosen] = t
+        left[chosen] = False
+    return None if left.any() else slot
 
 
 def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], slot_day: np.ndarray, *,
@@ -72,7 +88,7 @@ def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], 
     InfeasibleError
         CP-SAT proved that no timetable fits the windows.
     SolverError
-        The time limit passed with no timetable found, and the greedy start found none either.
+        The time limit passed with no timetable found, and the matching start found none either.
     """
     from ortools.sat.python import cp_model
 
@@ -81,9 +97,16 @@ def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], 
     n_slots = len(slot_day)
     can = np.ones((n_m, n_slots), bool) if available is None else np.asarray(available, bool)
     days, day_of = np.unique(slot_day, return_inverse=True)
-    model = cp_model.CpModel()
+    start_slots = matching_timetable(rows, cols, shape, slot_day, can, rooms)
     # data: a variable for each meeting and each slot its mentor can attend
     e_idx, t_idx = np.nonzero(can[cols])
+    if len(e_idx) > MAX_MODEL_VARIABLES and start_slots is not None:
+        rounds = int(len(np.unique(start_slots)))
+        return Timetable(start_slots, rounds, int(lower_bound), "optimal" if rounds <= lower_bound else "feasible",
+                         "matching", max_meetings_per_day(rows, start_slots, slot_day, n_s),
+                         timings={"matching": time.perf_counter() - start},
+                         info={"model_variables": int(len(e_idx)), "too_large_for_cpsat": True})
+    model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{e}_{t}") for e, t in zip(e_idx.tolist(), t_idx.tolist())]
     used = [model.new_bool_var(f"used{t}") for t in range(n_slots)]
     by_meeting: list[list] = [[] for _ in range(len(rows))]
@@ -125,17 +148,16 @@ def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], 
     # rounds first: one round weighs more than every meeting out of its share together
     weight = len(rows) + 1
     model.minimize(weight * sum(used) + sum(over))
-    greedy = greedy_timetable(rows, cols, shape, slot_day, can, rooms)
-    if greedy is not None:
-        chosen = set(zip(range(len(rows)), greedy.tolist()))
+    if start_slots is not None:
+        chosen = set(zip(range(len(rows)), start_slots.tolist()))
         for var, e, t in zip(x, e_idx.tolist(), t_idx.tolist()):
             model.add_hint(var, (e, t) in chosen)
-        used_greedy = np.zeros(n_slots, bool)
-        used_greedy[greedy] = True
+        used_start = np.zeros(n_slots, bool)
+        used_start[start_slots] = True
         for t in range(n_slots):
-            model.add_hint(used[t], bool(used_greedy[t]))
+            model.add_hint(used[t], bool(used_start[t]))
     parts = CpModelParts(model=model, x=None, rows=rows, cols=cols, weights=None,
-                         hint_feasible=greedy is not None)
+                         hint_feasible=start_slots is not None)
     built = time.perf_counter()
     left = max(time_limit - (built - start), 0.1)
     solver, status = run_cpsat(parts, time_limit=left, seed=seed, num_workers=workers)
@@ -150,8 +172,8 @@ def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], 
             "availability", "No timetable fits the mentors' availability windows: the meetings of "
             "some mentors and startups cannot all find common free slots.",
             suggestions=("widen availability windows", "add days or slots", "plan fewer meetings"))])
-    elif greedy is not None:
-        slot, info["fallback"] = greedy, "time limit: the greedy timetable"
+    elif start_slots is not None:
+        slot, info["fallback"] = start_slots, "time limit: the matching timetable"
     else:
         raise SolverError(f"no timetable found within {time_limit:g} s; give it more time")
     rounds = int(len(np.unique(slot)))
