@@ -180,3 +180,22 @@ def test_cli_final_refuses_a_choice_about_a_meeting_that_never_happened(tmp_path
     err = capsys.readouterr().err
     assert f"choices.csv, row {len(bad) + 1}, field 'rank'" in err and "never met" in err
     assert not (tmp_path / "f").exists()
+
+
+def test_evaluate_learns_from_the_choices(capsys):
+    from matcher.insight.choices import choice_ratings, evaluate_choices
+
+    choices = pd.read_csv(SPRING / "choices.csv")
+    ratings = choice_ratings(choices)
+    # a rating is what both sides said, counted here directly for one meeting of each kind
+    for row in ratings.sample(10, random_state=0).itertuples(index=False):
+        said = choices[(choices.startup_id == row.startup_id) & (choices.mentor_id == row.mentor_id)]
+        worth = {by: (2 if (r.rank == r.rank and r.rank is not None) or r.choice == "yes" else
+                      0 if r.choice == "no" else 1) for by, r in zip(said.by, said.itertuples())}
+        assert row.rating == 1 + worth.get("startup", 1) + worth.get("mentor", 1)
+    scores = matcher.score_cohort(matcher.load_cohort(SPRING))
+    found = evaluate_choices(choices, scores, fit=True, step=0.25)
+    assert found.n_mutual == int(ratings.mutual.sum()) and 0.5 < found.auc <= 1.0
+    assert abs(sum(found.fit.weights.values()) - 1.0) < 1e-9
+    assert main(["evaluate", str(SPRING), str(SPRING / "choices.csv")]) == 0
+    assert "mutual choices" in capsys.readouterr().out

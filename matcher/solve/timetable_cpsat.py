@@ -102,8 +102,9 @@ def timetable_cpsat(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], 
     e_idx, t_idx = np.nonzero(can[cols])
     if len(e_idx) > MAX_MODEL_VARIABLES and start_slots is not None:
         rounds = int(len(np.unique(start_slots)))
-        return Timetable(start_slots, rounds, int(lower_bound), "optimal" if rounds <= lower_bound else "feasible",
-                         "matching", max_meetings_per_day(rows, start_slots, slot_day, n_s),
+        status = "optimal" if rounds <= lower_bound else "feasible"
+        return Timetable(start_slots, rounds, int(lower_bound), status, "matching",
+                         max_meetings_per_day(rows, start_slots, slot_day, n_s),
                          timings={"matching": time.perf_counter() - start},
                          info={"model_variables": int(len(e_idx)), "too_large_for_cpsat": True})
     model = cp_model.CpModel()

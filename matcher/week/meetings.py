@@ -34,6 +34,7 @@ from matcher.errors import InputError, InputProblem
 from matcher.pipeline import screened_and_scored
 from matcher.scoring.affinity import Scores
 from matcher.solve import assign
+from matcher.solve.personal_quota import PersonalQuotaFlow
 from matcher.solve.timetable import Timetable, schedule_meetings
 from matcher.week.calendar import Calendar, availability_matrix, make_calendar
 
@@ -204,7 +205,9 @@ def plan_meetings(cohort: Cohort | str | os.PathLike, *, per_startup: int = 8, d
     # a startup with fewer diverse mentors than the share meets all of them
     quota = np.minimum(n_diverse, diverse.sum(axis=1))
     quotas = [{"name": "diversity", "mentors": diverse, "min": quota}] if n_diverse else None
-    chosen = assign(scores, k=n, capacity=capacity, quotas=quotas, time_limit=limit, seed=seed)
+    # the diversity share is one quota over a per-startup group: still a network flow
+    chosen = assign(scores, k=n, capacity=capacity, quotas=quotas, time_limit=limit, seed=seed,
+                    solver=PersonalQuotaFlow() if quotas else "auto")
     room_names = _rooms(rooms)
     timetable = schedule_meetings(chosen.rows, chosen.cols, scores.shape, slots["day"].to_numpy(),
                                   available=available, rooms=len(room_names) if room_names else None,

@@ -74,7 +74,12 @@ def evaluate_command(
     top: Annotated[int, typer.Option("--top", help="k of the top-k accuracy.")] = 1,
     fit: Annotated[bool, typer.Option("--fit", help="Also fit the weights (cross-validated).")] = False,
 ) -> None:
-    """Evaluate the cohort's scorer against ratings of how well pairs worked."""
+    """Evaluate the cohort's scorer against ratings of how well pairs worked, or against the
+    choices made after a matching week (a choices.csv in place of the ratings)."""
+    from matcher.app.cli.week import evaluate_choices_command, is_choices_file
+
+    if is_choices_file(ratings):
+        return evaluate_choices_command(path, ratings, fit=fit)
     from matcher.data.io import load_cohort, read_ratings
     from matcher.insight.evaluate import fit_weights, ranking_loss, top_k_accuracy
     from matcher.scoring.affinity import score_cohort

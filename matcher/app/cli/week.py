@@ -13,7 +13,7 @@ from matcher.app.cli._failures import _fail, writing
 from matcher.app.cli._options import PathArgument, TimeLimitOption
 from matcher.errors import MatcherError
 
-__all__ = ["meetings_command", "final_command"]
+__all__ = ["meetings_command", "final_command", "is_choices_file", "evaluate_choices_command"]
 
 
 def meetings_command(
@@ -95,3 +95,47 @@ def final_command(
         stdout().print(f"note: {line}", markup=False, highlight=False)
     stdout().print(final.summary(), markup=False, highlight=False)
     stdout().print(f"wrote {', '.join(written)}", markup=False, highlight=False)
+
+
+def is_choices_file(path: Path) -> bool:
+    """Whether ``path`` is a week's choices.csv (its header has a ``by`` column), not ratings."""
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            header = stream.readline()
+    except (OSError, UnicodeDecodeError):
+        return False  # the ratings reader names the problem
+    return "by" in [cell.strip().strip('"').lower() for cell in header.split(",")]
+
+
+def evaluate_choices_command(path: Path, choices: Path, *, fit: bool = False) -> None:
+    """``matcher evaluate COHORT choices.csv``: how well the pre-meeting scores predicted the
+    mutual choices, and (``--fit``) the component weights the choices suggest."""
+    from matcher.data.io import load_cohort, read_choices
+    from matcher.insight.choices import evaluate_choices
+    from matcher.scoring.affinity import score_cohort
+
+    try:
+        cohort = load_cohort(path)
+        scores = score_cohort(cohort)
+        table = read_choices(choices, _meetings_held(choices), [s.id for s in cohort.startups],
+                             [m.id for m in cohort.mentors])
+        found = evaluate_choices(table, scores, fit=fit)
+    except MatcherError as exc:
+        _fail(exc)
+    stdout().print(found.summary(), markup=False, highlight=False, soft_wrap=True)
+    if found.fit is not None:
+        weights = ", ".join(f"{name} {w:.2f}" for name, w in found.fit.weights.items())
+        stdout().print(f"fitted weights: {weights}; held-out loss {found.fit.cv_loss:.4f} vs "
+                       f"{found.fit.baseline_cv_loss:.4f} with the programme's weights",
+                       markup=False, highlight=False, soft_wrap=True)
+
+
+def _meetings_held(choices: Path) -> set[tuple[str, str]]:
+    """The meetings in meetings.csv beside the choices; without it, the pairs the choices name."""
+    from matcher.data.io import read_meetings, read_table
+
+    beside = choices.parent / "meetings.csv"
+    frame = read_meetings(beside) if beside.exists() else read_table(choices, name="choices")[0]
+    if not {"startup_id", "mentor_id"} <= set(frame.columns):
+        return set()  # the choices reader names the missing columns
+    return set(zip(frame["startup_id"], frame["mentor_id"]))
