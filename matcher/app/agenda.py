@@ -103,7 +103,13 @@ def choices_form(meetings: pd.DataFrame, side: str) -> pd.DataFrame:
 
 
 def render_agenda(plan: Any, *, title: str | None = None) -> str:
-    """The printable HTML page: one section (and printed page) per startup, then per mentor."""
+    """The printable HTML page: one section (and printed page) per startup, then per mentor.
+
+    >>> from matcher.week import plan_meetings
+    >>> html = render_agenda(plan_meetings("data/spring-2026", per_startup=3, days=1, availability=False))
+    >>> html.count('<section class="agenda"') > 11
+    True
+    """
     from matcher.app.report import _environment
 
     meetings = plan.meetings
@@ -123,7 +129,15 @@ def render_agenda(plan: Any, *, title: str | None = None) -> str:
 
 
 def write_plan(plan: Any, directory: str | os.PathLike) -> list[str]:
-    """Write the plan's files (see the module) into ``directory``; returns the paths written."""
+    """Write the plan's files (see the module) into ``directory``; returns the paths written.
+
+    >>> import tempfile
+    >>> from matcher.week import plan_meetings
+    >>> plan = plan_meetings("data/spring-2026", per_startup=3, days=1, availability=False)
+    >>> written = write_plan(plan, tempfile.mkdtemp())
+    >>> sorted(Path(p).name for p in written if "/" not in Path(p).name)[:3]
+    ['agenda.html', 'choices_mentors.csv', 'choices_startups.csv']
+    """
     out = Path(directory)
     meetings = plan.meetings
     readable = _frame(meetings)
@@ -154,7 +168,14 @@ def write_plan(plan: Any, directory: str | os.PathLike) -> list[str]:
 
 def write_final(final: Any, directory: str | os.PathLike) -> list[str]:
     """Write ``final_pairs.csv``, ``final_startups.csv``, ``final_mentors.csv``,
-    ``blocking_pairs.csv`` and ``final.json`` (the proof) into ``directory``."""
+    ``blocking_pairs.csv`` and ``final.json`` (the proof) into ``directory``.
+
+    >>> import tempfile
+    >>> from matcher.week import final_match
+    >>> final = final_match("data/spring-2026", "data/spring-2026/choices.csv")
+    >>> [Path(p).name for p in write_final(final, tempfile.mkdtemp())][-1]
+    'final.json'
+    """
     out = Path(directory)
     written = [write_frame(final.pairs, out / "final_pairs.csv"),
                write_frame(final.startups.reset_index(), out / "final_startups.csv"),

@@ -43,6 +43,13 @@ class ChoiceEvaluation:
     mean_score_mutual, mean_score_other : float
     fit : WeightFit or None
         Fitted component weights, when asked for.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> scores = matcher.score_cohort(matcher.load_cohort("data/spring-2026"))
+    >>> evaluate_choices(pd.read_csv("data/spring-2026/choices.csv"), scores).n_mutual
+    20
     """
 
     pairs: pd.DataFrame
@@ -106,6 +113,14 @@ def evaluate_choices(choices: pd.DataFrame, scores: Any, *, fit: bool = False, s
         Also fit the component weights on the choices read as ratings (cross-validated).
     step, seed :
         For :func:`~matcher.insight.evaluate.fit_weights`.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> scores = matcher.score_cohort(matcher.load_cohort("data/spring-2026"))
+    >>> found = evaluate_choices(pd.read_csv("data/spring-2026/choices.csv"), scores, fit=True, step=0.25)
+    >>> round(sum(found.fit.weights.values()), 6)
+    1.0
     """
     from sklearn.metrics import roc_auc_score
 

@@ -53,6 +53,12 @@ class Timetable:
     timings : dict
     info : dict
         What the method reports (CP-SAT's bound on rounds, the spread penalty, ...).
+
+    Examples
+    --------
+    >>> t = schedule_meetings([0, 1], [0, 0], (2, 1), [0, 0, 0])
+    >>> t.rounds, t.lower_bound, t.status
+    (2, 2, 'optimal')
     """
 
     slot: np.ndarray
@@ -216,7 +222,11 @@ def _spread_colours(colour: np.ndarray, rows: np.ndarray, n_rows: int, slots: np
 
 
 def max_meetings_per_day(rows: np.ndarray, slot: np.ndarray, slot_day: np.ndarray, n_rows: int) -> np.ndarray:
-    """Most meetings each startup has on one day."""
+    """Most meetings each startup has on one day.
+
+    >>> max_meetings_per_day(np.array([0, 0, 1]), np.array([0, 1, 2]), np.array([0, 0, 1]), 2).tolist()
+    [2, 1]
+    """
     if len(rows) == 0:
         return np.zeros(n_rows, dtype=np.int64)
     days = np.unique(slot_day, return_inverse=True)[1]

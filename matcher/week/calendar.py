@@ -35,6 +35,11 @@ class Calendar:
         Length of a meeting and the pause between two (for changing rooms).
     breaks : tuple of (datetime.time, datetime.time)
         Times no meeting may overlap, such as lunch.
+
+    Examples
+    --------
+    >>> len(Calendar((dt.date(2026, 3, 2),)).slots())  # 9:00-17:00, 20 + 5 minutes, lunch 12:30-13:30
+    16
     """
 
     days: tuple[dt.date, ...]
@@ -45,7 +50,11 @@ class Calendar:
     breaks: tuple[tuple[dt.time, dt.time], ...] = ((dt.time(12, 30), dt.time(13, 30)),)
 
     def slots(self) -> pd.DataFrame:
-        """One row per slot in time order: ``slot``, ``day`` (position), ``date``, ``start``, ``end``."""
+        """One row per slot in time order: ``slot``, ``day`` (position), ``date``, ``start``, ``end``.
+
+        >>> Calendar((dt.date(2026, 3, 2),), breaks=()).slots().iloc[0]["end"]
+        Timestamp('2026-03-02 09:20:00')
+        """
         rows = []
         length, gap = dt.timedelta(minutes=self.slot_minutes), dt.timedelta(minutes=self.gap_minutes)
         for d, day in enumerate(self.days):

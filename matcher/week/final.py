@@ -74,6 +74,15 @@ class FinalMatch:
     capacity : int array of shape (n_mentors,)
     k : int
         Most lead mentors per startup.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> final = matcher.final_match("data/spring-2026", "data/spring-2026/choices.csv")
+    >>> final.assignment.status, final.assignment.gap
+    ('optimal', 0.0)
+    >>> final.startups.columns.tolist()
+    ['name', 'n_mentors', 'mentors', 'diagnosis']
     """
 
     cohort: Cohort
@@ -176,6 +185,14 @@ def final_match(cohort: Cohort | str | os.PathLike, choices: Any, *, meetings: A
     InputError
         A bad row of the choices (file, row, field), among them a choice about a meeting that never
         happened; an unknown objective or solver.
+
+    Examples
+    --------
+    >>> final = final_match("data/spring-2026", "data/spring-2026/choices.csv", solver="stable")
+    >>> final.summary()  # doctest: +ELLIPSIS
+    '27 pairs by stable (feasible): objective ..., gap ...; 0 blocking pair(s)'
+    >>> final.diagnoses[-1]
+    'm-tse-ho-yin said no to all 3 startups it met, so it leads none'
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)

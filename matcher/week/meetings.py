@@ -63,6 +63,14 @@ class MeetingPlan:
         Every slot of the calendar.
     available : bool array of shape (n_mentors, n_slots) or None
         The mentors' availability the timetable respected.
+
+    Examples
+    --------
+    >>> plan = plan_meetings("data/spring-2026", per_startup=4, days=1, availability=False)
+    >>> plan.summary()
+    '36 meetings in 4 rounds (lower bound 4; edge-colouring, optimal) over 1 day(s)'
+    >>> plan.agenda("s-facetrust")["mentor_id"].size
+    4
     """
 
     cohort: Cohort
@@ -126,6 +134,14 @@ def diverse_mentors(cohort: Cohort, scores: Scores, n_best: int, uncertain: np.n
     Relative to the startup's ``n_best`` best-scored allowed mentors: code 1 a kind none of them
     is, 2 a domain none of them covers, 3 an uncertain score; 0 not diverse. Arrays of shape
     (n_startups, n_mentors).
+
+    Examples
+    --------
+    >>> from matcher import score_cohort
+    >>> cohort = load_cohort("data/spring-2026")
+    >>> diverse, why = diverse_mentors(cohort, score_cohort(cohort), 5, uncertain_mentors(cohort))
+    >>> diverse.shape, sorted(set(why.ravel().tolist()))
+    ((11, 36), [0, 1, 2, 3])
     """
     allowed = ~scores.forbidden
     kinds = np.array([m.kind for m in cohort.mentors], dtype=object)
@@ -182,6 +198,20 @@ def plan_meetings(cohort: Cohort | str | os.PathLike, *, per_startup: int = 8, d
     Returns
     -------
     MeetingPlan
+
+    Raises
+    ------
+    InputError
+        A bad argument or a bad row of ``availability.csv`` (file, row and field named).
+    InfeasibleError
+        Too few mentors or meeting places for the lists, or too few slots for the meetings.
+
+    Examples
+    --------
+    >>> plan = plan_meetings("data/spring-2026", per_startup=6, days=3, rooms=["Room A", "Room B",
+    ...                      "Room C", "Room D", "Room E", "Room F", "Room G", "Room H", "Room I"])
+    >>> bool(plan.meetings.groupby("start")["room"].nunique().max() <= 9), plan.rounds >= plan.lower_bound
+    (True, True)
     """
     if not isinstance(cohort, Cohort):
         cohort = load_cohort(cohort)
