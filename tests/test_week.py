@@ -174,3 +174,25 @@ def test_simulated_choices_are_deterministic_and_only_about_meetings(spring_plan
     pd.testing.assert_frame_equal(first, again)
     met = set(zip(spring_plan.meetings.startup_id, spring_plan.meetings.mentor_id))
     read_choices(first, met)  # raises on any row about a meeting that never happened
+
+
+def test_cli_meetings_names_a_bad_availability_row_and_writes_nothing(tmp_path, capsys):
+    from matcher.app.cli import main
+
+    folder = tmp_path / "spring"
+    folder.mkdir()
+    for name in ("startups.csv", "mentors.csv", "programme.yaml", "history.csv"):
+        (folder / name).write_bytes((SPRING / name).read_bytes())
+    (folder / "availability.csv").write_text("mentor_id,date,from,to\nm-li-jing,2026-03-02,13:00,noon\n",
+                                             encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["meetings", str(folder), "--per-startup", "3", "--days", "2", "--out", str(out)]) == 2
+    assert "availability.csv, row 2, field 'to'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_too_few_slots_for_the_week_is_diagnosed_in_words():
+    with pytest.raises(matcher.InfeasibleError) as caught:
+        plan_meetings(SPRING, per_startup=6, days=1, day_start="09:00", day_end="10:00", availability=False)
+    assert caught.value.diagnoses[0].rule == "rounds"
+    assert "add days" in str(caught.value)
