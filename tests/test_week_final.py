@@ -122,12 +122,16 @@ def test_the_utilities_follow_what_each_side_said(week):
     for sid, group in mine.groupby("startup_id"):
         u = [final.startup_utility[s_pos[sid], m_pos[m]] for m in group.mentor_id]
         assert u == sorted(u, reverse=True), "a better rank is not preferred"
-    said = choices[(choices.by == "mentor") & choices.choice.isin(["yes", "maybe"])]
-    for mid, group in said.groupby("mentor_id"):
-        u = {c: [final.mentor_utility[s_pos[s], m_pos[mid]] for s in group[group.choice == c].startup_id]
-             for c in ("yes", "maybe")}
-        if u["yes"] and u["maybe"]:
-            assert min(u["yes"]) > max(u["maybe"])
+    for side, utility, key in (("startup", final.startup_utility, "startup_id"),
+                               ("mentor", final.mentor_utility, "mentor_id")):
+        said = choices[choices.by == side].assign(level=lambda f: f.choice.where(f["rank"].isna(), "ranked"))
+        for who, group in said.groupby(key):
+            rows = [s_pos[s] for s in group.startup_id]
+            cols = [m_pos[m] for m in group.mentor_id]
+            value = pd.Series(utility[rows, cols], index=group.level.to_numpy())
+            for better, worse in (("yes", "maybe"), ("ranked", "maybe"), ("maybe", "no")):
+                if better in value.index and worse in value.index:
+                    assert value[[better]].min() > value[[worse]].max(), (side, who, better, worse)
 
 
 def test_both_first_choices_are_explained_and_a_no_to_everyone_is_diagnosed(week):

@@ -3,8 +3,9 @@
 Two honest options:
 
 * ``objective="total"`` (default): each pair is worth ``(1 - w) * score + w * choice``, where
-  ``choice`` (in [0, 1]) is the mean of what the two sides said — a rank ``p`` of ``n`` ranked
-  is worth ``(n - p + 1) / n``, a ``yes`` 1, a ``maybe`` 0.5 — and ``w`` is
+  ``choice`` (in [0, 1]) is the mean of what the two sides said — a ``yes`` is worth 1, a
+  ``maybe`` 0.5, and a rank ``p`` of ``n`` ranked ``0.5 + 0.5 (n - p + 1) / n``, so a first
+  choice is a yes and every ranked one is above a maybe — and ``w`` is
   ``preference_weight``; a ``no`` from either side forbids the pair, and so does a pair that never
   met. Solved by :func:`matcher.assign` with its bound and gap.
 * ``solver="stable"``: many-to-many deferred acceptance on the choices (a side prefers what it
@@ -113,8 +114,9 @@ def choice_matrices(choices: pd.DataFrame, startup_ids: Any, mentor_ids: Any
     """Each side's worth in [0, 1], its rank (0 = unranked) and its "no", by pair.
 
     Returns ``(startup_worth, mentor_worth, startup_rank, mentor_rank, startup_no, mentor_no)``,
-    arrays of shape (n_startups, n_mentors). A ranked pair is worth ``(n - p + 1) / n`` (the
-    chooser's ``p``-th of ``n`` ranked, by the order of its ranks), an unranked one its choice.
+    arrays of shape (n_startups, n_mentors). A ranked pair is worth ``0.5 + 0.5 (n - p + 1) / n``
+    (the chooser's ``p``-th of ``n`` ranked, by the order of its ranks: a first choice counts as a
+    yes, the last still above a maybe), an unranked one its choice.
 
     Examples
     --------
@@ -123,7 +125,7 @@ def choice_matrices(choices: pd.DataFrame, startup_ids: Any, mentor_ids: Any
     ...                   "choice": ["", "", "yes"]})
     >>> s, m, *_ = choice_matrices(c, ["a"], ["x", "y"])
     >>> s.tolist(), m.tolist()
-    ([[1.0, 0.5]], [[1.0, 0.0]])
+    ([[1.0, 0.75]], [[1.0, 0.0]])
     """
     shape = (len(startup_ids), len(mentor_ids))
     rows = pd.Index(startup_ids).get_indexer(choices["startup_id"])
@@ -142,7 +144,7 @@ def choice_matrices(choices: pd.DataFrame, startup_ids: Any, mentor_ids: Any
                                   "rank": given["rank"].to_numpy()[ranked].astype(int)})
             frame["p"] = frame.groupby("who")["rank"].rank(method="first").astype(int)
             frame["n"] = frame.groupby("who")["rank"].transform("size")
-            worth[frame["r"], frame["c"]] = (frame["n"] - frame["p"] + 1) / frame["n"]
+            worth[frame["r"], frame["c"]] = 0.5 + 0.5 * (frame["n"] - frame["p"] + 1) / frame["n"]
             rank[frame["r"], frame["c"]] = frame["p"]
         out.append((worth, rank, no))
     (sw, sr, sn), (mw, mr, mn) = out
