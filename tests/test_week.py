@@ -196,3 +196,20 @@ def test_too_few_slots_for_the_week_is_diagnosed_in_words():
         plan_meetings(SPRING, per_startup=6, days=1, day_start="09:00", day_end="10:00", availability=False)
     assert caught.value.diagnoses[0].rule == "rounds"
     assert "add days" in str(caught.value)
+
+
+def test_validate_reads_the_week_files_of_the_folder(tmp_path, capsys):
+    from matcher.app.cli import main
+
+    folder = tmp_path / "spring"
+    folder.mkdir()
+    for path in SPRING.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    assert main(["validate", str(folder)]) == 0
+    with open(folder / "choices.csv", "a", encoding="utf-8") as stream:
+        stream.write("mentor,s-facetrust,m-zhang-wei,,yes\n")
+    rows = len((folder / "choices.csv").read_text(encoding="utf-8").splitlines())
+    meetings = pd.read_csv(folder / "meetings.csv")
+    assert ("s-facetrust", "m-zhang-wei") not in set(zip(meetings.startup_id, meetings.mentor_id))
+    assert main(["validate", str(folder)]) == 2
+    assert f"choices.csv, row {rows}, field 'choice'" in capsys.readouterr().err
