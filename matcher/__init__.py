@@ -11,6 +11,7 @@ The package is layered (see ``docs/architecture.md``); each floor imports only t
   and the interchangeable backends;
 - :mod:`matcher.pipeline` — screen, score, solve: the one corridor for a cohort;
 - :mod:`matcher.insight` — explain, what-if, audit, evaluate;
+- :mod:`matcher.week` — the matching week: speed meetings, choices, the final match;
 - :mod:`matcher.app` — the command line, batch jobs, the history store, reports.
 
 Public names are loaded on first use, so ``import matcher`` is fast.
@@ -49,6 +50,10 @@ _PUBLIC = {
     "Assignment": "matcher.data.models",
     "Cohort": "matcher.data.models",
     "MatchResult": "matcher.pipeline",
+    "plan_meetings": "matcher.week",
+    "MeetingPlan": "matcher.week",
+    "final_match": "matcher.week",
+    "FinalMatch": "matcher.week",
     "Mentor": "matcher.data.models",
     "Rules": "matcher.data.rules",
     "Startup": "matcher.data.models",
@@ -131,3 +136,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401
     from matcher.scoring.features import ProfileVectorizer  # noqa: F401
     from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver  # noqa: F401
+    from matcher.week import FinalMatch, MeetingPlan, final_match, plan_meetings  # noqa: F401

@@ -237,3 +237,72 @@ def item_similarities(draw, max_rows: int = 4, max_owners: int = 5, max_items: i
                           dtype=float).reshape(n_rows, len(owner))
     weight = np.array(draw(st.lists(values, min_size=len(owner), max_size=len(owner))), dtype=float)
     return similarity, owner, weight, n_owners
+
+
+# ---- the matching week -------------------------------------------------------------------------
+
+
+@st.composite
+def meeting_instances(draw, max_startups: int = 7, max_mentors: int = 7, windows: bool = False):
+    """Random meeting lists (each pair at most once) and a calendar of days and slots.
+
+    With ``windows``, mentors' availability is random but keeps a planted timetable feasible:
+    every meeting has a slot where it fits, so the instance is feasible by construction.
+    """
+    n_s = draw(st.integers(1, max_startups))
+    n_m = draw(st.integers(1, max_mentors))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    met = rng.random((n_s, n_m)) < draw(st.sampled_from([0.3, 0.6, 1.0]))
+    rows, cols = np.nonzero(met)
+    degree = max(np.bincount(rows, minlength=1).max(initial=0), np.bincount(cols, minlength=1).max(initial=0))
+    n_days = draw(st.integers(1, 3))
+    per_day = max(1, -(-int(degree) // n_days)) + draw(st.integers(0, 2))
+    slot_day = np.repeat(np.arange(n_days), per_day)
+    available = None
+    if windows and len(rows):
+        # plant a timetable: meetings in random order, each in a random slot free for both sides
+        extra = len(rows)  # room enough for any random order to find a free slot
+        slot_day = np.repeat(np.arange(n_days), per_day + -(-extra // n_days))
+        busy_s = np.zeros((n_s, len(slot_day)), bool)
+        busy_m = np.zeros((n_m, len(slot_day)), bool)
+        for e in rng.permutation(len(rows)):
+            free = np.nonzero(~busy_s[rows[e]] & ~busy_m[cols[e]])[0]
+            t = int(rng.choice(free))
+            busy_s[rows[e], t] = busy_m[cols[e], t] = True
+        available = busy_m | (rng.random(busy_m.shape) < draw(st.sampled_from([0.0, 0.2, 0.5])))
+    return {"rows": rows, "cols": cols, "shape": (n_s, n_m), "slot_day": slot_day, "available": available}
+
+
+def min_rounds_milp(rows, cols, shape, available) -> int | None:
+    """The fewest rounds of any timetable, by scipy's MILP (HiGHS), independent of OR-Tools.
+
+    Variables: ``x[e, t]`` (meeting ``e`` in slot ``t``, only where the mentor is available) and
+    ``y[t]`` (slot ``t`` is used); minimise the used slots. None when no timetable exists.
+    """
+    n_e, n_t = len(rows), available.shape[1]
+    pairs = [(e, t) for e in range(n_e) for t in range(n_t) if available[cols[e], t]]
+    n_x = len(pairs)
+    a_rows, lo, hi = [], [], []
+
+    def row(entries, low, high):
+        vec = np.zeros(n_x + n_t)
+        for i, v in entries:
+            vec[i] = v
+        a_rows.append(vec)
+        lo.append(low)
+        hi.append(high)
+
+    for e in range(n_e):
+        row([(i, 1) for i, (f, _) in enumerate(pairs) if f == e], 1, 1)
+    for side, people in ((rows, shape[0]), (cols, shape[1])):
+        for p in range(people):
+            for t in range(n_t):
+                members = [(i, 1) for i, (f, s) in enumerate(pairs) if s == t and side[f] == p]
+                if len(members) > 1:
+                    row(members, 0, 1)
+    for i, (_, t) in enumerate(pairs):
+        row([(i, 1), (n_x + t, -1)], -np.inf, 0)
+    c = np.concatenate([np.zeros(n_x), np.ones(n_t)])
+    res = milp(c=c, integrality=np.ones(n_x + n_t), bounds=Bounds(0, 1),
+               constraints=[LinearConstraint(np.array(a_rows), lo, hi)])
+    return int(round(res.fun)) if res.status == 0 else None

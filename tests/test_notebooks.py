@@ -22,7 +22,7 @@ BUDGET_SECONDS = 60
 
 def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_explore_cohort.ipynb", "02_rules_and_scenarios.ipynb",
-                                           "03_scale.ipynb"]
+                                           "03_scale.ipynb", "04_matching_week.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -2,8 +2,9 @@
 
 :func:`check_cohort` is what ``matcher validate`` runs: it loads the cohort collecting the
 problems of every file (:func:`~matcher.data.io.cohort.collect_cohort`), reads the eligibility
-evidence as screening will (:func:`~matcher.data.screening.screen`), and checks that the startups
-that go on to matching can be paired at all (:func:`matchable_problems`). Every problem is
+evidence as screening will (:func:`~matcher.data.screening.screen`), checks that the startups
+that go on to matching can be paired at all (:func:`matchable_problems`), and reads the matching
+week's files when the folder has them (:func:`week_problems`). Every problem is
 reported together, so a file with five mistakes shows five, not three and then two more.
 
 A cohort that passes is one ``matcher match`` reads the same way; what remains is whether the
@@ -12,15 +13,17 @@ rules can all hold together (capacities, quotas), which only the solver can say 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from matcher.data.eligibility import has_eligibility_data
 from matcher.data.io.cohort import collect_cohort
+from matcher.data.io.week import read_availability, read_choices, read_meetings
 from matcher.data.models import Cohort
 from matcher.data.screening import screen
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["check_cohort", "cohort_problems", "matchable_problems", "pair_problems"]
+__all__ = ["check_cohort", "cohort_problems", "matchable_problems", "pair_problems", "week_problems"]
 
 
 def cohort_problems(source: Any = None, **kwargs: Any) -> tuple[Cohort | None, list[InputProblem]]:
@@ -42,6 +45,7 @@ def cohort_problems(source: Any = None, **kwargs: Any) -> tuple[Cohort | None, l
             included = tuple(s for s in cohort.startups if s.id in keep)
     problems += pair_problems(cohort)
     problems += matchable_problems(cohort, included)
+    problems += week_problems(cohort)
     return cohort, problems
 
 
@@ -62,6 +66,41 @@ def check_cohort(source: Any = None, **kwargs: Any) -> Cohort:
     if problems or cohort is None:
         raise InputError(problems)
     return cohort
+
+
+def week_problems(cohort: Cohort) -> list[InputProblem]:
+    """The problems of the matching week's files in the cohort folder, when it has them:
+    ``availability.csv``, ``meetings.csv`` and ``choices.csv`` (checked against the meetings).
+
+    Examples
+    --------
+    >>> from matcher.data.io import load_cohort
+    >>> week_problems(load_cohort("data/spring-2026"))
+    []
+    """
+    folder = cohort.meta.get("folder")
+    if not folder:
+        return []
+    folder = Path(folder)
+    startups, mentors = [s.id for s in cohort.startups], [m.id for m in cohort.mentors]
+    problems: list[InputProblem] = []
+    met: set | None = None
+    for name, read in (("availability.csv", lambda p: read_availability(p, mentors)),
+                       ("meetings.csv", lambda p: read_meetings(p, startups, mentors))):
+        if (folder / name).exists():
+            try:
+                frame = read(folder / name)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            if name == "meetings.csv":
+                met = set(zip(frame["startup_id"], frame["mentor_id"]))
+    if (folder / "choices.csv").exists() and met is not None:
+        try:
+            read_choices(folder / "choices.csv", met, startups, mentors)
+        except InputError as exc:
+            problems += exc.problems
+    return problems
 
 
 def pair_problems(cohort: Cohort) -> list[InputProblem]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MAX_COUNT", "MAX_SCORE", "ID_PATTERN", "MAX_ID_LENGTH", "whole_number", "whole_numbers",
-           "real_number", "score_number", "identifier", "yes_no", "iso_date"]
+           "real_number", "score_number", "identifier", "yes_no", "iso_date", "clock_time"]
 
 #: The largest whole number matcher accepts for a count (capacity, k, a quota bound, a load).
 MAX_COUNT = 1_000_000
@@ -42,6 +42,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 MAX_ID_LENGTH = 100
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::00)?")
 #: Excel date cells read as text carry a midnight time: the date alone is meant.
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 _YES = {"true", "yes", "y", "1", "on"}
@@ -225,3 +226,22 @@ def iso_date(value: Any) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def clock_time(value: Any) -> dt.time:
+    """A time of day from a ``time`` or ``HH:MM`` text (24-hour clock; ``HH:MM:00`` from a
+    spreadsheet too).
+
+    >>> clock_time("9:30"), clock_time("17:00:00")
+    (datetime.time(9, 30), datetime.time(17, 0))
+    >>> clock_time("25:00")
+    Traceback (most recent call last):
+    ...
+    ValueError: '25:00' is not a time of the form HH:MM (24-hour clock)
+    """
+    if isinstance(value, dt.time):
+        return value
+    found = _CLOCK.fullmatch(str(value).strip())
+    if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
+        return dt.time(int(found.group(1)), int(found.group(2)))
+    raise ValueError(f"{_shown(value)} is not a time of the form HH:MM (24-hour clock)")

@@ -5,8 +5,9 @@ failure. Messages go to stderr; user errors never print a traceback.
 
 The commands live by family — :mod:`~matcher.app.cli.matching` (validate, screen, match,
 assign), :mod:`~matcher.app.cli.insight` (explain, rematch, evaluate),
-:mod:`~matcher.app.cli.publishing` (report, review, publish) and :mod:`~matcher.app.cli.runs`
-(batch, history) — and import the library only when they run,
+:mod:`~matcher.app.cli.publishing` (report, review, publish), :mod:`~matcher.app.cli.runs`
+(batch, history) and :mod:`~matcher.app.cli.week` (meetings, final) — and import the library only
+when they run,
 so ``matcher --help`` loads typer and nothing heavy.
 """
 
@@ -31,6 +32,7 @@ from matcher.app.cli.matching import (
 )
 from matcher.app.cli.publishing import publish_command, report, review_command
 from matcher.app.cli.runs import DEFAULT_DB, batch, history
+from matcher.app.cli.week import final_command, meetings_command
 from matcher.errors import SolverError
 
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
@@ -55,6 +57,8 @@ app.command("review", short_help="Write decisions.csv (keep / drop / pin each pa
 app.command("publish", short_help="Make a result final in the history store and write the letters.")(
     publish_command)
 app.command("screen", short_help="Check each startup's eligibility; say who is left out.")(screen_command)
+app.command("meetings", short_help="Plan the week's speed meetings and write the agendas.")(meetings_command)
+app.command("final", short_help="Make the final match from the choices after the meetings.")(final_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,12 +99,17 @@ def evaluate_command(
     cache_dir: Annotated[Path | None, typer.Option(
         "--cache-dir", help="Folder of the embedding cache (default: the user's cache folder).")] = None,
 ) -> None:
-    """Evaluate the cohort's scorer against ratings of how well pairs worked.
+    """Evaluate the cohort's scorer against ratings of how well pairs worked, or against the
+    choices made after a matching week (a choices.csv in place of the ratings).
 
     With --compare, every scorer configuration is scored on the same ratings: its pairwise ranking
     loss (lower is better, 0.5 for a constant scorer) with a 95% bootstrap interval over raters
     (the mentors) and its paired difference from the default.
     """
+    from matcher.app.cli.week import evaluate_choices_command, is_choices_file
+
+    if is_choices_file(ratings):
+        return evaluate_choices_command(path, ratings, fit=fit)
     if compare or plot is not None:
         _compare(path, ratings, plot=plot, embeddings=embeddings, bootstrap=bootstrap, seed=seed,
                  cache_dir=cache_dir)

@@ -14,7 +14,8 @@ The modules, one idea each: :mod:`~matcher.data.io.files` (reading tables and do
 :mod:`~matcher.data.io.programme` (programme.yaml),
 :mod:`~matcher.data.io.cohort` (:func:`load_cohort`), :mod:`~matcher.data.io.tables` (scores,
 ratings, capacities), :mod:`~matcher.data.io.writers` (atomic, formula-safe writing) and
-:mod:`~matcher.data.io.results` (result folders). Every public name is importable from here.
+:mod:`~matcher.data.io.results` (result folders), :mod:`~matcher.data.io.week` (availability,
+meetings and choices of a matching week). Every public name is importable from here.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from matcher.data.io.results import (
     write_result_tables,
 )
 from matcher.data.io.tables import read_capacity, read_ratings, read_scores
+from matcher.data.io.week import read_availability, read_choices, read_meetings
 from matcher.data.io.writers import atomic_save, atomic_write, safe_cell, write_frame, write_workbook
 
 __all__ = [
@@ -73,6 +75,9 @@ __all__ = [
     "cohort_copy",
     "COHORT_COPY",
     "read_ratings",
+    "read_availability",
+    "read_meetings",
+    "read_choices",
     "read_document",
     "find_table",
     "programme_label",
