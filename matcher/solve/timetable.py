@@ -10,7 +10,7 @@ each round is a matching that meets every person who still has ``Δ`` meetings l
 falls by one with every round.
 
 Mentors' availability windows (and a limit on rooms) break the theorem: then
-:func:`matcher.solve.timetable_cpsat.timetable_cpsat` places the meetings with CP-SAT, and the
+``matcher.solve.timetable_cpsat.timetable_cpsat`` places the meetings with CP-SAT, and the
 lower bound stays ``Δ`` (and the rounds a mentor can attend) beside the rounds used.
 
 >>> rows, cols = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])

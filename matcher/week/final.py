@@ -62,7 +62,7 @@ class FinalMatch:
     startups, mentors : DataFrame
         Per side: partners, their number, and ``diagnosis`` (why fewer than wanted; '' if none).
     blocking_pairs : DataFrame
-        Pairs not made that both sides would rather make (see :func:`matcher.audit.blocking_pairs`);
+        Pairs not made that both sides would rather make (see :func:`matcher.insight.audit.blocking_pairs`);
         empty for ``solver="stable"``.
     diagnoses : tuple of str
         The diagnoses in words, one per startup or mentor left short.

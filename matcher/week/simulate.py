@@ -20,7 +20,7 @@ __all__ = ["simulate_choices"]
 
 
 def simulate_choices(plan, *, seed: int = 0, ranked: int = 3, noise: float = 0.15) -> pd.DataFrame:
-    """A ``choices.csv`` table for the meetings of ``plan`` (a :class:`MeetingPlan`).
+    """A ``choices.csv`` table for the meetings of ``plan`` (a :class:`~matcher.week.meetings.MeetingPlan`).
 
     Parameters
     ----------
