@@ -197,7 +197,7 @@ def check_rules(
 from matcher.data.vocabulary import OBJECTIVES  # noqa: E402, F401 - every objective, as users name them
 
 #: Every registered backend by name, and "auto".
-BACKENDS = ("flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "auto")
+BACKENDS = ("flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "randomised", "auto")
 
 
 @st.composite

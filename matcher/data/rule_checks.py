@@ -196,6 +196,15 @@ def _one_of(choices: Sequence[str]) -> Callable[[Any, str, _Report], str | None]
     return check
 
 
+def _probability(value: Any, field: str, report: _Report) -> float | None:
+    hint = "write a probability above 0.001, at most 1, e.g. 0.5"
+    number = report.parse(field, real_number, value, hint, high=1.0)
+    if number is not None and number < 0.001:
+        report.add(field, f"{value!r} is below 0.001", hint)
+        return None
+    return number
+
+
 def _balance(value: Any, field: str, report: _Report) -> float | None:
     hint = f"write true (a weight of {DEFAULT_BALANCE:g}), false, or a weight of 0 or more, e.g. 0.1"
     if isinstance(value, str):
@@ -273,6 +282,7 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
                               none_ok=True),
     "objective": _one_of(OBJECTIVES),
     "fairness": _real("write a weight from 0 (mean only) to 1 (worst startup only), e.g. 0.5", high=1.0),
+    "max_probability": _probability,
     "workers": _workers,
 }
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from matcher.data.jsonform import json_ready, tuples_from_json
 from matcher.data.rule_checks import DEFAULT_BALANCE, check_rules, validate_rules
-from matcher.data.vocabulary import HISTORY_MODES, OBJECTIVES
+from matcher.data.vocabulary import DEFAULT_MAX_PROBABILITY, HISTORY_MODES, OBJECTIVES
 from matcher.errors import InputError, InputProblem
 
 __all__ = [
@@ -86,11 +86,14 @@ class Rules:
         Score added to a pair made before, under ``history_rule: prefer``.
     yearly_capacity : int or None
         Most startups a mentor takes in one calendar year, earlier cohorts of the year included.
-    objective : {"total", "fair", "blend"}
-        Maximise the total score; the worst-served startup's total, then the total; or a blend.
+    objective : {"total", "fair", "blend", "randomised"}
+        Maximise the total score; the worst-served startup's total, then the total; a blend; or
+        the expected total of a lottery with no pair above ``max_probability`` (randomised).
     fairness : float
         Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
         worst``.
+    max_probability : float
+        Under ``objective: randomised``, the cap on each pair's probability, in (0, 1].
     workers : int or None
         Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
         not depend on it only with one worker; see ``docs/architecture.md``.
@@ -131,6 +134,7 @@ class Rules:
     yearly_capacity: int | None = None
     objective: str = "total"
     fairness: float = 0.5
+    max_probability: float = DEFAULT_MAX_PROBABILITY
     workers: int | None = None
 
     def __post_init__(self) -> None:

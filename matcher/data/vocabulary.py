@@ -8,17 +8,19 @@ from __future__ import annotations
 
 __all__ = ["OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
            "MISSING_SCORES", "LANGUAGES", "STAGES", "STARTUP_DOMAINS", "MENTOR_DOMAINS", "STARTUP_NEEDS",
-           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY", "DEFAULT_MAX_PROBABILITY"]
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
-#: or a blend of the mean and the worst startup's total.
-OBJECTIVES = ("total", "fair", "blend")
+#: a blend of the mean and the worst startup's total; or the expected total of a lottery over
+#: assignments in which no pair is more likely than ``max_probability`` (randomised).
+OBJECTIVES = ("total", "fair", "blend", "randomised")
 
 #: What to do with pairs made in earlier cohorts.
 HISTORY_MODES = ("forbid", "prefer", "ignore")
 
 #: Backends by name; ``auto`` picks among them. :func:`matcher.solve.register_solver` adds more.
-SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"]
+SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors",
+                           "randomised"]
 
 #: The named components of an affinity score, in the order they are summed.
 COMPONENTS = ("text", "domain", "needs", "language", "preference")
@@ -52,3 +54,6 @@ DEFAULT_WORKERS = 2
 
 #: What pairs of earlier cohorts mean when no history mode is given, in Rules and assign alike.
 DEFAULT_HISTORY = "forbid"
+
+#: The cap on each pair's probability under the randomised objective when none is given.
+DEFAULT_MAX_PROBABILITY = 0.5

@@ -108,6 +108,7 @@ def assign(
     continuity_bonus: float = 0.1,
     objective: str = "total",
     fairness: float | None = None,
+    max_probability: float | None = None,
     missing: str = "error",
 ) -> Assignment:
     """Assign mentors to startups, maximising the total score, and prove the answer.
@@ -126,7 +127,8 @@ def assign(
         Most startups each mentor takes.
     forbidden, pinned : iterable of (startup_id, mentor_id), or bool array of the scores' shape
         Pairs that must never / must always be made.
-    solver : {"auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"} or a Solver
+    solver : {"auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "randomised"} \
+or a Solver
         Backend; ``auto`` picks the fastest one that can express the rules, and
         ``info["solver_choice"]`` says why. For large problems
         with only k, capacity, forbidden and pinned rules it picks ``pruned``: min-cost flow on
@@ -159,11 +161,17 @@ def assign(
         ``"prefer"`` them (add ``continuity_bonus`` to their score) or ``"ignore"`` them. A yearly
         capacity is a lower ``capacity`` (see :func:`matcher.solve.translate.cohort_problem`).
         ``history`` defaults to ``"forbid"``, as in :class:`~matcher.Rules`.
-    objective : {"total", "fair", "blend"}
+    objective : {"total", "fair", "blend", "randomised"}
         ``total`` maximises the sum of scores. ``fair`` first maximises the worst-served startup's
         total, then the total given that; ``objective``, ``bound`` and ``gap`` then refer to the
         worst startup's total. ``blend`` maximises ``(1 - fairness) * mean startup total +
-        fairness * worst startup total`` (``fairness`` defaults to 0.5).
+        fairness * worst startup total`` (``fairness`` defaults to 0.5). ``randomised`` finds the
+        lottery over assignments of the largest expected total in which no pair is more likely
+        than ``max_probability``, and returns one draw of it (from ``seed``); ``objective`` is
+        the expected total and ``info`` holds the pair probabilities (``info["fractional"]``,
+        see :mod:`matcher.solve.randomised`) and the deterministic optimum.
+    max_probability : float, optional
+        Under ``randomised``: the cap on every pair's probability, in (0, 1] (default 0.5).
     missing : {"error", "forbid"}
         What a missing score (NaN, a blank cell) means. ``"error"`` refuses it; ``"forbid"`` makes
         the pair forbidden — the convention of :meth:`Scores.to_frame`, which writes forbidden
@@ -205,6 +213,7 @@ def assign(
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
                            quotas=quotas, covers=covers, min_load=min_load,
                            min_load_soft=min_load_soft, balance=balance, objective=objective,
-                           fairness=fairness, past=past, history=history,
+                           fairness=fairness, max_probability=max_probability, past=past,
+                           history=history,
                            continuity_bonus=continuity_bonus, missing=missing)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed, workers=workers)

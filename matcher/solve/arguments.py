@@ -17,9 +17,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.data.values import MAX_SCORE, real_number, whole_numbers
-from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES, OBJECTIVES
+from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.sources import VectorScores
+from matcher.solve.objective_arguments import arg_problem as _arg
+from matcher.solve.objective_arguments import objective_arguments
 from matcher.solve.problem import Problem, Quota
 
 __all__ = ["make_problem", "make_quotas", "pair_positions", "DEFAULT_HISTORY"]
@@ -41,6 +43,7 @@ def make_problem(
     balance: float = 0.0,
     objective: str = "total",
     fairness: float | None = None,
+    max_probability: float | None = None,
     past: Any = None,
     history: str = DEFAULT_HISTORY,
     continuity_bonus: float = 0.1,
@@ -91,14 +94,15 @@ def make_problem(
             allowed = values[~forbid]
             penalty = max(2.0 * float(np.abs(allowed).max(initial=0.0)), 1.0)
     balance = _real("balance", balance, problems)
-    weight = _objective_weight(objective, fairness, problems)
+    weight, top = objective_arguments(objective, fairness, max_probability, problems)
     values, forbid, repeats = _history(values, forbid, past, history, continuity_bonus,
                                        startup_ids, mentor_ids, problems)
     if problems:
         raise InputError(problems)
     return Problem(values, startup_ids, mentor_ids, k_min, k_max, cap, forbid, pin,
                    quotas=tuple(quota_list), min_load=loads, min_load_penalty=penalty,
-                   balance=balance, objective=objective, fairness=weight, repeats=repeats)
+                   balance=balance, objective=objective, fairness=weight, max_probability=top,
+                   repeats=repeats)
 
 
 def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]
@@ -180,19 +184,6 @@ def _vector_problem(scores: VectorScores, *, k: Any, capacity: Any, forbidden: A
     return Problem(None, np.asarray(scores.startup_ids, dtype=object),
                    np.asarray(scores.mentor_ids, dtype=object), k_min, k_max, cap, *masks,
                    vectors=scores)
-
-
-def _objective_weight(objective: Any, fairness: Any, problems: list[InputProblem]) -> float:
-    if objective not in OBJECTIVES:
-        problems.append(_arg("objective", f"is {objective!r}", f"choose one of {', '.join(OBJECTIVES)}"))
-        return 0.0
-    if objective != "blend":
-        return 1.0 if objective == "fair" else 0.0
-    try:
-        return real_number(0.5 if fairness is None else fairness, low=0.0, high=1.0)
-    except ValueError as exc:
-        problems.append(_arg("fairness", str(exc), "give a blend weight between 0 and 1"))
-        return 0.0
 
 
 def _history(values: np.ndarray, forbid: np.ndarray, past: Any, history: Any, bonus: Any,
@@ -351,10 +342,6 @@ def _real(name: str, value: Any, problems: list[InputProblem]) -> float:
     except ValueError as exc:
         problems.append(_arg(name, str(exc), "give a finite number, 0 or more"))
         return 0.0
-
-
-def _arg(name: str, message: str, hint: str = "") -> InputProblem:
-    return InputProblem(source=f"argument '{name}'", row=None, field=None, message=message, hint=hint)
 
 
 def _pair_mask(name: str, pairs: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray,

@@ -14,8 +14,12 @@ import numpy as np
 from matcher.data.models import Assignment
 from matcher.solve.problem import Problem
 
-__all__ = ["objective_weights", "objective_name", "objective_has_no_penalty", "load_penalty",
-           "evaluate", "make_assignment"]
+__all__ = ["SUM_OBJECTIVES", "objective_weights", "objective_name", "objective_has_no_penalty",
+           "load_penalty", "evaluate", "make_assignment"]
+
+#: Objectives whose value for one assignment is its total score (less load penalties); under
+#: ``randomised`` the result's objective is the expected total over the lottery instead.
+SUM_OBJECTIVES = ("total", "randomised")
 
 
 def objective_weights(problem: Problem) -> tuple[float, float]:
@@ -30,7 +34,7 @@ def objective_weights(problem: Problem) -> tuple[float, float]:
     >>> objective_weights(make_problem(np.ones((4, 2)), k=1, capacity=2, objective="blend"))
     (0.125, 0.5)
     """
-    if problem.objective == "total":
+    if problem.objective in SUM_OBJECTIVES:
         return 1.0, 0.0
     if problem.objective == "fair":
         return 0.0, 1.0
@@ -48,6 +52,8 @@ def objective_name(problem: Problem) -> str:
         return "worst startup total"
     if problem.objective == "blend":
         return f"{1 - problem.fairness:g} mean + {problem.fairness:g} worst startup total"
+    if problem.objective == "randomised":
+        return f"expected total, no pair above probability {problem.max_probability:g}"
     return "total" if objective_has_no_penalty(problem) else "total - load penalties"
 
 
@@ -77,7 +83,7 @@ def evaluate(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> float:
     0.2
     """
     scores = problem.scores[rows, cols]
-    if problem.objective == "total":
+    if problem.objective in SUM_OBJECTIVES:
         return float(scores.sum()) - load_penalty(problem, cols)
     totals = np.bincount(rows, weights=scores, minlength=problem.shape[0])
     c_tot, alpha = objective_weights(problem)

@@ -80,11 +80,14 @@ class Problem:
         place.
     balance : float
         Weight of the load-balancing penalty ``balance * sum_j load_j (load_j + 1) / 2`` (0: off).
-    objective : {"total", "fair", "blend"}
-        What to maximise: the total score; the worst-served startup's total, then the total; or
-        ``(1 - fairness) * mean startup total + fairness * worst startup total``.
+    objective : {"total", "fair", "blend", "randomised"}
+        What to maximise: the total score; the worst-served startup's total, then the total;
+        ``(1 - fairness) * mean startup total + fairness * worst startup total``; or the expected
+        total of a lottery with no pair above ``max_probability``.
     fairness : float
         The blend weight (1.0 for ``fair``, 0.0 for ``total``).
+    max_probability : float
+        Under ``randomised``, the highest probability any pair may have (1.0: no cap).
     repeats : bool array of shape (n_startups, n_mentors) or None
         Pairs made in earlier cohorts that the history rule forbids (already in ``forbidden``);
         kept apart so that a diagnosis can say why a pair is not allowed.
@@ -110,6 +113,7 @@ class Problem:
     balance: float = 0.0
     objective: str = "total"
     fairness: float = 0.0
+    max_probability: float = 1.0
     repeats: np.ndarray | None = None
     vectors: VectorScores | None = None
     rankings: tuple[np.ndarray, np.ndarray] | None = None

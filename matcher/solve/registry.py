@@ -19,10 +19,11 @@ from matcher.solve.fair import FairSolver
 from matcher.solve.flow import FlowSolver
 from matcher.solve.problem import Problem
 from matcher.solve.pruned import AUTO_MIN_PAIRS, PrunedFlowSolver
+from matcher.solve.randomised import RandomisedSolver
 from matcher.solve.stable import StableSolver
 
-__all__ = ["Solver", "SOLVERS", "register_solver", "choose_backend", "DEFAULT_TIME_LIMIT",
-           "DEFAULT_WORKERS"]
+__all__ = ["Solver", "SOLVERS", "OBJECTIVE_BACKENDS", "register_solver", "choose_backend",
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS"]
 
 
 
@@ -57,7 +58,11 @@ SOLVERS: dict[str, Solver] = {
     # deferred acceptance is never chosen by "auto": it gives a stable, not the best, assignment
     "stable": StableSolver(proposing="startups"),
     "stable-mentors": StableSolver(proposing="mentors"),
+    "randomised": RandomisedSolver(),
 }
+
+#: Objectives only one backend solves: "auto" picks it, and every other backend is refused.
+OBJECTIVE_BACKENDS = {"randomised": "randomised"}
 
 #: What "auto" tries, fastest first.
 _AUTO_ORDER = ("flow", "fair", "cpsat")
@@ -108,6 +113,9 @@ def choose_backend(requested: str | Solver, problem: Problem) -> tuple[Solver, s
 
 
 def _auto(problem: Problem) -> tuple[Solver, str]:
+    if problem.objective in OBJECTIVE_BACKENDS:
+        owner = OBJECTIVE_BACKENDS[problem.objective]
+        return _checked(SOLVERS[owner], problem, f"auto: the {problem.objective} objective runs on {owner}")
     pruned = SOLVERS["pruned"]
     n_pairs = problem.shape[0] * problem.shape[1]
     if (not problem.is_dense or n_pairs >= AUTO_MIN_PAIRS) and pruned.unsupported(problem) is None:
@@ -134,4 +142,7 @@ def _checked(backend: Solver, problem: Problem, why: str) -> tuple[Solver, str]:
 
 
 def _why_not(backend: Solver, problem: Problem) -> str | None:
+    owner = OBJECTIVE_BACKENDS.get(problem.objective)
+    if owner is not None and backend.name != owner:
+        return f"the {problem.objective} objective runs on the {owner!r} backend"
     return backend.unsupported(problem)

@@ -88,6 +88,7 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
         continuity_bonus=rules.continuity_bonus,
         objective=rules.objective,
         fairness=rules.fairness if rules.objective == "blend" else None,
+        max_probability=rules.max_probability if rules.objective == "randomised" else None,
     )
     if cohort.preferences is None or not problem.is_dense:
         return problem
