@@ -12,15 +12,16 @@ __all__ = ["OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSE
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
 #: a blend of the mean and the worst startup's total; or the expected total of a lottery over
-#: assignments in which no pair is more likely than ``max_probability`` (randomised).
-OBJECTIVES = ("total", "fair", "blend", "randomised")
+#: assignments in which no pair is more likely than ``max_probability`` (randomised); or the
+#: total among assignments in which no startup envies another's team beyond its best mentor.
+OBJECTIVES = ("total", "fair", "blend", "randomised", "envy-free")
 
 #: What to do with pairs made in earlier cohorts.
 HISTORY_MODES = ("forbid", "prefer", "ignore")
 
 #: Backends by name; ``auto`` picks among them. :func:`matcher.solve.register_solver` adds more.
 SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors",
-                           "randomised"]
+                           "randomised", "envy-free"]
 
 #: The named components of an affinity score, in the order they are summed.
 COMPONENTS = ("text", "domain", "needs", "language", "preference")

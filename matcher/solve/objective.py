@@ -19,7 +19,7 @@ __all__ = ["SUM_OBJECTIVES", "objective_weights", "objective_name", "objective_h
 
 #: Objectives whose value for one assignment is its total score (less load penalties); under
 #: ``randomised`` the result's objective is the expected total over the lottery instead.
-SUM_OBJECTIVES = ("total", "randomised")
+SUM_OBJECTIVES = ("total", "randomised", "envy-free")
 
 
 def objective_weights(problem: Problem) -> tuple[float, float]:
@@ -52,6 +52,8 @@ def objective_name(problem: Problem) -> str:
         return "worst startup total"
     if problem.objective == "blend":
         return f"{1 - problem.fairness:g} mean + {problem.fairness:g} worst startup total"
+    if problem.objective == "envy-free":
+        return "total, every startup envy-free up to one mentor"
     if problem.objective == "randomised":
         return f"expected total, no pair above probability {problem.max_probability:g}"
     return "total" if objective_has_no_penalty(problem) else "total - load penalties"

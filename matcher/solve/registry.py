@@ -15,6 +15,7 @@ from matcher.data.models import Assignment
 from matcher.data.vocabulary import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 from matcher.solve.cpsat import CpSatSolver
+from matcher.solve.envy import EnvyFreeSolver
 from matcher.solve.fair import FairSolver
 from matcher.solve.flow import FlowSolver
 from matcher.solve.problem import Problem
@@ -59,10 +60,11 @@ SOLVERS: dict[str, Solver] = {
     "stable": StableSolver(proposing="startups"),
     "stable-mentors": StableSolver(proposing="mentors"),
     "randomised": RandomisedSolver(),
+    "envy-free": EnvyFreeSolver(),
 }
 
 #: Objectives only one backend solves: "auto" picks it, and every other backend is refused.
-OBJECTIVE_BACKENDS = {"randomised": "randomised"}
+OBJECTIVE_BACKENDS = {"randomised": "randomised", "envy-free": "envy-free"}
 
 #: What "auto" tries, fastest first.
 _AUTO_ORDER = ("flow", "fair", "cpsat")
