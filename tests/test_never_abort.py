@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import BACKENDS, OBJECTIVES, check_rules, effective, solve_requests
+from tests.strategies import BACKENDS, OBJECTIVES, check_rules, effective, solve_requests, team_keywords
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = Path(__file__).resolve().parent / "data" / "cases" / "fair-abort"
@@ -261,7 +261,8 @@ def test_no_problem_kills_the_process(worker, instance, time_limit, presolve, hi
     finds an infeasible model infeasible only while loading it, the condition of the abort."""
     tasks = [{"kind": "assign", "presolve": presolve,
               "kwargs": {**instance, "objective": objective, "solver": solver,
-                         "time_limit": time_limit}}
+                         "time_limit": time_limit,
+                         **(team_keywords(instance) if objective == "team" else {})}}
              for objective in OBJECTIVES for solver in BACKENDS]
     # the fair objective's pattern, directly: hinted solves, again on the same model, then the
     # total with every startup held at the worst total (or just above it: often infeasible)

@@ -205,6 +205,69 @@ def _probability(value: Any, field: str, report: _Report) -> float | None:
     return number
 
 
+_TEAM_KEYS = ("coverage", "diversity", "by")
+_TEAM_LABELS = ("kind", "domain")
+
+
+def _team(value: Any, field: str, report: _Report) -> dict[str, Any] | None:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        report.add(field, f"{value!r} is not a mapping", "write e.g. {coverage: 0.5, diversity: 0.1}")
+        return None
+    found, out = len(report.problems), {}
+    for key, item in value.items():
+        where = f"{field}.{key}"
+        if key not in _TEAM_KEYS:
+            report.add(where, "unknown key", _suggest(key, _TEAM_KEYS, "use"))
+        elif key == "by":
+            labels = (item,) if isinstance(item, str) else item
+            if not isinstance(labels, list | tuple) or not set(labels) <= set(_TEAM_LABELS):
+                report.add(where, f"{item!r} is not a list of mentor labels",
+                           _suggest(item, _TEAM_LABELS, "choose among"))
+            else:
+                out[key] = tuple(labels)
+        else:
+            number = report.parse(where, real_number, item, _WEIGHT_HINT, high=MAX_WEIGHT)
+            if number is not None:
+                out[key] = number
+    return out if len(report.problems) == found else None
+
+
+def _mentor_pairs(value: Any, field: str, report: _Report) -> tuple[tuple[str, str], ...] | None:
+    hint = "write a list of [mentor_id, mentor_id] pairs, e.g. [[m-ho, m-li]]"
+    if value is None:
+        return ()
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        report.add(field, f"{value!r} is not a list of mentor pairs", hint)
+        return None
+    out = []
+    for n, pair in enumerate(value, start=1):
+        if (not isinstance(pair, list | tuple) or len(pair) != 2 or pair[0] == pair[1]
+                or not all(isinstance(i, str) and i.strip() for i in pair)):
+            report.add(field, f"item {n}, {pair!r}, is not a pair of two mentor ids", hint)
+            return None
+        out.append((pair[0], pair[1]))
+    return tuple(out)
+
+
+def _circles(value: Any, field: str, report: _Report) -> tuple[tuple[str, ...], ...] | None:
+    hint = "write a list of groups of startup ids, e.g. [[s-a, s-b]]"
+    if value is None:
+        return ()
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        report.add(field, f"{value!r} is not a list of startup groups", hint)
+        return None
+    out = []
+    for n, group in enumerate(value, start=1):
+        if (not isinstance(group, list | tuple) or len(group) < 2
+                or not all(isinstance(i, str) and i.strip() for i in group)):
+            report.add(field, f"item {n}, {group!r}, is not a group of two or more startup ids", hint)
+            return None
+        out.append(tuple(group))
+    return tuple(out)
+
+
 def _balance(value: Any, field: str, report: _Report) -> float | None:
     hint = f"write true (a weight of {DEFAULT_BALANCE:g}), false, or a weight of 0 or more, e.g. 0.1"
     if isinstance(value, str):
@@ -283,6 +346,10 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
     "objective": _one_of(OBJECTIVES),
     "fairness": _real("write a weight from 0 (mean only) to 1 (worst startup only), e.g. 0.5", high=1.0),
     "max_probability": _probability,
+    "team": _team,
+    "tandems": _mentor_pairs,
+    "apart": _mentor_pairs,
+    "circles": _circles,
     "workers": _workers,
 }
 

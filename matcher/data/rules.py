@@ -94,6 +94,14 @@ class Rules:
         worst``.
     max_probability : float
         Under ``objective: randomised``, the cap on each pair's probability, in (0, 1].
+    team : mapping
+        Under ``objective: team``: ``coverage`` (weight of all of a startup's needs covered,
+        default 0.5), ``diversity`` (bonus per distinct label on a team, default 0.1) and ``by``
+        (the mentor labels that should not repeat: ``kind``, ``domain``; default both).
+    tandems, apart : tuple of (mentor_id, mentor_id)
+        Mentors assigned together (a startup has both or neither) / never on the same team.
+    circles : tuple of tuples of startup ids
+        Startups that must share at least one mentor.
     workers : int or None
         Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
         not depend on it only with one worker; see ``docs/architecture.md``.
@@ -135,6 +143,10 @@ class Rules:
     objective: str = "total"
     fairness: float = 0.5
     max_probability: float = DEFAULT_MAX_PROBABILITY
+    team: Mapping[str, Any] = field(default_factory=dict)
+    tandems: tuple[tuple[str, str], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
+    circles: tuple[tuple[str, ...], ...] = ()
     workers: int | None = None
 
     def __post_init__(self) -> None:

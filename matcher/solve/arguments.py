@@ -23,6 +23,7 @@ from matcher.scoring.sources import VectorScores
 from matcher.solve.objective_arguments import arg_problem as _arg
 from matcher.solve.objective_arguments import objective_arguments
 from matcher.solve.problem import Problem, Quota
+from matcher.solve.team_arguments import make_links, make_team
 
 __all__ = ["make_problem", "make_quotas", "pair_positions", "DEFAULT_HISTORY"]
 
@@ -44,6 +45,14 @@ def make_problem(
     objective: str = "total",
     fairness: float | None = None,
     max_probability: float | None = None,
+    needs: Any = None,
+    offers: Any = None,
+    mentor_groups: Any = None,
+    coverage_weight: Any = None,
+    diversity_weight: Any = None,
+    tandems: Any = None,
+    apart: Any = None,
+    circles: Any = None,
     past: Any = None,
     history: str = DEFAULT_HISTORY,
     continuity_bonus: float = 0.1,
@@ -70,6 +79,7 @@ def make_problem(
     if missing not in MISSING_SCORES:
         raise InputError([_arg("missing", f"is {missing!r}", f"choose one of {', '.join(MISSING_SCORES)}")])
     plain = not (quotas or covers is not None or min_load is not None or balance
+                 or tandems is not None or apart is not None or circles is not None
                  or objective != "total" or (past is not None and history != "ignore"))
     if isinstance(scores, VectorScores):
         if plain:
@@ -95,6 +105,15 @@ def make_problem(
             penalty = max(2.0 * float(np.abs(allowed).max(initial=0.0)), 1.0)
     balance = _real("balance", balance, problems)
     weight, top = objective_arguments(objective, fairness, max_probability, problems)
+    team = None
+    if objective == "team" or needs is not None or offers is not None:
+        if objective != "team" or needs is None or offers is None:
+            problems.append(_arg("objective", "the team objective takes needs and offers together",
+                                 "pass objective='team' with needs and offers"))
+        else:
+            team = make_team(needs, offers, mentor_groups, coverage_weight, diversity_weight,
+                             startup_ids, mentor_ids, problems)
+    links = make_links(tandems, apart, circles, startup_ids, mentor_ids, problems)
     values, forbid, repeats = _history(values, forbid, past, history, continuity_bonus,
                                        startup_ids, mentor_ids, problems)
     if problems:
@@ -102,7 +121,7 @@ def make_problem(
     return Problem(values, startup_ids, mentor_ids, k_min, k_max, cap, forbid, pin,
                    quotas=tuple(quota_list), min_load=loads, min_load_penalty=penalty,
                    balance=balance, objective=objective, fairness=weight, max_probability=top,
-                   repeats=repeats)
+                   repeats=repeats, team=team, links=links)
 
 
 def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]

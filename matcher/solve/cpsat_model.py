@@ -117,6 +117,7 @@ def build_model(
     if enforce:
         _forbidden(parts)
     _quotas(parts)
+    _links(parts)
     short_terms = _min_loads(parts)
     balance_terms = _balance(parts)
     totals = _startup_totals(parts)
@@ -200,6 +201,32 @@ def _quotas(parts: CpModelParts) -> None:
             if lo > 0 or hi < inside.sum():
                 parts.guard(quota.name,
                             parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
+
+
+def _links(parts: CpModelParts) -> None:
+    # Tandems: a startup has both mentors or neither. Apart: never both. Circles: the startups
+    # of a circle share at least one mentor.
+    problem, model = parts.problem, parts.model
+    links = problem.links
+    if links is None:
+        return
+    index = np.full(problem.shape, -1, dtype=np.int64)
+    index[parts.rows, parts.cols] = np.arange(len(parts.rows))
+    xs = parts.x.to_numpy()
+    for name, pairs in (("tandems", links.tandems), ("apart", links.apart)):
+        for a, b in pairs.tolist():
+            for i in np.nonzero((index[:, a] >= 0) | (index[:, b] >= 0))[0]:
+                va, vb = (xs[index[i, m]] if index[i, m] >= 0 else 0 for m in (a, b))
+                parts.guard(name, model.add(va == vb) if name == "tandems" else model.add(va + vb <= 1))
+    for c, circle in enumerate(links.circles):
+        shared = []
+        for j in np.nonzero((index[circle] >= 0).all(axis=0))[0]:
+            y = model.new_bool_var(f"circle_{c}_shares_{j}")
+            for i in circle:
+                model.add_implication(y, xs[index[i, j]])
+            shared.append(y)
+            parts.aux.append((y, lambda chosen, circle=circle, j=j: int(chosen[circle, j].all())))
+        parts.guard("circles", model.add(_sum(shared) >= 1))
 
 
 def _min_loads(parts: CpModelParts) -> list:

@@ -69,6 +69,20 @@ def build_ef1_model(problem: Problem):
     return parts
 
 
+def _rules_hold(problem: Problem, seconds: float, seed: int) -> bool:
+    """True unless CP-SAT proves the rules, without envy-freeness, cannot all hold.
+
+    >>> from matcher.solve.arguments import make_problem
+    >>> _rules_hold(make_problem(np.ones((1, 2)), k=1, objective="envy-free"), 1.0, 0)
+    True
+    """
+    from ortools.sat.python import cp_model
+
+    parts = build_model(problem, problem.allowed | problem.pinned, objective=None)
+    _, status = run_cpsat(parts, time_limit=max(seconds, 1.0), seed=seed, num_workers=1)
+    return status != cp_model.INFEASIBLE
+
+
 class EnvyFreeSolver:
     """The best total over assignments that are envy-free up to one mentor (CP-SAT)."""
 
@@ -92,9 +106,13 @@ class EnvyFreeSolver:
         start = time.perf_counter()
         parts = build_ef1_model(problem)
         built = time.perf_counter()
+        # One worker: an unhinted model searched by interleaved workers aborted the process
+        # (OR-Tools issue #5025) when it was found infeasible while loading; see run_cpsat.
         solver, status = run_cpsat(parts, time_limit=time_limit - (built - start), seed=seed,
-                                   num_workers=workers)
+                                   num_workers=1)
         if status == cp_model.INFEASIBLE:
+            if not _rules_hold(problem, time_limit - (time.perf_counter() - start), seed):
+                raise InfeasibleError([])  # the rules themselves: diagnosed above the backends
             raise InfeasibleError([Diagnosis(
                 "envy-free", "no assignment under these rules is envy-free up to one mentor "
                 "(proven by CP-SAT): some startup always values another's team, less its best "

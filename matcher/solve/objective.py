@@ -13,6 +13,7 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.solve.problem import Problem
+from matcher.solve.team_value import team_total
 
 __all__ = ["SUM_OBJECTIVES", "objective_weights", "objective_name", "objective_has_no_penalty",
            "load_penalty", "evaluate", "make_assignment"]
@@ -54,6 +55,8 @@ def objective_name(problem: Problem) -> str:
         return f"{1 - problem.fairness:g} mean + {problem.fairness:g} worst startup total"
     if problem.objective == "envy-free":
         return "total, every startup envy-free up to one mentor"
+    if problem.objective == "team":
+        return "team value: scores, needs covered, distinct kinds"
     if problem.objective == "randomised":
         return f"expected total, no pair above probability {problem.max_probability:g}"
     return "total" if objective_has_no_penalty(problem) else "total - load penalties"
@@ -85,6 +88,8 @@ def evaluate(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> float:
     0.2
     """
     scores = problem.scores[rows, cols]
+    if problem.objective == "team":
+        return team_total(problem, rows, cols)
     if problem.objective in SUM_OBJECTIVES:
         return float(scores.sum()) - load_penalty(problem, cols)
     totals = np.bincount(rows, weights=scores, minlength=problem.shape[0])

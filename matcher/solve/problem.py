@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from matcher.scoring.sources import DenseScores, VectorScores
 from matcher.solve.candidates import nonzero_2d
 
-__all__ = ["Problem", "Quota", "BASE_FIELDS", "pair_positions_of"]
+__all__ = ["Problem", "Quota", "Team", "Links", "BASE_FIELDS", "pair_positions_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +54,59 @@ class Quota:
 
 
 @dataclass(frozen=True, eq=False)
+class Team:
+    """What the team objective values beyond the scores: needs covered, and kinds not repeated.
+
+    A startup's team ``T`` is worth ``sum of its scores + coverage * sum_a needs[i, a] * [some
+    mentor of T offers a] + diversity * sum over families of the distinct labels in T``: a need
+    counts once however many mentors offer it, and a second mentor of the same kind (or domain)
+    earns no diversity bonus, so returns diminish. The value is monotone and submodular in ``T``.
+
+    Attributes
+    ----------
+    needs : float array of shape (n_startups, n_areas)
+        Weight of each support area to each startup (a startup's weights sum to 1, or 0 without
+        needs).
+    offers : bool array of shape (n_mentors, n_areas)
+        The areas each mentor offers.
+    areas : tuple of str
+        The names of the areas.
+    labels : int array of shape (n_families, n_mentors)
+        Each mentor's label in each family (kind, domain); -1 for none.
+    families : tuple of str
+    coverage, diversity : float
+        Weights of the two terms.
+    """
+
+    needs: np.ndarray
+    offers: np.ndarray
+    areas: tuple[str, ...]
+    labels: np.ndarray
+    families: tuple[str, ...]
+    coverage: float
+    diversity: float
+
+
+@dataclass(frozen=True, eq=False)
+class Links:
+    """Rules that tie pairs together: tandems, circles and mentors kept apart.
+
+    Attributes
+    ----------
+    tandems : int array of shape (n_tandems, 2)
+        Mentor positions ``(a, b)``: every startup that has one of them has both.
+    apart : int array of shape (n_apart, 2)
+        Mentor positions ``(a, b)``: no startup has both.
+    circles : tuple of int arrays
+        Startup positions that must all share at least one mentor.
+    """
+
+    tandems: np.ndarray
+    apart: np.ndarray
+    circles: tuple[np.ndarray, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class Problem:
     """An assignment problem as arrays.
 
@@ -80,7 +133,7 @@ class Problem:
         place.
     balance : float
         Weight of the load-balancing penalty ``balance * sum_j load_j (load_j + 1) / 2`` (0: off).
-    objective : {"total", "fair", "blend", "randomised"}
+    objective : {"total", "fair", "blend", "randomised", "envy-free", "team"}
         What to maximise: the total score; the worst-served startup's total, then the total;
         ``(1 - fairness) * mean startup total + fairness * worst startup total``; or the expected
         total of a lottery with no pair above ``max_probability``.
@@ -93,6 +146,10 @@ class Problem:
         kept apart so that a diagnosis can say why a pair is not allowed.
     vectors : VectorScores or None
         The scores as profile vectors, scored block by block, when ``scores`` is None.
+    team : Team or None
+        Under ``objective="team"``: the needs, offers and mentor labels the team value reads.
+    links : Links or None
+        Tandems, circles and mentors kept apart (CP-SAT backends only).
     rankings : (array, array) of shape (n_startups, n_mentors) each, or None
         How startups rank mentors and mentors rank startups when their stated preferences say
         more than the scores (stated preference first, score second). Not a rule: only the
@@ -116,6 +173,8 @@ class Problem:
     max_probability: float = 1.0
     repeats: np.ndarray | None = None
     vectors: VectorScores | None = None
+    team: Team | None = None
+    links: Links | None = None
     rankings: tuple[np.ndarray, np.ndarray] | None = None
 
     @property

@@ -22,6 +22,7 @@ from matcher.solve.problem import Problem
 from matcher.solve.pruned import AUTO_MIN_PAIRS, PrunedFlowSolver
 from matcher.solve.randomised import RandomisedSolver
 from matcher.solve.stable import StableSolver
+from matcher.solve.team import TeamGreedySolver, TeamSolver
 
 __all__ = ["Solver", "SOLVERS", "OBJECTIVE_BACKENDS", "register_solver", "choose_backend",
            "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS"]
@@ -61,10 +62,19 @@ SOLVERS: dict[str, Solver] = {
     "stable-mentors": StableSolver(proposing="mentors"),
     "randomised": RandomisedSolver(),
     "envy-free": EnvyFreeSolver(),
+    "team": TeamSolver(),
+    "team-greedy": TeamGreedySolver(),
 }
 
 #: Objectives only one backend solves: "auto" picks it, and every other backend is refused.
-OBJECTIVE_BACKENDS = {"randomised": "randomised", "envy-free": "envy-free"}
+OBJECTIVE_BACKENDS = {"randomised": ("randomised",), "envy-free": ("envy-free",),
+                      "team": ("team", "team-greedy")}
+
+#: Backends whose CP-SAT model holds tandems, circles and mentors kept apart.
+LINK_BACKENDS = ("cpsat", "envy-free", "team")
+
+#: Above this many pairs "auto" takes the team objective's fast path.
+TEAM_EXACT_PAIRS = 100_000
 
 #: What "auto" tries, fastest first.
 _AUTO_ORDER = ("flow", "fair", "cpsat")
@@ -116,7 +126,11 @@ def choose_backend(requested: str | Solver, problem: Problem) -> tuple[Solver, s
 
 def _auto(problem: Problem) -> tuple[Solver, str]:
     if problem.objective in OBJECTIVE_BACKENDS:
-        owner = OBJECTIVE_BACKENDS[problem.objective]
+        owners = OBJECTIVE_BACKENDS[problem.objective]
+        owner = owners[0]
+        if problem.objective == "team" and problem.shape[0] * problem.shape[1] > TEAM_EXACT_PAIRS \
+                and _why_not(SOLVERS["team-greedy"], problem) is None:
+            owner = "team-greedy"
         return _checked(SOLVERS[owner], problem, f"auto: the {problem.objective} objective runs on {owner}")
     pruned = SOLVERS["pruned"]
     n_pairs = problem.shape[0] * problem.shape[1]
@@ -144,7 +158,10 @@ def _checked(backend: Solver, problem: Problem, why: str) -> tuple[Solver, str]:
 
 
 def _why_not(backend: Solver, problem: Problem) -> str | None:
-    owner = OBJECTIVE_BACKENDS.get(problem.objective)
-    if owner is not None and backend.name != owner:
-        return f"the {problem.objective} objective runs on the {owner!r} backend"
+    owners = OBJECTIVE_BACKENDS.get(problem.objective)
+    if owners is not None and backend.name not in owners:
+        return f"the {problem.objective} objective runs on the {' or '.join(owners)} backend"
+    if problem.links is not None and backend.name not in LINK_BACKENDS:
+        return ("tandems, circles and mentors kept apart need a CP-SAT model "
+                f"({', '.join(LINK_BACKENDS)})")
     return backend.unsupported(problem)
