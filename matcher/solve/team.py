@@ -44,6 +44,8 @@ __all__ = ["TeamSolver", "TeamGreedySolver", "greedy_teams", "improve_teams", "f
 EXACT_MAX_PAIRS = 400_000
 #: Mentors per startup the greedy and the local search consider (by value alone).
 WIDTH = 40
+#: Most seconds the fast path spends in local search (it stops sooner when no move gains).
+SEARCH_SECONDS = 30.0
 
 
 def _candidates(problem: Problem, alone: np.ndarray, width: int) -> np.ndarray:
@@ -226,7 +228,7 @@ class TeamGreedySolver:
 
     def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
         start = time.perf_counter()
-        chosen, info = fast_teams(problem, seconds=0.8 * time_limit)
+        chosen, info = fast_teams(problem, seconds=min(0.8 * time_limit, SEARCH_SECONDS))
         rows, cols = np.nonzero(chosen)
         value = float(team_values(problem, chosen).sum())
         bound = max(info["upper_bound"], value)
