@@ -20,12 +20,21 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from matcher.data.model_rule_checks import check_circles as _circles
+from matcher.data.model_rule_checks import check_mentor_pairs as _mentor_pairs
+from matcher.data.model_rule_checks import check_probability as _probability
+from matcher.data.model_rule_checks import check_soft as _soft
+from matcher.data.model_rule_checks import check_team as _team
+from matcher.data.model_rule_checks import soft_name_problems
+from matcher.data.rule_report import MAX_WEIGHT
+from matcher.data.rule_report import RuleReport as _Report
+from matcher.data.rule_report import suggest as _suggest
 from matcher.data.values import MAX_SCORE, real_number, whole_number, yes_no
 from matcher.data.vocabulary import COMPONENTS, HISTORY_MODES, OBJECTIVES, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["check_rules", "validate_rules", "check_solve_arguments", "DEFAULT_BALANCE", "MAX_TIME_LIMIT",
-           "MAX_SEED", "MAX_WEIGHT"]
+__all__ = ["check_rules", "validate_rules", "check_solve_arguments", "soft_name_problems",
+           "DEFAULT_BALANCE", "MAX_TIME_LIMIT", "MAX_SEED", "MAX_WEIGHT"]
 
 #: ``balance_load: true`` in programme.yaml means this weight.
 DEFAULT_BALANCE = 0.05
@@ -36,38 +45,10 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0
 #: The largest seed: CP-SAT's ``random_seed`` is a 32-bit signed integer.
 MAX_SEED = 2**31 - 1
 
-#: The largest weight of a score component: components are in [0, 1], so scores stay far below
-#: :data:`~matcher.data.values.MAX_SCORE`.
-MAX_WEIGHT = 1000.0
-
 _QUOTA_KEYS = ("kinds", "mentors", "min", "max")
 _WEIGHT_HINT = f"write a finite number of 0 or more, at most {MAX_WEIGHT:g}, e.g. 0.35"
 _K_HINT = "write a whole number such as 3, or a range [2, 3]"
 _PAIR_HINT = "write a list of [startup_id, mentor_id] pairs, e.g. [[s-scanwise, m-ho]]"
-
-
-class _Report:
-    """The problems found in one set of rules, all naming the same source."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[InputProblem] = []
-
-    def add(self, field: str, message: str, hint: str = "") -> None:
-        self.problems.append(InputProblem(self.source, None, field, message, hint))
-
-    def parse(self, field: str, parse: Callable[..., Any], value: Any, hint: str, **limits: Any) -> Any:
-        """``parse(value, **limits)``, or ``None`` with the parser's words recorded as a problem."""
-        try:
-            return parse(value, **limits)
-        except ValueError as exc:
-            self.add(field, str(exc), hint)
-            return None
-
-
-def _suggest(word: Any, choices: Sequence[str], lead: str) -> str:
-    near = difflib.get_close_matches(str(word), list(choices), n=1)
-    return (f"did you mean '{near[0]}'? " if near else "") + f"{lead} {', '.join(choices)}"
 
 
 # ---------------------------------------------------------------- one checker per kind of rule
@@ -196,78 +177,6 @@ def _one_of(choices: Sequence[str]) -> Callable[[Any, str, _Report], str | None]
     return check
 
 
-def _probability(value: Any, field: str, report: _Report) -> float | None:
-    hint = "write a probability above 0.001, at most 1, e.g. 0.5"
-    number = report.parse(field, real_number, value, hint, high=1.0)
-    if number is not None and number < 0.001:
-        report.add(field, f"{value!r} is below 0.001", hint)
-        return None
-    return number
-
-
-_TEAM_KEYS = ("coverage", "diversity", "by")
-_TEAM_LABELS = ("kind", "domain")
-
-
-def _team(value: Any, field: str, report: _Report) -> dict[str, Any] | None:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(field, f"{value!r} is not a mapping", "write e.g. {coverage: 0.5, diversity: 0.1}")
-        return None
-    found, out = len(report.problems), {}
-    for key, item in value.items():
-        where = f"{field}.{key}"
-        if key not in _TEAM_KEYS:
-            report.add(where, "unknown key", _suggest(key, _TEAM_KEYS, "use"))
-        elif key == "by":
-            labels = (item,) if isinstance(item, str) else item
-            if not isinstance(labels, list | tuple) or not set(labels) <= set(_TEAM_LABELS):
-                report.add(where, f"{item!r} is not a list of mentor labels",
-                           _suggest(item, _TEAM_LABELS, "choose among"))
-            else:
-                out[key] = tuple(labels)
-        else:
-            number = report.parse(where, real_number, item, _WEIGHT_HINT, high=MAX_WEIGHT)
-            if number is not None:
-                out[key] = number
-    return out if len(report.problems) == found else None
-
-
-def _mentor_pairs(value: Any, field: str, report: _Report) -> tuple[tuple[str, str], ...] | None:
-    hint = "write a list of [mentor_id, mentor_id] pairs, e.g. [[m-ho, m-li]]"
-    if value is None:
-        return ()
-    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
-        report.add(field, f"{value!r} is not a list of mentor pairs", hint)
-        return None
-    out = []
-    for n, pair in enumerate(value, start=1):
-        if (not isinstance(pair, list | tuple) or len(pair) != 2 or pair[0] == pair[1]
-                or not all(isinstance(i, str) and i.strip() for i in pair)):
-            report.add(field, f"item {n}, {pair!r}, is not a pair of two mentor ids", hint)
-            return None
-        out.append((pair[0], pair[1]))
-    return tuple(out)
-
-
-def _circles(value: Any, field: str, report: _Report) -> tuple[tuple[str, ...], ...] | None:
-    hint = "write a list of groups of startup ids, e.g. [[s-a, s-b]]"
-    if value is None:
-        return ()
-    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
-        report.add(field, f"{value!r} is not a list of startup groups", hint)
-        return None
-    out = []
-    for n, group in enumerate(value, start=1):
-        if (not isinstance(group, list | tuple) or len(group) < 2
-                or not all(isinstance(i, str) and i.strip() for i in group)):
-            report.add(field, f"item {n}, {group!r}, is not a group of two or more startup ids", hint)
-            return None
-        out.append(tuple(group))
-    return tuple(out)
-
-
 def _balance(value: Any, field: str, report: _Report) -> float | None:
     hint = f"write true (a weight of {DEFAULT_BALANCE:g}), false, or a weight of 0 or more, e.g. 0.1"
     if isinstance(value, str):
@@ -350,6 +259,7 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
     "tandems": _mentor_pairs,
     "apart": _mentor_pairs,
     "circles": _circles,
+    "soft": _soft,
     "workers": _workers,
 }
 

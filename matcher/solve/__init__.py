@@ -69,7 +69,7 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
     backend, why = choose_backend(solver, problem)
     if not problem.is_dense and not getattr(backend, "accepts_vectors", False):
         problem = problem.densified()  # a backend that needs the matrix was asked for by name
-    found = counting_checks(problem)
+    found = counting_checks(problem.hard_only())
     if found:
         raise InfeasibleError(found)
     checked = time.perf_counter()
@@ -80,7 +80,8 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
         if any(d.rule != "rules" for d in exc.diagnoses):
             raise  # the backend said why
         left = max(limit - (time.perf_counter() - start), 1.0)
-        raise InfeasibleError(diagnose(problem, time_limit=min(left, DIAGNOSIS_SECONDS)) or exc.diagnoses
+        raise InfeasibleError(diagnose(problem.hard_only(), time_limit=min(left, DIAGNOSIS_SECONDS))
+                              or exc.diagnoses
                               or "the rules cannot all hold") from None
     # stages may nest (the pruned flow's "solve" holds its rounds), so the wall time is kept apart
     return replace(result, timings={"checks": checked - start, **result.timings},
@@ -117,6 +118,7 @@ def assign(
     tandems: Any = None,
     apart: Any = None,
     circles: Any = None,
+    soft: Any = None,
     missing: str = "error",
 ) -> Assignment:
     """Assign mentors to startups, maximising the total score, and prove the answer.
@@ -198,6 +200,12 @@ def assign(
         team. CP-SAT backends only.
     circles : iterable of iterables of startup ids, optional
         Startups that must share at least one mentor.
+    soft : mapping of rule name to price, optional
+        Rules the solver may break at a price per mentor short or over: a quota by its name,
+        ``coverage`` for ``covers``, ``min_load``. Rules not named stay hard. The objective is
+        then the total less the prices paid (``info["soft_cost"]``;
+        :func:`matcher.solve.soft.soft_violations` lists each violation); ``cpsat`` and
+        ``team`` price them.
     missing : {"error", "forbid"}
         What a missing score (NaN, a blank cell) means. ``"error"`` refuses it; ``"forbid"`` makes
         the pair forbidden — the convention of :meth:`Scores.to_frame`, which writes forbidden
@@ -242,7 +250,7 @@ def assign(
                            fairness=fairness, max_probability=max_probability, needs=needs,
                            offers=offers, mentor_groups=mentor_groups,
                            coverage_weight=coverage_weight, diversity_weight=diversity_weight,
-                           tandems=tandems, apart=apart, circles=circles, past=past,
+                           tandems=tandems, apart=apart, circles=circles, soft=soft, past=past,
                            history=history,
                            continuity_bonus=continuity_bonus, missing=missing)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed, workers=workers)

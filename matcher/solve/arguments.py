@@ -23,7 +23,8 @@ from matcher.scoring.sources import VectorScores
 from matcher.solve.objective_arguments import arg_problem as _arg
 from matcher.solve.objective_arguments import objective_arguments
 from matcher.solve.problem import Problem, Quota
-from matcher.solve.team_arguments import make_links, make_team
+from matcher.solve.soft import price_rules
+from matcher.solve.team_arguments import make_links, team_of
 
 __all__ = ["make_problem", "make_quotas", "pair_positions", "DEFAULT_HISTORY"]
 
@@ -53,6 +54,7 @@ def make_problem(
     tandems: Any = None,
     apart: Any = None,
     circles: Any = None,
+    soft: Any = None,
     past: Any = None,
     history: str = DEFAULT_HISTORY,
     continuity_bonus: float = 0.1,
@@ -105,15 +107,10 @@ def make_problem(
             penalty = max(2.0 * float(np.abs(allowed).max(initial=0.0)), 1.0)
     balance = _real("balance", balance, problems)
     weight, top = objective_arguments(objective, fairness, max_probability, problems)
-    team = None
-    if objective == "team" or needs is not None or offers is not None:
-        if objective != "team" or needs is None or offers is None:
-            problems.append(_arg("objective", "the team objective takes needs and offers together",
-                                 "pass objective='team' with needs and offers"))
-        else:
-            team = make_team(needs, offers, mentor_groups, coverage_weight, diversity_weight,
-                             startup_ids, mentor_ids, problems)
+    team = team_of(objective, needs, offers, mentor_groups, coverage_weight, diversity_weight,
+                   startup_ids, mentor_ids, problems)
     links = make_links(tandems, apart, circles, startup_ids, mentor_ids, problems)
+    quota_list, penalty = price_rules(soft, quota_list, penalty, min_load is not None, problems)
     values, forbid, repeats = _history(values, forbid, past, history, continuity_bonus,
                                        startup_ids, mentor_ids, problems)
     if problems:

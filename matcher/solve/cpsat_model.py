@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.errors import InfeasibleError
+from matcher.solve.cpsat_links import add_links
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
 from matcher.solve.problem import Problem
@@ -45,6 +46,7 @@ class CpModelParts:
     t: object = None  # worst startup total (integer-scaled), when the objective uses it
     loads: list = field(default_factory=list)
     aux: list = field(default_factory=list)  # (var, function of the chosen mask) for the hint
+    soft_terms: list = field(default_factory=list)  # (shortfall var, price) of soft quotas
     literals: dict = field(default_factory=dict)  # rule name -> enforcement literal
     objective_scale: float = 1.0  # objective_value / objective_scale is in score units
     problem: Problem | None = None
@@ -71,7 +73,7 @@ def flow_relaxation(problem: Problem) -> Problem:
     """
     kept, used = [], np.zeros(problem.shape[1], dtype=bool)
     for quota in problem.quotas:
-        if not quota.per_startup and not (used & quota.members).any():
+        if not quota.soft and not quota.per_startup and not (used & quota.members).any():
             kept.append(quota)
             used |= quota.members
     relaxed = replace(problem, quotas=tuple(kept), objective="total", fairness=0.0)
@@ -117,7 +119,7 @@ def build_model(
     if enforce:
         _forbidden(parts)
     _quotas(parts)
-    _links(parts)
+    add_links(parts)
     short_terms = _min_loads(parts)
     balance_terms = _balance(parts)
     totals = _startup_totals(parts)
@@ -190,7 +192,8 @@ def _forbidden(parts: CpModelParts) -> None:
 
 
 def _quotas(parts: CpModelParts) -> None:
-    # Each startup takes between min and max mentors of each quota group.
+    # Each startup takes between min and max mentors of each quota group; a soft quota may be
+    # missed by `short` mentors, each costing its price in the objective.
     n_s = parts.problem.shape[0]
     for quota in parts.problem.quotas:
         member = quota.mask(n_s)[parts.rows, parts.cols]
@@ -198,35 +201,17 @@ def _quotas(parts: CpModelParts) -> None:
             zip(parts.by_startup, np.split(member, parts.cuts), strict=False)
         ):
             lo, hi = int(quota.min[i]), int(quota.max[i])
-            if lo > 0 or hi < inside.sum():
-                parts.guard(quota.name,
-                            parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
-
-
-def _links(parts: CpModelParts) -> None:
-    # Tandems: a startup has both mentors or neither. Apart: never both. Circles: the startups
-    # of a circle share at least one mentor.
-    problem, model = parts.problem, parts.model
-    links = problem.links
-    if links is None:
-        return
-    index = np.full(problem.shape, -1, dtype=np.int64)
-    index[parts.rows, parts.cols] = np.arange(len(parts.rows))
-    xs = parts.x.to_numpy()
-    for name, pairs in (("tandems", links.tandems), ("apart", links.apart)):
-        for a, b in pairs.tolist():
-            for i in np.nonzero((index[:, a] >= 0) | (index[:, b] >= 0))[0]:
-                va, vb = (xs[index[i, m]] if index[i, m] >= 0 else 0 for m in (a, b))
-                parts.guard(name, model.add(va == vb) if name == "tandems" else model.add(va + vb <= 1))
-    for c, circle in enumerate(links.circles):
-        shared = []
-        for j in np.nonzero((index[circle] >= 0).all(axis=0))[0]:
-            y = model.new_bool_var(f"circle_{c}_shares_{j}")
-            for i in circle:
-                model.add_implication(y, xs[index[i, j]])
-            shared.append(y)
-            parts.aux.append((y, lambda chosen, circle=circle, j=j: int(chosen[circle, j].all())))
-        parts.guard("circles", model.add(_sum(shared) >= 1))
+            if not (lo > 0 or hi < inside.sum()):
+                continue
+            if quota.soft:
+                short = parts.model.new_int_var(0, max(lo, int(inside.sum())), f"short_{quota.name}_{i}")
+                parts.model.add(_sum(terms[inside]) + short >= lo)
+                parts.model.add(_sum(terms[inside]) - short <= hi)
+                parts.soft_terms.append((short, float(quota.price)))
+                parts.aux.append((short, lambda c, q=quota, i=i: int(q.shortfall(c)[i])))
+                continue
+            parts.guard(quota.name,
+                        parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
 
 
 def _min_loads(parts: CpModelParts) -> list:
@@ -320,6 +305,9 @@ def _objective(parts: CpModelParts, objective: str | None, short_terms: list,
         doubled_penalty += wsum(
             balance_terms, [int(np.rint(problem.balance * scale))] * len(balance_terms)
         )
+    if parts.soft_terms:
+        doubled_penalty += wsum([v for v, _ in parts.soft_terms],
+                                [2 * int(np.rint(p * scale)) for _, p in parts.soft_terms])
     if objective == "total":
         # Maximise the total score less load penalties, doubled so that the balance term
         # step * load * (load + 1) / 2 = step * (load + square) / 2 has integer coefficients.

@@ -36,6 +36,8 @@ def satisfies(problem: Problem, chosen: np.ndarray) -> bool:
     if problem.min_load is not None and problem.min_load_penalty is None:
         ok = ok and bool((per_mentor >= problem.min_load).all())
     for quota in problem.quotas:
+        if quota.soft:
+            continue  # breaking it costs its price
         inside = (chosen & quota.mask(n_s)).sum(axis=1)
         ok = ok and bool((inside >= quota.min).all() and (inside <= quota.max).all())
     return bool(ok) and keeps_links(problem, chosen)

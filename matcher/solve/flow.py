@@ -355,6 +355,9 @@ class FlowSolver:
         """Why this backend cannot express ``problem``, or None when it can."""
         if problem.objective != "total":
             return f"objective {problem.objective!r} is not a sum over pairs"
+        soft = [q.name for q in problem.quotas if q.soft]
+        if soft:
+            return f"quota {soft[0]!r} is soft (priced); the flow keeps quotas hard"
         if problem.flow_groups is None:
             named = [q.name for q in problem.quotas if q.per_startup]
             if named:

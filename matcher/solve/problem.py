@@ -34,12 +34,26 @@ class Quota:
         The group's mentors; a 2-D mask gives each startup its own group (domain coverage).
     min, max : int arrays of shape (n_startups,)
         Each startup takes between ``min[i]`` and ``max[i]`` mentors of the group.
+    price : float or None
+        None: a hard rule. A number: a soft rule, each mentor below ``min`` or above ``max``
+        costing that much score (``soft`` in programme.yaml).
     """
 
     name: str
     members: np.ndarray
     min: np.ndarray
     max: np.ndarray
+    price: float | None = None
+
+    @property
+    def soft(self) -> bool:
+        """True when breaking the quota costs a price instead of being forbidden."""
+        return self.price is not None
+
+    def shortfall(self, chosen: np.ndarray) -> np.ndarray:
+        """Int array of shape (n_startups,): mentors below ``min`` plus mentors above ``max``."""
+        inside = (chosen & self.mask(chosen.shape[0])).sum(axis=1)
+        return np.maximum(self.min - inside, 0) + np.maximum(inside - self.max, 0)
 
     @property
     def per_startup(self) -> bool:
@@ -198,6 +212,17 @@ class Problem:
         return dataclasses.replace(self, scores=self.vectors.dense(), vectors=None,
                                    forbidden=_dense(self.forbidden), pinned=_dense(self.pinned))
 
+    @property
+    def has_soft_rules(self) -> bool:
+        """True when some quota is soft (breaking it costs its price)."""
+        return any(q.soft for q in self.quotas)
+
+    def hard_only(self) -> Problem:
+        """The problem without its soft quotas: what must hold, for checks, diagnoses and bounds."""
+        if not self.has_soft_rules:
+            return self
+        return dataclasses.replace(self, quotas=tuple(q for q in self.quotas if not q.soft))
+
     def side_rules(self) -> tuple[str, ...]:
         """Names of the rules set beyond k, capacity, forbidden and pinned pairs.
 
@@ -222,11 +247,12 @@ class Problem:
     def flow_groups(self) -> np.ndarray | None:
         """Group label of each mentor (-1: none) when the quotas are disjoint mentor groups.
 
-        None when some quota is per-startup or two groups share a mentor (not a network flow).
+        None when some quota is per-startup or soft, or two groups share a mentor (not a network
+        flow).
         """
         labels = np.full(self.shape[1], -1, dtype=np.int64)
         for g, quota in enumerate(self.quotas):
-            if quota.per_startup or (labels[quota.members] >= 0).any():
+            if quota.soft or quota.per_startup or (labels[quota.members] >= 0).any():
                 return None
             labels[quota.members] = g
         return labels

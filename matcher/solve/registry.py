@@ -70,6 +70,9 @@ SOLVERS: dict[str, Solver] = {
 OBJECTIVE_BACKENDS = {"randomised": ("randomised",), "envy-free": ("envy-free",),
                       "team": ("team", "team-greedy")}
 
+#: Backends that price soft rules in their objective.
+SOFT_BACKENDS = ("cpsat", "team")
+
 #: Backends whose CP-SAT model holds tandems, circles and mentors kept apart.
 LINK_BACKENDS = ("cpsat", "envy-free", "team")
 
@@ -161,6 +164,10 @@ def _why_not(backend: Solver, problem: Problem) -> str | None:
     owners = OBJECTIVE_BACKENDS.get(problem.objective)
     if owners is not None and backend.name not in owners:
         return f"the {problem.objective} objective runs on the {' or '.join(owners)} backend"
+    if problem.has_soft_rules and (backend.name not in SOFT_BACKENDS
+                                   or problem.objective not in ("total", "team")):
+        return (f"soft rules are priced by {', '.join(SOFT_BACKENDS)} under the total or team "
+                "objective")
     if problem.links is not None and backend.name not in LINK_BACKENDS:
         return ("tandems, circles and mentors kept apart need a CP-SAT model "
                 f"({', '.join(LINK_BACKENDS)})")

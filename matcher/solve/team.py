@@ -22,6 +22,7 @@ backends maximise its sum over startups:
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 
@@ -35,6 +36,7 @@ from matcher.solve.flow import solve_flow
 from matcher.solve.objective import make_assignment
 from matcher.solve.problem import Problem
 from matcher.solve.scaling import integer_scores
+from matcher.solve.soft import soft_cost
 from matcher.solve.team_value import singleton_values, team_value_of, team_values
 
 __all__ = ["TeamSolver", "TeamGreedySolver", "greedy_teams", "improve_teams", "fast_teams",
@@ -101,7 +103,8 @@ def greedy_teams(problem: Problem, *, width: int = WIDTH) -> np.ndarray | None:
         value[i] += gain
         load[j] += 1
         size[i] += 1
-    return chosen if satisfies(problem, chosen) else None
+    chosen = _fill(problem, chosen)  # capacities may run out before every startup has k_min
+    return chosen if chosen is not None and satisfies(problem, chosen) else None
 
 
 def improve_teams(problem: Problem, chosen: np.ndarray, *, seconds: float = 5.0,
@@ -186,7 +189,7 @@ def fast_teams(problem: Problem, *, seconds: float = 5.0) -> tuple[np.ndarray, d
     start = time.perf_counter()
     alone = singleton_values(problem)
     rows, cols = solve_flow(problem, weights=alone)  # raises InfeasibleError when nothing fits
-    bound = float(alone[rows, cols].sum())
+    bound = min(float(alone[rows, cols].sum()), _split_bound(problem))
     flow_start = np.zeros(problem.shape, dtype=bool)
     flow_start[rows, cols] = True
     greedy = greedy_teams(problem)
@@ -197,11 +200,47 @@ def fast_teams(problem: Problem, *, seconds: float = 5.0) -> tuple[np.ndarray, d
     chosen = improve_teams(problem, better, seconds=max(left, 0.1))
     guarantee = (greedy is not None and not problem.quotas and not problem.pinned.any()
                  and bool((problem.scores[problem.allowed] >= 0).all()))
-    info = {"upper_bound": bound, "bound_source": "flow on each mentor's value alone",
+    info = {"upper_bound": bound,
+            "bound_source": "the lesser of: the flow on each mentor's value alone; the best total "
+                            "score plus every startup's coverable needs and labels",
             "flow_start_value": values["flow"], "greedy_value": values["greedy"],
             "greedy_guarantee": "at least 1/3 of the optimum" if guarantee else None,
             "start": "greedy" if better is greedy else "flow"}
     return chosen, info
+
+
+def _split_bound(problem: Problem) -> float:
+    """The best total score, plus what each startup could gain at most from coverage and labels:
+    every need some allowed mentor offers, and up to ``k_max`` distinct labels per family."""
+    rows, cols = solve_flow(problem)
+    team, allowed = problem.team, problem.allowed | problem.pinned
+    coverable = (allowed.astype(np.int64) @ team.offers.astype(np.int64)) > 0
+    most = team.coverage * (team.needs * coverable).sum(axis=1)
+    for row in team.labels:
+        has = row >= 0
+        codes = np.zeros((len(row), int(row.max(initial=-1)) + 1), dtype=np.int64)
+        codes[np.nonzero(has)[0], row[has]] = 1
+        distinct = ((allowed.astype(np.int64) @ codes) > 0).sum(axis=1)
+        most += team.diversity * np.minimum(distinct, problem.k_max)
+    return float(problem.scores[rows, cols].sum() + most.sum())
+
+
+def _fill(problem: Problem, chosen: np.ndarray) -> np.ndarray | None:
+    """``chosen`` with each startup short of ``k_min`` filled by a flow on the places left."""
+    short = np.maximum(problem.k_min - chosen.sum(axis=1), 0)
+    if not short.any():
+        return chosen
+    left = dataclasses.replace(problem, k_min=short, k_max=short,
+                               capacity=problem.capacity - chosen.sum(axis=0),
+                               forbidden=problem.forbidden | chosen, pinned=np.zeros_like(chosen),
+                               quotas=())
+    try:
+        rows, cols = solve_flow(left, weights=singleton_values(problem))
+    except InfeasibleError:
+        return None
+    filled = chosen.copy()
+    filled[rows, cols] = True
+    return filled
 
 
 def _unsupported(problem: Problem, name: str) -> str | None:
@@ -283,12 +322,13 @@ class TeamSolver:
             raise SolverError(f"CP-SAT found no team assignment within {time_limit:g} s "
                               f"(status {solver.status_name(status)}); raise time_limit")
         chosen = chosen_pairs(parts, solver) if found else hint
-        if hint is not None and team_values(problem, hint).sum() > team_values(problem, chosen).sum():
+        if hint is not None and _worth(problem, hint) > _worth(problem, chosen):
             chosen = hint
-        value = float(team_values(problem, chosen).sum())
+        value = _worth(problem, chosen)
         bound = info.get("upper_bound", np.inf)
         if found and complete:
-            slack = (int(problem.k_max.sum()) + parts.n_extra) / parts.objective_scale
+            slack = (int(problem.k_max.sum()) * (1 + len(problem.quotas)) + parts.n_extra) \
+                / parts.objective_scale
             bound = min(bound, solver.best_objective_bound / parts.objective_scale + slack)
         proven = (status == cp_model.OPTIMAL and complete) or bound - value <= 1e-9 * max(1.0, abs(value))
         rows, cols = np.nonzero(chosen)
@@ -298,6 +338,11 @@ class TeamSolver:
                                info={**info, "exact_model": "every allowed pair" if complete
                                      else f"each startup's best {WIDTH} mentors"},
                                timings={"build": built - start, "solve": time.perf_counter() - built})
+
+
+def _worth(problem: Problem, chosen: np.ndarray) -> float:
+    """The team objective of ``chosen``: team values less the prices of soft rules broken."""
+    return float(team_values(problem, chosen).sum()) - soft_cost(problem, chosen)
 
 
 def build_team_model(problem: Problem, candidates: np.ndarray):
@@ -327,13 +372,16 @@ def build_team_model(problem: Problem, candidates: np.ndarray):
                 model.add(d <= cp_model.LinearExpr.sum(list(mine[by])))
                 label_terms.append((i, d, team.diversity, ms[by]))
     extras = cover_terms + label_terms
+    soft = parts.soft_terms  # (mentors short of a soft quota, price)
     weights = integer_scores(np.concatenate([problem.scores[rows, cols],
-                                             [w for _, _, w, _ in extras]]),
-                             n_terms=int(problem.k_max.sum()) + len(extras) + 1)
+                                             [w for _, _, w, _ in extras],
+                                             [-p for _, p in soft]]),
+                             n_terms=int(problem.k_max.sum()) * (1 + len(soft)) + len(extras) + 1)
     ints = weights.ints
-    # Maximise the scores, the needs covered and the distinct labels, integer-scaled.
-    model.maximize(cp_model.LinearExpr.weighted_sum(list(xs) + [v for _, v, _, _ in extras],
-                                                    ints.tolist()))
+    # Maximise the scores, the needs covered and the distinct labels, less the soft rules' prices,
+    # integer-scaled.
+    model.maximize(cp_model.LinearExpr.weighted_sum(
+        list(xs) + [v for _, v, _, _ in extras] + [v for v, _ in soft], ints.tolist()))
     parts.objective_scale = weights.scale
     parts.n_extra = len(extras)
 

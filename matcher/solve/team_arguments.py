@@ -20,7 +20,7 @@ from matcher.errors import InputProblem
 from matcher.solve.objective_arguments import arg_problem
 from matcher.solve.problem import Links, Team
 
-__all__ = ["make_team", "make_links"]
+__all__ = ["make_team", "make_links", "team_of"]
 
 
 def _ids_of(ids: np.ndarray, wanted: list) -> np.ndarray:
@@ -47,6 +47,25 @@ def _table(name: str, value: Any, ids: np.ndarray, problems: list[InputProblem]
                                     "give a DataFrame indexed by id with one column per area"))
         return None
     return arr, tuple(f"area {a}" for a in range(arr.shape[1]))
+
+
+def team_of(objective: str, needs: Any, offers: Any, mentor_groups: Any, coverage: Any,
+            diversity: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray,
+            problems: list[InputProblem]) -> Team | None:
+    """The :class:`Team` under ``objective="team"`` (which needs ``needs`` and ``offers``), else None.
+
+    >>> found = []
+    >>> team_of("total", None, None, None, None, None, np.arange(1), np.arange(1), found), found
+    (None, [])
+    """
+    if objective != "team" and needs is None and offers is None:
+        return None
+    if objective != "team" or needs is None or offers is None:
+        problems.append(arg_problem("objective", "the team objective takes needs and offers together",
+                                    "pass objective='team' with needs and offers"))
+        return None
+    return make_team(needs, offers, mentor_groups, coverage, diversity, startup_ids, mentor_ids,
+                     problems)
 
 
 def make_team(needs: Any, offers: Any, mentor_groups: Any, coverage: Any, diversity: Any,

@@ -91,6 +91,7 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
         objective=rules.objective,
         fairness=rules.fairness if rules.objective == "blend" else None,
         max_probability=rules.max_probability if rules.objective == "randomised" else None,
+        soft=dict(rules.soft) or None,
         **team_arguments(startups, mentors, rules),
     )
     if cohort.preferences is None or not problem.is_dense:
