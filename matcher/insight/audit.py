@@ -20,9 +20,10 @@ from matcher.data.models import Assignment
 from matcher.insight.envy import envy_summary, envy_table, group_totals, needs_covered, needs_uncovered
 from matcher.solve.arguments import make_problem
 from matcher.solve.problem import Problem
+from matcher.solve.soft import soft_violations
 
 __all__ = ["blocking_pairs", "count_blocking_pairs", "check_rules", "envy_table", "envy_summary",
-           "group_totals", "needs_covered", "needs_uncovered"]
+           "group_totals", "needs_covered", "needs_uncovered", "soft_violations"]
 
 
 def _problem(scores: Any, k: Any, capacity: Any, forbidden: Any, pinned: Any) -> Problem:
