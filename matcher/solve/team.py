@@ -30,6 +30,7 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
+from matcher.solve.budget import Deadline
 from matcher.solve.cpsat_model import build_model, chosen_pairs, run_cpsat, set_hint
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
@@ -291,6 +292,7 @@ class TeamSolver:
         from ortools.sat.python import cp_model
 
         start = time.perf_counter()
+        clock = Deadline(time_limit)
         hint, info = None, {}
         if problem.flow_groups is not None:
             try:
@@ -300,11 +302,21 @@ class TeamSolver:
                     raise
             if hint is not None and not satisfies(problem, hint):
                 hint = None  # it breaks a tandem, circle or apart rule
-        complete = int(problem.allowed.sum()) <= EXACT_MAX_PAIRS
+        # the model holds every allowed pair when it builds in half the time left (a team model
+        # costs about twice a plain one per pair); else each startup's best mentors and the hint
+        n_allowed = int((problem.allowed | problem.pinned).sum())
+        complete = n_allowed <= EXACT_MAX_PAIRS and clock.builds(2 * n_allowed, share=0.5)
         candidates = problem.allowed | problem.pinned
         if not complete:
             candidates = _candidates(problem, singleton_values(problem), WIDTH) | (
                 hint if hint is not None else False)
+            if hint is not None and not clock.builds(2 * int(candidates.sum()), share=0.8):
+                rows, cols = np.nonzero(hint)
+                return make_assignment(problem, rows, cols, solver=self.name, status="time_limit",
+                                       bound=max(info["upper_bound"], _worth(problem, hint)),
+                                       objective=_worth(problem, hint),
+                                       info={**info, "exact_model": "none: no time to build it"},
+                                       timings={"solve": time.perf_counter() - start})
         parts, extra = build_team_model(problem, candidates)
         if hint is not None:
             set_hint(parts, hint)
@@ -313,8 +325,8 @@ class TeamSolver:
         built = time.perf_counter()
         # One worker unhinted: an unhinted model searched by interleaved workers aborted the
         # process (OR-Tools issue #5025) when it was found infeasible while loading.
-        solver, status = run_cpsat(parts, time_limit=max(time_limit - (built - start), 0.1), seed=seed,
-                                   num_workers=workers if hint is not None else 1)
+        solver, status = run_cpsat(parts, time_limit=max(clock.for_search(len(parts.rows)), 0.1),
+                                   seed=seed, num_workers=workers if hint is not None else 1)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if status == cp_model.INFEASIBLE and complete and hint is None:
             raise InfeasibleError([])
