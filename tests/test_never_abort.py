@@ -248,8 +248,12 @@ def _check(task: dict, outcome: dict) -> None:
         matrix[rows, cols] = True
 
     hard_min = None if kwargs.get("min_load_soft", True) else kwargs.get("min_load")
+    soft = kwargs.get("soft") or {}
+    hard = [q for q in kwargs.get("quotas") or [] if q["name"] not in soft]
     check_rules(Result, kwargs["k"], kwargs["capacity"], forbidden, kwargs["pinned"],
-                quotas=kwargs.get("quotas"), covers=kwargs.get("covers"), min_load=hard_min)
+                quotas=hard or None, covers=kwargs.get("covers"), min_load=hard_min)
+    for a, b in kwargs.get("tandems") or []:
+        assert (Result.matrix[:, a] == Result.matrix[:, b]).all(), "a tandem was split"
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,
@@ -264,6 +268,15 @@ def test_no_problem_kills_the_process(worker, instance, time_limit, presolve, hi
                          "time_limit": time_limit,
                          **(team_keywords(instance) if objective == "team" else {})}}
              for objective in OBJECTIVES for solver in BACKENDS]
+    # soft prices on the quotas and a tandem, on the backends that take them
+    linked = {"tandems": [(0, 1)]} if np.shape(instance["scores"])[1] >= 2 else {}
+    priced = {"soft": {q["name"]: 0.3 for q in instance.get("quotas", [])}} \
+        if instance.get("quotas") else {}
+    tasks += [{"kind": "assign", "presolve": presolve,
+               "kwargs": {**instance, **linked, **priced, "objective": objective, "solver": "auto",
+                          "time_limit": time_limit,
+                          **(team_keywords(instance) if objective == "team" else {})}}
+              for objective in ("total", "team")]
     # the fair objective's pattern, directly: hinted solves, again on the same model, then the
     # total with every startup held at the worst total (or just above it: often infeasible)
     tasks += [{"kind": "cpsat_hinted_twice", "kwargs": instance, "presolve": presolve,

@@ -76,6 +76,11 @@ class CpSatSolver:
         timings: dict[str, float] = {}
         # 1. Start: the flow optimum of the problem or of its relaxation.
         relaxed = flow_hint(problem) if self.hint else None
+        if self.hint and relaxed is None:
+            # The relaxation only drops rules, so the problem has no assignment either. Searching
+            # it unhinted would take two interleaved workers, which aborted the process on such
+            # an infeasible model (OR-Tools issue #5025; found by tests/test_never_abort.py).
+            raise InfeasibleError([])
         bound = relaxation_bound(problem, relaxed)
         start = relaxed if relaxed is not None and satisfies(problem, relaxed) else None
         if relaxed is not None and start is None:

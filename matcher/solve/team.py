@@ -49,6 +49,8 @@ EXACT_MAX_PAIRS = 400_000
 WIDTH = 40
 #: Most seconds the fast path spends in local search (it stops sooner when no move gains).
 SEARCH_SECONDS = 30.0
+#: A team model costs about this many plain models' building time per pair.
+BUILD_FACTOR = 6
 
 
 def _candidates(problem: Problem, alone: np.ndarray, width: int) -> np.ndarray:
@@ -302,15 +304,17 @@ class TeamSolver:
                     raise
             if hint is not None and not satisfies(problem, hint):
                 hint = None  # it breaks a tandem, circle or apart rule
-        # the model holds every allowed pair when it builds in half the time left (a team model
-        # costs about twice a plain one per pair); else each startup's best mentors and the hint
+        # the model holds every allowed pair when it builds in half the time left (a pair also
+        # sits in the coverage and label constraints of its startup: about BUILD_FACTOR times a
+        # plain model's cost, measured at 1,000 x 300); else each startup's best mentors and
+        # the hint
         n_allowed = int((problem.allowed | problem.pinned).sum())
-        complete = n_allowed <= EXACT_MAX_PAIRS and clock.builds(2 * n_allowed, share=0.5)
+        complete = n_allowed <= EXACT_MAX_PAIRS and clock.builds(BUILD_FACTOR * n_allowed, share=0.5)
         candidates = problem.allowed | problem.pinned
         if not complete:
             candidates = _candidates(problem, singleton_values(problem), WIDTH) | (
                 hint if hint is not None else False)
-            if hint is not None and not clock.builds(2 * int(candidates.sum()), share=0.8):
+            if hint is not None and not clock.builds(BUILD_FACTOR * int(candidates.sum()), share=0.8):
                 rows, cols = np.nonzero(hint)
                 return make_assignment(problem, rows, cols, solver=self.name, status="time_limit",
                                        bound=max(info["upper_bound"], _worth(problem, hint)),
