@@ -214,7 +214,7 @@ def test_the_model_that_aborted_solves(worker):
     assert outcome["statuses"][0] in ("INFEASIBLE", "OPTIMAL")
 
 
-def test_run_cpsat_gives_a_hinted_model_one_interleaved_worker():
+def test_run_cpsat_gives_one_worker_interleaved_only_when_hinted():
     from ortools.sat.python import cp_model
 
     from matcher.solve.arguments import make_problem
@@ -224,7 +224,8 @@ def test_run_cpsat_gives_a_hinted_model_one_interleaved_worker():
     parts = build_model(problem, problem.allowed, objective="total")
     solver, status = run_cpsat(parts, time_limit=5, seed=0, num_workers=2)
     assert status == cp_model.OPTIMAL
-    assert (solver.parameters.num_workers, solver.parameters.interleave_search) == (2, True)
+    # unhinted: one worker, not interleaved (two interleaved workers aborted on infeasible models)
+    assert (solver.parameters.num_workers, solver.parameters.interleave_search) == (1, False)
     set_hint(parts, np.eye(2, dtype=bool))
     solver, status = run_cpsat(parts, time_limit=5, seed=0, num_workers=2)
     assert status == cp_model.OPTIMAL
