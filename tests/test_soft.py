@@ -114,3 +114,17 @@ def test_soft_names_are_checked_where_they_enter():
     assert result.assignment.solver == "cpsat" and "rule prices" in result.assignment.objective_name
     assert isinstance(result.assignment.info["soft_cost"], float)
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+def test_min_load_and_coverage_take_prices_too():
+    scores = np.array([[0.9, 0.1, 0.2], [0.8, 0.3, 0.1]])
+    problem = make_problem(scores, k=1, capacity=2, min_load=1, soft={"min_load": 0.05})
+    assert problem.min_load_penalty == 0.05
+    # mentor 0 for both (1.7) leaves two mentors idle: 1.7 - 2 * 0.05 beats spreading them
+    result = matcher.assign(scores, k=1, capacity=2, min_load=1, soft={"min_load": 0.05})
+    assert result.objective == pytest.approx(1.7 - 0.1)
+    covers = np.array([[False, False, True], [False, True, False]])
+    cheap = matcher.assign(scores, k=1, capacity=2, covers=covers, soft={"coverage": 0.1})
+    assert cheap.objective == pytest.approx(1.7 - 0.2) and cheap.info["soft_cost"] == pytest.approx(0.2)
+    dear = matcher.assign(scores, k=1, capacity=2, covers=covers, soft={"coverage": 1.0})
+    assert dear.objective == pytest.approx(0.2 + 0.3) and dear.info["soft_cost"] == 0.0
