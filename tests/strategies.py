@@ -197,7 +197,21 @@ def check_rules(
 from matcher.data.vocabulary import OBJECTIVES  # noqa: E402, F401 - every objective, as users name them
 
 #: Every registered backend by name, and "auto".
-BACKENDS = ("flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "auto")
+BACKENDS = ("flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "randomised", "envy-free",
+            "team", "team-greedy", "auto")
+
+
+def team_keywords(instance: dict) -> dict:
+    """``needs``, ``offers`` and ``mentor_groups`` for the team objective on ``instance``'s shape."""
+    import pandas as pd
+
+    n_s, n_m = np.shape(instance["scores"])
+    rng = np.random.default_rng(n_s * 31 + n_m)
+    areas = ["technology", "go-to-market", "fundraising"]
+    needs = rng.random((n_s, 3)) * (rng.random((n_s, 3)) < 0.7)
+    return {"needs": pd.DataFrame(needs, columns=areas),
+            "offers": pd.DataFrame(rng.random((n_m, 3)) < 0.4, columns=areas),
+            "mentor_groups": {"kind": list(rng.choice(["professor", "investor"], n_m))}}
 
 
 @st.composite

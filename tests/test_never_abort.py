@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import BACKENDS, OBJECTIVES, check_rules, effective, solve_requests
+from tests.strategies import BACKENDS, OBJECTIVES, check_rules, effective, solve_requests, team_keywords
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = Path(__file__).resolve().parent / "data" / "cases" / "fair-abort"
@@ -214,7 +214,7 @@ def test_the_model_that_aborted_solves(worker):
     assert outcome["statuses"][0] in ("INFEASIBLE", "OPTIMAL")
 
 
-def test_run_cpsat_gives_a_hinted_model_one_interleaved_worker():
+def test_run_cpsat_gives_one_worker_interleaved_only_when_hinted():
     from ortools.sat.python import cp_model
 
     from matcher.solve.arguments import make_problem
@@ -224,7 +224,8 @@ def test_run_cpsat_gives_a_hinted_model_one_interleaved_worker():
     parts = build_model(problem, problem.allowed, objective="total")
     solver, status = run_cpsat(parts, time_limit=5, seed=0, num_workers=2)
     assert status == cp_model.OPTIMAL
-    assert (solver.parameters.num_workers, solver.parameters.interleave_search) == (2, True)
+    # unhinted: one worker, not interleaved (two interleaved workers aborted on infeasible models)
+    assert (solver.parameters.num_workers, solver.parameters.interleave_search) == (1, False)
     set_hint(parts, np.eye(2, dtype=bool))
     solver, status = run_cpsat(parts, time_limit=5, seed=0, num_workers=2)
     assert status == cp_model.OPTIMAL
@@ -248,8 +249,12 @@ def _check(task: dict, outcome: dict) -> None:
         matrix[rows, cols] = True
 
     hard_min = None if kwargs.get("min_load_soft", True) else kwargs.get("min_load")
+    soft = kwargs.get("soft") or {}
+    hard = [q for q in kwargs.get("quotas") or [] if q["name"] not in soft]
     check_rules(Result, kwargs["k"], kwargs["capacity"], forbidden, kwargs["pinned"],
-                quotas=kwargs.get("quotas"), covers=kwargs.get("covers"), min_load=hard_min)
+                quotas=hard or None, covers=kwargs.get("covers"), min_load=hard_min)
+    for a, b in kwargs.get("tandems") or []:
+        assert (Result.matrix[:, a] == Result.matrix[:, b]).all(), "a tandem was split"
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,
@@ -261,8 +266,18 @@ def test_no_problem_kills_the_process(worker, instance, time_limit, presolve, hi
     finds an infeasible model infeasible only while loading it, the condition of the abort."""
     tasks = [{"kind": "assign", "presolve": presolve,
               "kwargs": {**instance, "objective": objective, "solver": solver,
-                         "time_limit": time_limit}}
+                         "time_limit": time_limit,
+                         **(team_keywords(instance) if objective == "team" else {})}}
              for objective in OBJECTIVES for solver in BACKENDS]
+    # soft prices on the quotas and a tandem, on the backends that take them
+    linked = {"tandems": [(0, 1)]} if np.shape(instance["scores"])[1] >= 2 else {}
+    priced = {"soft": {q["name"]: 0.3 for q in instance.get("quotas", [])}} \
+        if instance.get("quotas") else {}
+    tasks += [{"kind": "assign", "presolve": presolve,
+               "kwargs": {**instance, **linked, **priced, "objective": objective, "solver": "auto",
+                          "time_limit": time_limit,
+                          **(team_keywords(instance) if objective == "team" else {})}}
+              for objective in ("total", "team")]
     # the fair objective's pattern, directly: hinted solves, again on the same model, then the
     # total with every startup held at the worst total (or just above it: often infeasible)
     tasks += [{"kind": "cpsat_hinted_twice", "kwargs": instance, "presolve": presolve,

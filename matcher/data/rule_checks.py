@@ -20,12 +20,21 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from matcher.data.model_rule_checks import check_circles as _circles
+from matcher.data.model_rule_checks import check_mentor_pairs as _mentor_pairs
+from matcher.data.model_rule_checks import check_probability as _probability
+from matcher.data.model_rule_checks import check_soft as _soft
+from matcher.data.model_rule_checks import check_team as _team
+from matcher.data.model_rule_checks import soft_name_problems
+from matcher.data.rule_report import MAX_WEIGHT
+from matcher.data.rule_report import RuleReport as _Report
+from matcher.data.rule_report import suggest as _suggest
 from matcher.data.values import MAX_SCORE, real_number, whole_number, yes_no
 from matcher.data.vocabulary import COMPONENTS, HISTORY_MODES, OBJECTIVES, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 
-__all__ = ["check_rules", "validate_rules", "check_solve_arguments", "DEFAULT_BALANCE", "MAX_TIME_LIMIT",
-           "MAX_SEED", "MAX_WEIGHT"]
+__all__ = ["check_rules", "validate_rules", "check_solve_arguments", "soft_name_problems",
+           "DEFAULT_BALANCE", "MAX_TIME_LIMIT", "MAX_SEED", "MAX_WEIGHT"]
 
 #: ``balance_load: true`` in programme.yaml means this weight.
 DEFAULT_BALANCE = 0.05
@@ -36,38 +45,10 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0
 #: The largest seed: CP-SAT's ``random_seed`` is a 32-bit signed integer.
 MAX_SEED = 2**31 - 1
 
-#: The largest weight of a score component: components are in [0, 1], so scores stay far below
-#: :data:`~matcher.data.values.MAX_SCORE`.
-MAX_WEIGHT = 1000.0
-
 _QUOTA_KEYS = ("kinds", "mentors", "min", "max")
 _WEIGHT_HINT = f"write a finite number of 0 or more, at most {MAX_WEIGHT:g}, e.g. 0.35"
 _K_HINT = "write a whole number such as 3, or a range [2, 3]"
 _PAIR_HINT = "write a list of [startup_id, mentor_id] pairs, e.g. [[s-scanwise, m-ho]]"
-
-
-class _Report:
-    """The problems found in one set of rules, all naming the same source."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[InputProblem] = []
-
-    def add(self, field: str, message: str, hint: str = "") -> None:
-        self.problems.append(InputProblem(self.source, None, field, message, hint))
-
-    def parse(self, field: str, parse: Callable[..., Any], value: Any, hint: str, **limits: Any) -> Any:
-        """``parse(value, **limits)``, or ``None`` with the parser's words recorded as a problem."""
-        try:
-            return parse(value, **limits)
-        except ValueError as exc:
-            self.add(field, str(exc), hint)
-            return None
-
-
-def _suggest(word: Any, choices: Sequence[str], lead: str) -> str:
-    near = difflib.get_close_matches(str(word), list(choices), n=1)
-    return (f"did you mean '{near[0]}'? " if near else "") + f"{lead} {', '.join(choices)}"
 
 
 # ---------------------------------------------------------------- one checker per kind of rule
@@ -273,6 +254,12 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
                               none_ok=True),
     "objective": _one_of(OBJECTIVES),
     "fairness": _real("write a weight from 0 (mean only) to 1 (worst startup only), e.g. 0.5", high=1.0),
+    "max_probability": _probability,
+    "team": _team,
+    "tandems": _mentor_pairs,
+    "apart": _mentor_pairs,
+    "circles": _circles,
+    "soft": _soft,
     "workers": _workers,
 }
 

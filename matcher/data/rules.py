@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from matcher.data.jsonform import json_ready, tuples_from_json
-from matcher.data.rule_checks import DEFAULT_BALANCE, check_rules, validate_rules
-from matcher.data.vocabulary import HISTORY_MODES, OBJECTIVES
+from matcher.data.rule_checks import DEFAULT_BALANCE, check_rules, soft_name_problems, validate_rules
+from matcher.data.vocabulary import DEFAULT_MAX_PROBABILITY, HISTORY_MODES, OBJECTIVES
 from matcher.errors import InputError, InputProblem
 
 __all__ = [
@@ -86,11 +86,26 @@ class Rules:
         Score added to a pair made before, under ``history_rule: prefer``.
     yearly_capacity : int or None
         Most startups a mentor takes in one calendar year, earlier cohorts of the year included.
-    objective : {"total", "fair", "blend"}
-        Maximise the total score; the worst-served startup's total, then the total; or a blend.
+    objective : {"total", "fair", "blend", "randomised"}
+        Maximise the total score; the worst-served startup's total, then the total; a blend; or
+        the expected total of a lottery with no pair above ``max_probability`` (randomised).
     fairness : float
         Weight of the worst startup's total under ``blend``: ``(1 - fairness) * mean + fairness *
         worst``.
+    max_probability : float
+        Under ``objective: randomised``, the cap on each pair's probability, in (0, 1].
+    team : mapping
+        Under ``objective: team``: ``coverage`` (weight of all of a startup's needs covered,
+        default 0.5), ``diversity`` (bonus per distinct label on a team, default 0.1) and ``by``
+        (the mentor labels that should not repeat: ``kind``, ``domain``; default both).
+    tandems, apart : tuple of (mentor_id, mentor_id)
+        Mentors assigned together (a startup has both or neither) / never on the same team.
+    circles : tuple of tuples of startup ids
+        Startups that must share at least one mentor.
+    soft : mapping of str to float
+        Rules the solver may break, each at a price per mentor short or over, traded against
+        the score: a quota by its name, ``coverage``, ``min_load``; e.g. ``{academic: 0.3}``.
+        Rules not named stay hard.
     workers : int or None
         Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
         not depend on it only with one worker; see ``docs/architecture.md``.
@@ -131,6 +146,12 @@ class Rules:
     yearly_capacity: int | None = None
     objective: str = "total"
     fairness: float = 0.5
+    max_probability: float = DEFAULT_MAX_PROBABILITY
+    team: Mapping[str, Any] = field(default_factory=dict)
+    tandems: tuple[tuple[str, str], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
+    circles: tuple[tuple[str, ...], ...] = ()
+    soft: Mapping[str, float] = field(default_factory=dict)
     workers: int | None = None
 
     def __post_init__(self) -> None:
@@ -138,6 +159,9 @@ class Rules:
         # frozen: the normalised values (tuples, floats) replace what was given
         for name, value in validate_rules(values, "Rules").items():
             object.__setattr__(self, name, value)
+        found = soft_name_problems(self.soft, self.quotas, self.coverage, self.min_load, "Rules")
+        if found:
+            raise InputError(found)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], *, source: str = "Rules",
@@ -178,9 +202,14 @@ class Rules:
         problems = [InputProblem(source, None, str(key), "is not a rule", _nearest(key, known))
                     for key in values if key not in known]
         clean, found = check_rules(values, source)
+        start = {} if base is None else {name: getattr(base, name) for name in known}
+        if not found and "soft" in clean:
+            merged = {**{n: getattr(cls, n, None) for n in ("quotas", "coverage", "min_load")},
+                      **start, **clean}
+            found = soft_name_problems(clean["soft"], merged["quotas"] or {}, merged["coverage"],
+                                       merged["min_load"], source)
         if problems or found:
             raise InputError(problems + found)
-        start = {} if base is None else {name: getattr(base, name) for name in known}
         return cls(**{**start, **clean})
 
     def replace(self, **changes: Any) -> Rules:

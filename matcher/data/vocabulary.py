@@ -9,17 +9,22 @@ from __future__ import annotations
 __all__ = ["EVIDENCE_KINDS",
            "OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
            "MISSING_SCORES", "LANGUAGES", "STAGES", "STARTUP_DOMAINS", "MENTOR_DOMAINS", "STARTUP_NEEDS",
-           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY"]
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY", "DEFAULT_MAX_PROBABILITY",
+           "DEFAULT_TEAM_WEIGHTS"]
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
-#: or a blend of the mean and the worst startup's total.
-OBJECTIVES = ("total", "fair", "blend")
+#: a blend of the mean and the worst startup's total; or the expected total of a lottery over
+#: assignments in which no pair is more likely than ``max_probability`` (randomised); or the
+#: total among assignments in which no startup envies another's team beyond its best mentor.
+#: ``team`` maximises the scores plus each startup's needs covered and kinds not repeated.
+OBJECTIVES = ("total", "fair", "blend", "randomised", "envy-free", "team")
 
 #: What to do with pairs made in earlier cohorts.
 HISTORY_MODES = ("forbid", "prefer", "ignore")
 
 #: Backends by name; ``auto`` picks among them. :func:`matcher.solve.register_solver` adds more.
-SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"]
+SOLVER_NAMES: list[str] = ["auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors",
+                           "randomised", "envy-free", "team", "team-greedy"]
 
 #: The named components of an affinity score, in the order they are summed.
 COMPONENTS = ("text", "domain", "needs", "language", "preference")
@@ -57,3 +62,10 @@ DEFAULT_WORKERS = 2
 
 #: What pairs of earlier cohorts mean when no history mode is given, in Rules and assign alike.
 DEFAULT_HISTORY = "forbid"
+
+#: The cap on each pair's probability under the randomised objective when none is given.
+DEFAULT_MAX_PROBABILITY = 0.5
+
+#: Weights of the team objective when none are given: all of a startup's needs covered is worth
+#: ``coverage``, each distinct mentor kind (or other label) on its team ``diversity``.
+DEFAULT_TEAM_WEIGHTS = {"coverage": 0.5, "diversity": 0.1}

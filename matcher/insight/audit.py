@@ -4,7 +4,9 @@
 startup prefers the mentor to one of its current mentors (or has a free place), and the mentor
 prefers the startup to one of its current startups (or has free capacity). An assignment with none
 is stable. :func:`check_rules` lists every rule an assignment breaks. Both work for an assignment
-from any backend.
+from any backend. Envy (:func:`envy_table`, :func:`envy_summary`), totals by group
+(:func:`group_totals`) and the needs each mentor covers (:func:`needs_covered`) live in
+:mod:`matcher.insight.envy` and are named here too.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.models import Assignment
+from matcher.insight.envy import envy_summary, envy_table, group_totals, needs_covered, needs_uncovered
 from matcher.solve.arguments import make_problem
 from matcher.solve.problem import Problem
+from matcher.solve.soft import soft_violations
 
-__all__ = ["blocking_pairs", "count_blocking_pairs", "check_rules"]
+__all__ = ["blocking_pairs", "count_blocking_pairs", "check_rules", "envy_table", "envy_summary",
+           "group_totals", "needs_covered", "needs_uncovered", "soft_violations"]
 
 
 def _problem(scores: Any, k: Any, capacity: Any, forbidden: Any, pinned: Any) -> Problem:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from matcher.data.taxonomy import DEFAULT_TAXONOMY
 from matcher.errors import InfeasibleError
+from matcher.insight.envy import needs_covered
 from matcher.pipeline import MatchResult, solve_cohort
 from matcher.scoring.features import ProfileVectorizer
 from matcher.solve import SOLVERS
@@ -121,8 +122,9 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     DataFrame
         Columns ``startup_id``, ``mentor_id``, ``score``, one column per component (weighted:
         they add up to ``score``), ``rank`` (1 = the startup's best-scoring allowed mentor),
-        ``shared_domains``, ``top_terms`` and ``rules`` (the last three joined with ``"; "``);
-        with stated preferences also ``startup_rank`` and ``mentor_bid``.
+        ``shared_domains``, ``top_terms``, ``needs_covered`` (the startup's needs the mentor
+        offers, most important first) and ``rules`` (the last four joined with ``"; "``); with
+        stated preferences also ``startup_rank`` and ``mentor_bid``.
 
     Examples
     --------
@@ -144,6 +146,10 @@ def explain_pairs(result: MatchResult, *, n_terms: int = 5) -> pd.DataFrame:
     table["shared_domains"] = ["; ".join(shared_domains(startups[i].domains, mentors[j].domains))
                                for i, j in zip(rows, cols)]
     table["top_terms"] = ["; ".join(t) for t in top_terms(result, rows, cols, n_terms)]
+    covered = needs_covered(cohort, table[["startup_id", "mentor_id"]])
+    by_pair = covered.groupby(["startup_id", "mentor_id"], sort=False)["need"].agg("; ".join)
+    table["needs_covered"] = by_pair.reindex(
+        pd.MultiIndex.from_arrays([table["startup_id"], table["mentor_id"]])).fillna("").to_numpy()
     if cohort.preferences is not None:
         stated = cohort.preferences.to_frame().set_index(["startup_id", "mentor_id"])
         keys = pd.MultiIndex.from_arrays([table["startup_id"], table["mentor_id"]])

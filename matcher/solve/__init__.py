@@ -69,7 +69,7 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
     backend, why = choose_backend(solver, problem)
     if not problem.is_dense and not getattr(backend, "accepts_vectors", False):
         problem = problem.densified()  # a backend that needs the matrix was asked for by name
-    found = counting_checks(problem)
+    found = counting_checks(problem.hard_only())
     if found:
         raise InfeasibleError(found)
     checked = time.perf_counter()
@@ -80,7 +80,8 @@ def solve_problem(problem: Problem, *, solver: str | Solver = "auto", time_limit
         if any(d.rule != "rules" for d in exc.diagnoses):
             raise  # the backend said why
         left = max(limit - (time.perf_counter() - start), 1.0)
-        raise InfeasibleError(diagnose(problem, time_limit=min(left, DIAGNOSIS_SECONDS)) or exc.diagnoses
+        raise InfeasibleError(diagnose(problem.hard_only(), time_limit=min(left, DIAGNOSIS_SECONDS))
+                              or exc.diagnoses
                               or "the rules cannot all hold") from None
     # stages may nest (the pruned flow's "solve" holds its rounds), so the wall time is kept apart
     return replace(result, timings={"checks": checked - start, **result.timings},
@@ -108,6 +109,16 @@ def assign(
     continuity_bonus: float = 0.1,
     objective: str = "total",
     fairness: float | None = None,
+    max_probability: float | None = None,
+    needs: Any = None,
+    offers: Any = None,
+    mentor_groups: Any = None,
+    coverage_weight: float | None = None,
+    diversity_weight: float | None = None,
+    tandems: Any = None,
+    apart: Any = None,
+    circles: Any = None,
+    soft: Any = None,
     missing: str = "error",
 ) -> Assignment:
     """Assign mentors to startups, maximising the total score, and prove the answer.
@@ -126,7 +137,8 @@ def assign(
         Most startups each mentor takes.
     forbidden, pinned : iterable of (startup_id, mentor_id), or bool array of the scores' shape
         Pairs that must never / must always be made.
-    solver : {"auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors"} or a Solver
+    solver : {"auto", "flow", "cpsat", "fair", "pruned", "stable", "stable-mentors", "randomised", \
+"envy-free", "team", "team-greedy"} or a Solver
         Backend; ``auto`` picks the fastest one that can express the rules, and
         ``info["solver_choice"]`` says why. For large problems
         with only k, capacity, forbidden and pinned rules it picks ``pruned``: min-cost flow on
@@ -159,11 +171,41 @@ def assign(
         ``"prefer"`` them (add ``continuity_bonus`` to their score) or ``"ignore"`` them. A yearly
         capacity is a lower ``capacity`` (see :func:`matcher.solve.translate.cohort_problem`).
         ``history`` defaults to ``"forbid"``, as in :class:`~matcher.Rules`.
-    objective : {"total", "fair", "blend"}
+    objective : {"total", "fair", "blend", "randomised", "envy-free", "team"}
         ``total`` maximises the sum of scores. ``fair`` first maximises the worst-served startup's
         total, then the total given that; ``objective``, ``bound`` and ``gap`` then refer to the
         worst startup's total. ``blend`` maximises ``(1 - fairness) * mean startup total +
-        fairness * worst startup total`` (``fairness`` defaults to 0.5).
+        fairness * worst startup total`` (``fairness`` defaults to 0.5). ``randomised`` finds the
+        lottery over assignments of the largest expected total in which no pair is more likely
+        than ``max_probability``, and returns one draw of it (from ``seed``); ``objective`` is
+        the expected total and ``info`` holds the pair probabilities (``info["fractional"]``,
+        see :mod:`matcher.solve.randomised`) and the deterministic optimum. ``envy-free``
+        maximises the total among assignments where no startup values another's team, less its
+        best mentor, above its own (EF1), or proves there is none. ``team`` maximises the team
+        value (see ``needs``).
+    max_probability : float, optional
+        Under ``randomised``: the cap on every pair's probability, in (0, 1] (default 0.5).
+    needs, offers : DataFrame, optional
+        Under ``objective="team"`` (required there): ``needs`` indexed by startup id, one column
+        per support area, the weight of each need (e.g. 0.5, 0.33, 0.17 most important first);
+        ``offers`` indexed by mentor id, the same columns, True where the mentor offers the
+        area. A team's value is its scores, plus ``coverage_weight`` (default 0.5) times the
+        weight of the needs some mentor of it offers, plus ``diversity_weight`` (default 0.1)
+        per distinct label of ``mentor_groups`` (e.g. ``{"kind": one kind per mentor}``) on it.
+        ``solver="team"`` is exact (CP-SAT); ``"team-greedy"`` is the fast path for large
+        programmes, whose ``bound`` is the flow optimum of each mentor's value alone (see
+        :mod:`matcher.solve.team`).
+    tandems, apart : iterable of (mentor_id, mentor_id), optional
+        Mentors who are assigned together (each startup has both or neither) / never on the same
+        team. CP-SAT backends only.
+    circles : iterable of iterables of startup ids, optional
+        Startups that must share at least one mentor.
+    soft : mapping of rule name to price, optional
+        Rules the solver may break at a price per mentor short or over: a quota by its name,
+        ``coverage`` for ``covers``, ``min_load``. Rules not named stay hard. The objective is
+        then the total less the prices paid (``info["soft_cost"]``;
+        :func:`matcher.solve.soft.soft_violations` lists each violation); ``cpsat`` and
+        ``team`` price them.
     missing : {"error", "forbid"}
         What a missing score (NaN, a blank cell) means. ``"error"`` refuses it; ``"forbid"`` makes
         the pair forbidden — the convention of :meth:`~matcher.scoring.affinity.Scores.to_frame`, which
@@ -205,6 +247,10 @@ def assign(
     problem = make_problem(scores, k=k, capacity=capacity, forbidden=forbidden, pinned=pinned,
                            quotas=quotas, covers=covers, min_load=min_load,
                            min_load_soft=min_load_soft, balance=balance, objective=objective,
-                           fairness=fairness, past=past, history=history,
+                           fairness=fairness, max_probability=max_probability, needs=needs,
+                           offers=offers, mentor_groups=mentor_groups,
+                           coverage_weight=coverage_weight, diversity_weight=diversity_weight,
+                           tandems=tandems, apart=apart, circles=circles, soft=soft, past=past,
+                           history=history,
                            continuity_bonus=continuity_bonus, missing=missing)
     return solve_problem(problem, solver=solver, time_limit=time_limit, seed=seed, workers=workers)

@@ -17,10 +17,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.data.values import MAX_SCORE, real_number, whole_numbers
-from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES, OBJECTIVES
+from matcher.data.vocabulary import DEFAULT_HISTORY, HISTORY_MODES, MISSING_SCORES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.sources import VectorScores
+from matcher.solve.objective_arguments import arg_problem as _arg
+from matcher.solve.objective_arguments import objective_arguments
 from matcher.solve.problem import Problem, Quota
+from matcher.solve.soft import price_rules
+from matcher.solve.team_arguments import make_links, team_of
 
 __all__ = ["make_problem", "make_quotas", "pair_positions", "DEFAULT_HISTORY"]
 
@@ -41,6 +45,16 @@ def make_problem(
     balance: float = 0.0,
     objective: str = "total",
     fairness: float | None = None,
+    max_probability: float | None = None,
+    needs: Any = None,
+    offers: Any = None,
+    mentor_groups: Any = None,
+    coverage_weight: Any = None,
+    diversity_weight: Any = None,
+    tandems: Any = None,
+    apart: Any = None,
+    circles: Any = None,
+    soft: Any = None,
     past: Any = None,
     history: str = DEFAULT_HISTORY,
     continuity_bonus: float = 0.1,
@@ -68,6 +82,7 @@ def make_problem(
     if missing not in MISSING_SCORES:
         raise InputError([_arg("missing", f"is {missing!r}", f"choose one of {', '.join(MISSING_SCORES)}")])
     plain = not (quotas or covers is not None or min_load is not None or balance
+                 or tandems is not None or apart is not None or circles is not None
                  or objective != "total" or (past is not None and history != "ignore"))
     if isinstance(scores, VectorScores):
         if plain:
@@ -92,14 +107,19 @@ def make_problem(
             allowed = values[~forbid]
             penalty = max(2.0 * float(np.abs(allowed).max(initial=0.0)), 1.0)
     balance = _real("balance", balance, problems)
-    weight = _objective_weight(objective, fairness, problems)
+    weight, top = objective_arguments(objective, fairness, max_probability, problems)
+    team = team_of(objective, needs, offers, mentor_groups, coverage_weight, diversity_weight,
+                   startup_ids, mentor_ids, problems)
+    links = make_links(tandems, apart, circles, startup_ids, mentor_ids, problems)
+    quota_list, penalty = price_rules(soft, quota_list, penalty, min_load is not None, problems)
     values, forbid, repeats = _history(values, forbid, past, history, continuity_bonus,
                                        startup_ids, mentor_ids, problems)
     if problems:
         raise InputError(problems)
     return Problem(values, startup_ids, mentor_ids, k_min, k_max, cap, forbid, pin,
                    quotas=tuple(quota_list), min_load=loads, min_load_penalty=penalty,
-                   balance=balance, objective=objective, fairness=weight, repeats=repeats)
+                   balance=balance, objective=objective, fairness=weight, max_probability=top,
+                   repeats=repeats, team=team, links=links)
 
 
 def _score_matrix(scores: Any, missing: str, problems: list[InputProblem]
@@ -181,19 +201,6 @@ def _vector_problem(scores: VectorScores, *, k: Any, capacity: Any, forbidden: A
     return Problem(None, np.asarray(scores.startup_ids, dtype=object),
                    np.asarray(scores.mentor_ids, dtype=object), k_min, k_max, cap, *masks,
                    vectors=scores)
-
-
-def _objective_weight(objective: Any, fairness: Any, problems: list[InputProblem]) -> float:
-    if objective not in OBJECTIVES:
-        problems.append(_arg("objective", f"is {objective!r}", f"choose one of {', '.join(OBJECTIVES)}"))
-        return 0.0
-    if objective != "blend":
-        return 1.0 if objective == "fair" else 0.0
-    try:
-        return real_number(0.5 if fairness is None else fairness, low=0.0, high=1.0)
-    except ValueError as exc:
-        problems.append(_arg("fairness", str(exc), "give a blend weight between 0 and 1"))
-        return 0.0
 
 
 def _history(values: np.ndarray, forbid: np.ndarray, past: Any, history: Any, bonus: Any,
@@ -352,10 +359,6 @@ def _real(name: str, value: Any, problems: list[InputProblem]) -> float:
     except ValueError as exc:
         problems.append(_arg(name, str(exc), "give a finite number, 0 or more"))
         return 0.0
-
-
-def _arg(name: str, message: str, hint: str = "") -> InputProblem:
-    return InputProblem(source=f"argument '{name}'", row=None, field=None, message=message, hint=hint)
 
 
 def _pair_mask(name: str, pairs: Any, startup_ids: np.ndarray, mentor_ids: np.ndarray,

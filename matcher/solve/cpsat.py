@@ -76,6 +76,11 @@ class CpSatSolver:
         timings: dict[str, float] = {}
         # 1. Start: the flow optimum of the problem or of its relaxation.
         relaxed = flow_hint(problem) if self.hint else None
+        if self.hint and relaxed is None:
+            # The relaxation only drops rules, so the problem has no assignment either. Searching
+            # it unhinted would take two interleaved workers, which aborted the process on such
+            # an infeasible model (OR-Tools issue #5025; found by tests/test_never_abort.py).
+            raise InfeasibleError([])
         bound = relaxation_bound(problem, relaxed)
         start = relaxed if relaxed is not None and satisfies(problem, relaxed) else None
         if relaxed is not None and start is None:
@@ -126,9 +131,11 @@ class CpSatSolver:
             bound = min(bound, self._own_bound(problem, parts, solver))
         lp_seconds = clock.left() - 0.1
         if lp_seconds > 0.2:
-            lp = lp_relaxation(problem, parts.rows, parts.cols, time_limit=lp_seconds)
+            # the soft quotas dropped: their prices only lower the objective, so the bound holds
+            hard = problem.hard_only()
+            lp = lp_relaxation(hard, parts.rows, parts.cols, time_limit=lp_seconds)
             if lp is not None:
-                info["lp_bound"] = lagrangian_bound(problem, lp[1])
+                info["lp_bound"] = lagrangian_bound(hard, lp[1])
                 bound = min(bound, info["lp_bound"])
         timings["bound"] = clock.spent() - sum(timings.values())
         proven = bound - objective <= 1e-7 * max(1.0, abs(objective))
@@ -145,8 +152,9 @@ class CpSatSolver:
     @staticmethod
     def _own_bound(problem: Problem, parts, solver) -> float:
         """CP-SAT's bound in score units, widened by what integer rounding may hide."""
-        # Rounding to the integer scale moves each of at most sum(k_max) terms by half a unit.
-        slack = 0.5 * float(problem.k_max.sum()) / parts.weights.scale
+        # Rounding to the integer scale moves each of at most sum(k_max) terms by half a unit, and
+        # each soft quota's price by half a unit per mentor short.
+        slack = 0.5 * float(problem.k_max.sum() * (1 + len(problem.quotas))) / parts.weights.scale
         bound = solver.best_objective_bound / parts.objective_scale + slack
         return float(bound) if np.isfinite(bound) else math.inf
 
@@ -179,7 +187,8 @@ def relaxation_bound(problem: Problem, relaxed: np.ndarray | None) -> float:
         return math.inf
     rows, cols = np.nonzero(relaxed)
     if problem.objective == "total":
-        value = evaluate(problem, rows, cols)
+        # the relaxation drops the soft quotas; their prices only lower what an assignment is worth
+        value = evaluate(problem.hard_only(), rows, cols)
     else:
         plain = flow_relaxation(replace(problem, balance=0.0, min_load_penalty=None,
                                         min_load=None))

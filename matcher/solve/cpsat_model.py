@@ -22,6 +22,7 @@ import pandas as pd
 
 from matcher.data.progress import SolveTicker
 from matcher.errors import InfeasibleError
+from matcher.solve.cpsat_links import add_links
 from matcher.solve.cpsat_progress import finish, progress_text, watch
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
@@ -47,6 +48,7 @@ class CpModelParts:
     t: object = None  # worst startup total (integer-scaled), when the objective uses it
     loads: list = field(default_factory=list)
     aux: list = field(default_factory=list)  # (var, function of the chosen mask) for the hint
+    soft_terms: list = field(default_factory=list)  # (shortfall var, price) of soft quotas
     literals: dict = field(default_factory=dict)  # rule name -> enforcement literal
     objective_scale: float = 1.0  # objective_value / objective_scale is in score units
     objective: str = ""  # what the model maximises (total, worst, blend): named on the progress line
@@ -74,7 +76,7 @@ def flow_relaxation(problem: Problem) -> Problem:
     """
     kept, used = [], np.zeros(problem.shape[1], dtype=bool)
     for quota in problem.quotas:
-        if not quota.per_startup and not (used & quota.members).any():
+        if not quota.soft and not quota.per_startup and not (used & quota.members).any():
             kept.append(quota)
             used |= quota.members
     relaxed = replace(problem, quotas=tuple(kept), objective="total", fairness=0.0)
@@ -120,6 +122,7 @@ def build_model(
     if enforce:
         _forbidden(parts)
     _quotas(parts)
+    add_links(parts)
     short_terms = _min_loads(parts)
     balance_terms = _balance(parts)
     totals = _startup_totals(parts)
@@ -192,7 +195,8 @@ def _forbidden(parts: CpModelParts) -> None:
 
 
 def _quotas(parts: CpModelParts) -> None:
-    # Each startup takes between min and max mentors of each quota group.
+    # Each startup takes between min and max mentors of each quota group; a soft quota may be
+    # missed by `short` mentors, each costing its price in the objective.
     n_s = parts.problem.shape[0]
     for quota in parts.problem.quotas:
         member = quota.mask(n_s)[parts.rows, parts.cols]
@@ -200,9 +204,17 @@ def _quotas(parts: CpModelParts) -> None:
             zip(parts.by_startup, np.split(member, parts.cuts), strict=False)
         ):
             lo, hi = int(quota.min[i]), int(quota.max[i])
-            if lo > 0 or hi < inside.sum():
-                parts.guard(quota.name,
-                            parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
+            if not (lo > 0 or hi < inside.sum()):
+                continue
+            if quota.soft:
+                short = parts.model.new_int_var(0, max(lo, int(inside.sum())), f"short_{quota.name}_{i}")
+                parts.model.add(_sum(terms[inside]) + short >= lo)
+                parts.model.add(_sum(terms[inside]) - short <= hi)
+                parts.soft_terms.append((short, float(quota.price)))
+                parts.aux.append((short, lambda c, q=quota, i=i: int(q.shortfall(c)[i])))
+                continue
+            parts.guard(quota.name,
+                        parts.model.add_linear_constraint(_sum(terms[inside]), lo, hi))
 
 
 def _min_loads(parts: CpModelParts) -> list:
@@ -297,6 +309,9 @@ def _objective(parts: CpModelParts, objective: str | None, short_terms: list,
         doubled_penalty += wsum(
             balance_terms, [int(np.rint(problem.balance * scale))] * len(balance_terms)
         )
+    if parts.soft_terms:
+        doubled_penalty += wsum([v for v, _ in parts.soft_terms],
+                                [2 * int(np.rint(p * scale)) for _, p in parts.soft_terms])
     if objective == "total":
         # Maximise the total score less load penalties, doubled so that the balance term
         # step * load * (load + 1) / 2 = step * (load + square) / 2 has integer coefficients.
@@ -371,8 +386,9 @@ def run_cpsat(
 ):
     """Solve with explicit workers, seed and time limit; returns (solver, status).
 
-    The one place CP-SAT's parameters are set. A model that carries a solution hint is solved by
-    one worker (see the comment below), so ``num_workers`` is an upper bound. A model whose hint
+    The one place CP-SAT's parameters are set. Every model is solved by one worker, a hinted one
+    interleaved (see the comment below), so ``num_workers`` is an upper bound kept for the day
+    OR-Tools fixes issue #5025. A model whose hint
     keeps every rule (``parts.hint_feasible``) is never reported infeasible (see below).
     """
     from ortools.sat.python import cp_model
@@ -410,10 +426,13 @@ def _solve(parts, time_limit, seed, num_workers, assumptions, gap_limit,
     # solving whether that will happen, and more workers without interleaving are not
     # deterministic, so a hinted model gets one worker; its search stays interleaved (the same
     # portfolio, LNS included, in deterministic turns on one thread), which loses little against
-    # two workers on the fair benchmark and never aborted in our tests. Unhinted models keep
-    # ``num_workers``. Assumptions are never combined with interleaving (issue #4875).
+    # two workers on the fair benchmark and never aborted in our tests. Unhinted models aborted
+    # the same way (the never-abort property test: no hint, two interleaved workers, a model
+    # found infeasible while loaded; through the cpsat, fair and envy-free backends, on main
+    # too), so they also get one worker, not interleaved: the configuration that solves.
+    # Assumptions are never combined with interleaving (issue #4875).
     hinted = len(parts.model.proto.solution_hint.vars) > 0
-    workers = 1 if hinted else num_workers
+    workers = 1
     solver.parameters.num_workers = workers
     solver.parameters.interleave_search = (workers > 1 or hinted) and not assumptions
     solver.parameters.random_seed = seed

@@ -138,6 +138,7 @@ def flow_on_edges(
     load_penalty: float | None = None,
     balance: float = 0.0,
     load_base: np.ndarray | None = None,
+    pair_capacity: int = 1,
 ) -> np.ndarray | None:
     """Which candidate pairs a maximum-weight assignment uses, or None when none exists.
 
@@ -160,6 +161,10 @@ def flow_on_edges(
         missing pair costs ``load_penalty``.
     balance : float
         Each mentor's u-th pair (counting ``load_base`` pairs made already) costs ``balance * u``.
+    pair_capacity : int
+        Units each pair may carry. Above 1, the answer is the flow on each pair (an int array),
+        not a mask: the LP of the randomised objective is this network in units of ``1 / whole``
+        (:mod:`matcher.solve.randomised`).
 
     Returns
     -------
@@ -197,7 +202,8 @@ def flow_on_edges(
     flow = min_cost_flow.SimpleMinCostFlow()
     # startup -> mentor (through the startup's node of the mentor's group): each pair at most once,
     # at the cost of minus its score
-    pair_arcs = _add_arcs(flow, nodes.startup_group(rows, label[cols]), nodes.mentor(cols), 1, costs)
+    pair_arcs = _add_arcs(flow, nodes.startup_group(rows, label[cols]), nodes.mentor(cols),
+                          pair_capacity, costs)
     # startup -> (startup, group): beyond the group's minimum, at most its maximum
     s_idx, g_idx = np.nonzero(g_max > g_min)
     _add_arcs(flow, s_idx, nodes.startup_group(s_idx, g_idx), (g_max - g_min)[s_idx, g_idx], 0)
@@ -222,7 +228,7 @@ def flow_on_edges(
         return None
     if status != flow.OPTIMAL:
         raise SolverError(f"min-cost flow ended with status {status!r}")
-    return flow.flows(pair_arcs) > 0
+    return flow.flows(pair_arcs) if pair_capacity != 1 else flow.flows(pair_arcs) > 0
 
 
 @dataclass(frozen=True)
@@ -349,6 +355,9 @@ class FlowSolver:
         """Why this backend cannot express ``problem``, or None when it can."""
         if problem.objective != "total":
             return f"objective {problem.objective!r} is not a sum over pairs"
+        soft = [q.name for q in problem.quotas if q.soft]
+        if soft:
+            return f"quota {soft[0]!r} is soft (priced); the flow keeps quotas hard"
         if problem.flow_groups is None:
             named = [q.name for q in problem.quotas if q.per_startup]
             if named:

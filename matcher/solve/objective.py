@@ -13,9 +13,15 @@ import numpy as np
 
 from matcher.data.models import Assignment
 from matcher.solve.problem import Problem
+from matcher.solve.soft import soft_cost
+from matcher.solve.team_value import team_total
 
-__all__ = ["objective_weights", "objective_name", "objective_has_no_penalty", "load_penalty",
-           "evaluate", "make_assignment"]
+__all__ = ["SUM_OBJECTIVES", "objective_weights", "objective_name", "objective_has_no_penalty",
+           "load_penalty", "evaluate", "make_assignment"]
+
+#: Objectives whose value for one assignment is its total score (less load penalties); under
+#: ``randomised`` the result's objective is the expected total over the lottery instead.
+SUM_OBJECTIVES = ("total", "randomised", "envy-free")
 
 
 def objective_weights(problem: Problem) -> tuple[float, float]:
@@ -30,7 +36,7 @@ def objective_weights(problem: Problem) -> tuple[float, float]:
     >>> objective_weights(make_problem(np.ones((4, 2)), k=1, capacity=2, objective="blend"))
     (0.125, 0.5)
     """
-    if problem.objective == "total":
+    if problem.objective in SUM_OBJECTIVES:
         return 1.0, 0.0
     if problem.objective == "fair":
         return 0.0, 1.0
@@ -48,6 +54,16 @@ def objective_name(problem: Problem) -> str:
         return "worst startup total"
     if problem.objective == "blend":
         return f"{1 - problem.fairness:g} mean + {problem.fairness:g} worst startup total"
+    if problem.objective == "envy-free":
+        return "total, every startup envy-free up to one mentor"
+    if problem.objective == "team":
+        return "team value: scores, needs covered, distinct kinds" + (
+            " - rule prices" if problem.has_soft_rules else "")
+    if problem.objective == "randomised":
+        return f"expected total, no pair above probability {problem.max_probability:g}"
+    if problem.has_soft_rules:
+        return "total - rule prices" if objective_has_no_penalty(problem) else \
+            "total - load penalties - rule prices"
     return "total" if objective_has_no_penalty(problem) else "total - load penalties"
 
 
@@ -77,11 +93,21 @@ def evaluate(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> float:
     0.2
     """
     scores = problem.scores[rows, cols]
-    if problem.objective == "total":
-        return float(scores.sum()) - load_penalty(problem, cols)
+    if problem.objective == "team":
+        return team_total(problem, rows, cols) - _soft(problem, rows, cols)
+    if problem.objective in SUM_OBJECTIVES:
+        return float(scores.sum()) - load_penalty(problem, cols) - _soft(problem, rows, cols)
     totals = np.bincount(rows, weights=scores, minlength=problem.shape[0])
     c_tot, alpha = objective_weights(problem)
     return c_tot * float(scores.sum()) + alpha * (float(totals.min()) if len(totals) else 0.0)
+
+
+def _soft(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> float:
+    if not problem.has_soft_rules:
+        return 0.0
+    chosen = np.zeros(problem.shape, dtype=bool)
+    chosen[rows, cols] = True
+    return soft_cost(problem, chosen)
 
 
 def make_assignment(problem: Problem, rows: np.ndarray, cols: np.ndarray, *, solver: str,
@@ -109,6 +135,8 @@ def make_assignment(problem: Problem, rows: np.ndarray, cols: np.ndarray, *, sol
     rows, cols, scores = rows[order], cols[order], scores[order]
     if objective is None:
         objective = evaluate(problem, rows, cols)
+    if problem.has_soft_rules:
+        info = {**(info or {}), "soft_cost": _soft(problem, rows, cols)}
     return Assignment(
         rows=rows, cols=cols, startup_ids=problem.startup_ids, mentor_ids=problem.mentor_ids,
         scores=scores, objective=float(objective), bound=float(bound), status=status, solver=solver,

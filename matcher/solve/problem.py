@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from matcher.scoring.sources import DenseScores, VectorScores
 from matcher.solve.candidates import nonzero_2d
 
-__all__ = ["Problem", "Quota", "BASE_FIELDS", "pair_positions_of"]
+__all__ = ["Problem", "Quota", "Team", "Links", "BASE_FIELDS", "pair_positions_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,12 +34,26 @@ class Quota:
         The group's mentors; a 2-D mask gives each startup its own group (domain coverage).
     min, max : int arrays of shape (n_startups,)
         Each startup takes between ``min[i]`` and ``max[i]`` mentors of the group.
+    price : float or None
+        None: a hard rule. A number: a soft rule, each mentor below ``min`` or above ``max``
+        costing that much score (``soft`` in programme.yaml).
     """
 
     name: str
     members: np.ndarray
     min: np.ndarray
     max: np.ndarray
+    price: float | None = None
+
+    @property
+    def soft(self) -> bool:
+        """True when breaking the quota costs a price instead of being forbidden."""
+        return self.price is not None
+
+    def shortfall(self, chosen: np.ndarray) -> np.ndarray:
+        """Int array of shape (n_startups,): mentors below ``min`` plus mentors above ``max``."""
+        inside = (chosen & self.mask(chosen.shape[0])).sum(axis=1)
+        return np.maximum(self.min - inside, 0) + np.maximum(inside - self.max, 0)
 
     @property
     def per_startup(self) -> bool:
@@ -51,6 +65,59 @@ class Quota:
         if self.per_startup:
             return self.members
         return np.broadcast_to(self.members, (n_startups, len(self.members)))
+
+
+@dataclass(frozen=True, eq=False)
+class Team:
+    """What the team objective values beyond the scores: needs covered, and kinds not repeated.
+
+    A startup's team ``T`` is worth ``sum of its scores + coverage * sum_a needs[i, a] * [some
+    mentor of T offers a] + diversity * sum over families of the distinct labels in T``: a need
+    counts once however many mentors offer it, and a second mentor of the same kind (or domain)
+    earns no diversity bonus, so returns diminish. The value is monotone and submodular in ``T``.
+
+    Attributes
+    ----------
+    needs : float array of shape (n_startups, n_areas)
+        Weight of each support area to each startup (a startup's weights sum to 1, or 0 without
+        needs).
+    offers : bool array of shape (n_mentors, n_areas)
+        The areas each mentor offers.
+    areas : tuple of str
+        The names of the areas.
+    labels : int array of shape (n_families, n_mentors)
+        Each mentor's label in each family (kind, domain); -1 for none.
+    families : tuple of str
+    coverage, diversity : float
+        Weights of the two terms.
+    """
+
+    needs: np.ndarray
+    offers: np.ndarray
+    areas: tuple[str, ...]
+    labels: np.ndarray
+    families: tuple[str, ...]
+    coverage: float
+    diversity: float
+
+
+@dataclass(frozen=True, eq=False)
+class Links:
+    """Rules that tie pairs together: tandems, circles and mentors kept apart.
+
+    Attributes
+    ----------
+    tandems : int array of shape (n_tandems, 2)
+        Mentor positions ``(a, b)``: every startup that has one of them has both.
+    apart : int array of shape (n_apart, 2)
+        Mentor positions ``(a, b)``: no startup has both.
+    circles : tuple of int arrays
+        Startup positions that must all share at least one mentor.
+    """
+
+    tandems: np.ndarray
+    apart: np.ndarray
+    circles: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,16 +147,23 @@ class Problem:
         place.
     balance : float
         Weight of the load-balancing penalty ``balance * sum_j load_j (load_j + 1) / 2`` (0: off).
-    objective : {"total", "fair", "blend"}
-        What to maximise: the total score; the worst-served startup's total, then the total; or
-        ``(1 - fairness) * mean startup total + fairness * worst startup total``.
+    objective : {"total", "fair", "blend", "randomised", "envy-free", "team"}
+        What to maximise: the total score; the worst-served startup's total, then the total;
+        ``(1 - fairness) * mean startup total + fairness * worst startup total``; or the expected
+        total of a lottery with no pair above ``max_probability``.
     fairness : float
         The blend weight (1.0 for ``fair``, 0.0 for ``total``).
+    max_probability : float
+        Under ``randomised``, the highest probability any pair may have (1.0: no cap).
     repeats : bool array of shape (n_startups, n_mentors) or None
         Pairs made in earlier cohorts that the history rule forbids (already in ``forbidden``);
         kept apart so that a diagnosis can say why a pair is not allowed.
     vectors : VectorScores or None
         The scores as profile vectors, scored block by block, when ``scores`` is None.
+    team : Team or None
+        Under ``objective="team"``: the needs, offers and mentor labels the team value reads.
+    links : Links or None
+        Tandems, circles and mentors kept apart (CP-SAT backends only).
     rankings : (array, array) of shape (n_startups, n_mentors) each, or None
         How startups rank mentors and mentors rank startups when their stated preferences say
         more than the scores (stated preference first, score second). Not a rule: only the
@@ -110,8 +184,11 @@ class Problem:
     balance: float = 0.0
     objective: str = "total"
     fairness: float = 0.0
+    max_probability: float = 1.0
     repeats: np.ndarray | None = None
     vectors: VectorScores | None = None
+    team: Team | None = None
+    links: Links | None = None
     rankings: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -135,6 +212,17 @@ class Problem:
             return self
         return dataclasses.replace(self, scores=self.vectors.dense(), vectors=None,
                                    forbidden=_dense(self.forbidden), pinned=_dense(self.pinned))
+
+    @property
+    def has_soft_rules(self) -> bool:
+        """True when some quota is soft (breaking it costs its price)."""
+        return any(q.soft for q in self.quotas)
+
+    def hard_only(self) -> Problem:
+        """The problem without its soft quotas: what must hold, for checks, diagnoses and bounds."""
+        if not self.has_soft_rules:
+            return self
+        return dataclasses.replace(self, quotas=tuple(q for q in self.quotas if not q.soft))
 
     def side_rules(self) -> tuple[str, ...]:
         """Names of the rules set beyond k, capacity, forbidden and pinned pairs.
@@ -160,11 +248,12 @@ class Problem:
     def flow_groups(self) -> np.ndarray | None:
         """Group label of each mentor (-1: none) when the quotas are disjoint mentor groups.
 
-        None when some quota is per-startup or two groups share a mentor (not a network flow).
+        None when some quota is per-startup or soft, or two groups share a mentor (not a network
+        flow).
         """
         labels = np.full(self.shape[1], -1, dtype=np.int64)
         for g, quota in enumerate(self.quotas):
-            if quota.per_startup or (labels[quota.members] >= 0).any():
+            if quota.soft or quota.per_startup or (labels[quota.members] >= 0).any():
                 return None
             labels[quota.members] = g
         return labels

@@ -15,14 +15,17 @@ from matcher.data.models import Assignment
 from matcher.data.vocabulary import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
 from matcher.solve.cpsat import CpSatSolver
+from matcher.solve.envy import EnvyFreeSolver
 from matcher.solve.fair import FairSolver
 from matcher.solve.flow import FlowSolver
 from matcher.solve.problem import Problem
 from matcher.solve.pruned import AUTO_MIN_PAIRS, PrunedFlowSolver
+from matcher.solve.randomised import RandomisedSolver
 from matcher.solve.stable import StableSolver
+from matcher.solve.team import TeamGreedySolver, TeamSolver
 
-__all__ = ["Solver", "SOLVERS", "register_solver", "choose_backend", "DEFAULT_TIME_LIMIT",
-           "DEFAULT_WORKERS"]
+__all__ = ["Solver", "SOLVERS", "OBJECTIVE_BACKENDS", "register_solver", "choose_backend",
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS"]
 
 
 
@@ -62,7 +65,24 @@ SOLVERS: dict[str, Solver] = {
     # deferred acceptance is never chosen by "auto": it gives a stable, not the best, assignment
     "stable": StableSolver(proposing="startups"),
     "stable-mentors": StableSolver(proposing="mentors"),
+    "randomised": RandomisedSolver(),
+    "envy-free": EnvyFreeSolver(),
+    "team": TeamSolver(),
+    "team-greedy": TeamGreedySolver(),
 }
+
+#: Objectives only one backend solves: "auto" picks it, and every other backend is refused.
+OBJECTIVE_BACKENDS = {"randomised": ("randomised",), "envy-free": ("envy-free",),
+                      "team": ("team", "team-greedy")}
+
+#: Backends that price soft rules in their objective.
+SOFT_BACKENDS = ("cpsat", "team")
+
+#: Backends whose CP-SAT model holds tandems, circles and mentors kept apart.
+LINK_BACKENDS = ("cpsat", "envy-free", "team")
+
+#: Above this many pairs "auto" takes the team objective's fast path.
+TEAM_EXACT_PAIRS = 100_000
 
 #: What "auto" tries, fastest first.
 _AUTO_ORDER = ("flow", "fair", "cpsat")
@@ -140,6 +160,13 @@ def choose_backend(requested: str | Solver, problem: Problem) -> tuple[Solver, s
 
 
 def _auto(problem: Problem) -> tuple[Solver, str]:
+    if problem.objective in OBJECTIVE_BACKENDS:
+        owners = OBJECTIVE_BACKENDS[problem.objective]
+        owner = owners[0]
+        if problem.objective == "team" and problem.shape[0] * problem.shape[1] > TEAM_EXACT_PAIRS \
+                and _why_not(SOLVERS["team-greedy"], problem) is None:
+            owner = "team-greedy"
+        return _checked(SOLVERS[owner], problem, f"auto: the {problem.objective} objective runs on {owner}")
     pruned = SOLVERS["pruned"]
     n_pairs = problem.shape[0] * problem.shape[1]
     if (not problem.is_dense or n_pairs >= AUTO_MIN_PAIRS) and pruned.unsupported(problem) is None:
@@ -166,4 +193,14 @@ def _checked(backend: Solver, problem: Problem, why: str) -> tuple[Solver, str]:
 
 
 def _why_not(backend: Solver, problem: Problem) -> str | None:
+    owners = OBJECTIVE_BACKENDS.get(problem.objective)
+    if owners is not None and backend.name not in owners:
+        return f"the {problem.objective} objective runs on the {' or '.join(owners)} backend"
+    if problem.has_soft_rules and (backend.name not in SOFT_BACKENDS
+                                   or problem.objective not in ("total", "team")):
+        return (f"soft rules are priced by {', '.join(SOFT_BACKENDS)} under the total or team "
+                "objective")
+    if problem.links is not None and backend.name not in LINK_BACKENDS:
+        return ("tandems, circles and mentors kept apart need a CP-SAT model "
+                f"({', '.join(LINK_BACKENDS)})")
     return backend.unsupported(problem)

@@ -16,15 +16,17 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from matcher.data.models import Cohort
 from matcher.data.preferences import preference_utilities
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from matcher.scoring.features import need_weights
 from matcher.solve.arguments import make_problem
 from matcher.solve.problem import Problem
 
-__all__ = ["cohort_problem", "effective_capacity", "quota_specs", "coverage_mask", "history_mask",
-           "yearly_remaining"]
+__all__ = ["cohort_problem", "effective_capacity", "team_arguments", "quota_specs", "coverage_mask",
+           "history_mask", "yearly_remaining"]
 
 
 def effective_capacity(cohort: Cohort, rules: Any = None) -> np.ndarray:
@@ -88,12 +90,50 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
         continuity_bonus=rules.continuity_bonus,
         objective=rules.objective,
         fairness=rules.fairness if rules.objective == "blend" else None,
+        max_probability=rules.max_probability if rules.objective == "randomised" else None,
+        soft=dict(rules.soft) or None,
+        **team_arguments(startups, mentors, rules),
     )
     if cohort.preferences is None or not problem.is_dense:
         return problem
     rankings = preference_utilities(cohort.preferences, problem.scores, problem.startup_ids,
                                     problem.mentor_ids)
     return replace(problem, rankings=rankings)
+
+
+def team_arguments(startups: Sequence[Any], mentors: Sequence[Any], rules: Any) -> dict[str, Any]:
+    """The keywords of :func:`make_problem` for the team objective and the linking rules.
+
+    Needs are weighted most important first (:func:`~matcher.scoring.features.need_weights`);
+    a mentor's labels are its kind and the top of its first domain.
+
+    Examples
+    --------
+    >>> from matcher.data.models import Mentor, Rules, Startup
+    >>> s = [Startup("s1", "S1", ("vision",), "", needs=("fundraising", "technology"))]
+    >>> m = [Mentor("a", "A", "investor", ("fintech/credit",), "", 1, offers=("fundraising",))]
+    >>> args = team_arguments(s, m, Rules(objective="team"))
+    >>> args["needs"].round(3).to_dict("records"), args["mentor_groups"]
+    ([{'fundraising': 0.667, 'technology': 0.333}], {'kind': ['investor'], 'domain': ['fintech']})
+    """
+    out: dict[str, Any] = {name: [list(x) for x in getattr(rules, name)] or None
+                           for name in ("tandems", "apart", "circles")}
+    if rules.objective != "team":
+        return out
+    areas = list(dict.fromkeys([a for s in startups for a in s.needs]
+                               + [a for m in mentors for a in m.offers]))
+    needs = pd.DataFrame(0.0, index=[s.id for s in startups], columns=areas)
+    for s in startups:
+        needs.loc[s.id, list(s.needs)] = need_weights(len(s.needs))
+    offers = pd.DataFrame([[a in m.offers for a in areas] for m in mentors],
+                          index=[m.id for m in mentors], columns=areas, dtype=bool)
+    labels = {"kind": [m.kind for m in mentors],
+              "domain": [(m.domains[0].split("/")[0] if m.domains else "") for m in mentors]}
+    by = rules.team.get("by", tuple(labels))
+    return {**out, "needs": needs, "offers": offers,
+            "mentor_groups": {name: labels[name] for name in by},
+            "coverage_weight": rules.team.get("coverage"),
+            "diversity_weight": rules.team.get("diversity")}
 
 
 def quota_specs(mentors: Sequence[Any], quotas: Mapping[str, Mapping[str, Any]]) -> list[dict]:

@@ -33,7 +33,10 @@ TimeLimitOption = Annotated[float | None, typer.Option(
 AssignTimeLimitOption = Annotated[float | None, typer.Option(
     help="Seconds the solver may take.", show_default=ASSIGN_TIME_LIMIT_DEFAULT)]
 ObjectiveOption = Annotated[str | None, typer.Option(
-    help="total (sum of scores), fair (worst-served startup first) or blend.")]
+    help="total (sum of scores), fair (worst-served startup first), blend, or randomised (a "
+         "lottery with no pair above --max-probability).")]
+MaxProbabilityOption = Annotated[float | None, typer.Option(
+    help="With --objective randomised: the cap on each pair's probability, e.g. 0.5.")]
 OverrideOption = Annotated[list[str] | None, typer.Option(
     help="Startup id to match whatever its eligibility verdict (repeatable).")]
 
@@ -54,10 +57,11 @@ def parse_k(text: str) -> int | tuple[int, int]:
 
 
 def rule_overrides(k: str | None, solver: str | None, time_limit: float | None,
-                   objective: str | None = None) -> dict[str, Any]:
+                   objective: str | None = None, max_probability: float | None = None
+                   ) -> dict[str, Any]:
     """The rules the options set, to override the programme's (an option not given sets none)."""
     given = {"objective": objective, "k": parse_k(k) if k is not None else None, "solver": solver,
-             "time_limit": time_limit}
+             "time_limit": time_limit, "max_probability": max_probability}
     return {name: value for name, value in given.items() if value is not None}
 
 

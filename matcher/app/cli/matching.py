@@ -12,6 +12,7 @@ from matcher.app.cli._failures import _fail, bad_option, writing
 from matcher.app.cli._options import (
     AssignTimeLimitOption,
     KOption,
+    MaxProbabilityOption,
     ObjectiveOption,
     OverrideOption,
     PathArgument,
@@ -89,6 +90,7 @@ def match(
              "file programme.yaml names, if any.")] = None,
     objective: ObjectiveOption = None,
     progress: ProgressOption = None,
+    max_probability: MaxProbabilityOption = None,
 ) -> None:
     """Screen a cohort's eligibility, match it, print the matches and write CSV and JSON results."""
     from matcher.data.io import load_cohort
@@ -99,7 +101,7 @@ def match(
             cohort = load_cohort(path, preferences=preferences)
             result = match_cohort(cohort, screen=False if no_screen else None,
                                   override_eligibility=override or (),
-                                  **rule_overrides(k, solver, time_limit, objective))
+                                  **rule_overrides(k, solver, time_limit, objective, max_probability))
     except MatcherError as exc:
         _fail(exc)
     with writing():  # first: nothing is shown as done when the files could not be written
@@ -123,6 +125,10 @@ def assign_command(
     time_limit: AssignTimeLimitOption = None,
     missing: Annotated[str, typer.Option(
         help="What a blank score means: error, or forbid (the pair is never made).")] = "error",
+    objective: Annotated[str, typer.Option(
+        help="total (sum of scores), fair, blend, or randomised (a lottery with no pair above "
+             "--max-probability).")] = "total",
+    max_probability: MaxProbabilityOption = None,
 ) -> None:
     """Assign from a score matrix file and write the pairs."""
     from matcher.data.io import read_scores
@@ -131,7 +137,8 @@ def assign_command(
     try:
         matrix = read_scores(scores)
         result = assign(matrix, k=parse_k(k), capacity=read_capacity(capacity), solver=solver,
-                        time_limit=time_limit, missing=missing)
+                        time_limit=time_limit, missing=missing, objective=objective,
+                        max_probability=max_probability)
     except MatcherError as exc:
         _fail(exc)
     write_table(result.pairs, out_file)
