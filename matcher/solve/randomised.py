@@ -7,8 +7,8 @@ is certain to get a given investor, no mentor can make sure of its favourite. Tw
 1. **The LP.** Maximise the expected score ``sum x[i, j] * score[i, j]`` over fractions
    ``0 <= x[i, j] <= q`` with ``k_min[i] <= sum_j x[i, j] <= k_max[i]`` and
    ``sum_i x[i, j] <= capacity[j]`` (forbidden pairs 0, pinned pairs 1). Its constraint matrix is a
-   network's, so with ``q = a / whole`` it is the min-cost flow of :func:`~matcher.solve.flow.
-   flow_on_edges` in units of ``1 / whole`` (pair arcs of capacity ``a``, everything else times
+   network's, so with ``q = a / whole`` it is the min-cost flow of ``matcher.solve.flow.flow_on_edges``
+   in units of ``1 / whole`` (pair arcs of capacity ``a``, everything else times
    ``whole``): an exact LP optimum, found as fast as the deterministic flow, never an interior
    point to round.
 2. **The sample.** :func:`~matcher.solve.rounding.dependent_rounding` draws an assignment whose
@@ -228,6 +228,7 @@ class RandomisedSolver:
         return None
 
     def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """Solve the capped LP, draw one assignment with ``seed``, and report both."""
         start = time.perf_counter()
         fractional = fractional_assignment(problem)
         lp_done = time.perf_counter()

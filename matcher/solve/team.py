@@ -6,7 +6,7 @@ of the same kind adds only its score. The value is monotone and submodular in th
 backends maximise its sum over startups:
 
 * ``team-greedy``, the fast path. (1) The **bound**: a team is worth at most the sum of its
-  mentors' values alone, so the flow optimum under those pair values (:func:`singleton_values`)
+  mentors' values alone, so the flow optimum under those pair values (``singleton_values``)
   bounds the objective, and its assignment keeps every rule. (2) **Greedy**: pairs in order of
   marginal gain (lazy evaluation), within k and capacities; for a monotone submodular value
   over the two partition matroids (k per startup, capacity per mentor) it reaches at least 1/3 of
@@ -15,7 +15,7 @@ backends maximise its sum over startups:
   better of the two: one mentor of a startup replaced by one with a free place, while it gains.
   The result reports the bound, the gap to it and whether the 1/3 guarantee applies.
 * ``team``, exact: CP-SAT with one boolean per (startup, need) and per (startup, label) on top of
-  the model of :func:`~matcher.solve.cpsat_model.build_model` (so quotas, tandems, circles and
+  the model of ``matcher.solve.cpsat_model.build_model`` (so quotas, tandems, circles and
   mentors kept apart hold), hinted from the fast path, its bound the better of CP-SAT's and the
   flow bound.
 """
@@ -269,6 +269,7 @@ class TeamGreedySolver:
         return _unsupported(problem, self.name)
 
     def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """The greedy teams improved by local search, with the bound the greedy proves."""
         start = time.perf_counter()
         chosen, info = fast_teams(problem, seconds=min(0.8 * time_limit, SEARCH_SECONDS))
         rows, cols = np.nonzero(chosen)
@@ -291,6 +292,7 @@ class TeamSolver:
         return _unsupported(problem, self.name)
 
     def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """The exact team model in CP-SAT within ``time_limit``, started from the fast path."""
         from ortools.sat.python import cp_model
 
         start = time.perf_counter()

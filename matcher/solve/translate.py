@@ -102,7 +102,7 @@ def cohort_problem(cohort: Cohort, scores: Any, *, rules: Any = None,
 
 
 def team_arguments(startups: Sequence[Any], mentors: Sequence[Any], rules: Any) -> dict[str, Any]:
-    """The keywords of :func:`make_problem` for the team objective and the linking rules.
+    """The keywords of :func:`~matcher.solve.arguments.make_problem` for the team objective and links.
 
     Needs are weighted most important first (:func:`~matcher.scoring.features.need_weights`);
     a mentor's labels are its kind and the top of its first domain.
