@@ -186,3 +186,31 @@ def scorer_comparison(table: Any, level: float = 0.95) -> Any:
     ax.set_xlabel("pairwise ranking loss (lower is better; 0.5 = constant scorer)")
     ax.set_title(f"Scorers on the labelled pairs, {level:.0%} bootstrap intervals over raters", fontsize=9)
     return fig
+
+
+def meetings_per_day(plan: Any) -> Any:
+    """How many meetings each startup has on each day of a matching week, as a heat map.
+
+    Parameters
+    ----------
+    plan : MeetingPlan
+        As :func:`matcher.plan_meetings` returns it.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> plan = matcher.plan_meetings("data/spring-2026", per_startup=4, days=2, availability=False)
+    >>> meetings_per_day(plan).axes[0].get_title()
+    'Meetings per startup and day'
+    """
+    per_day = plan.meetings.groupby(["startup_name", "day"]).size().unstack(fill_value=0)
+    fig = _figure(max(4.5, 0.9 * per_day.shape[1] + 3), max(2.5, 0.3 * per_day.shape[0] + 1), left=1.8)
+    ax = fig.add_subplot()
+    image = ax.imshow(per_day.to_numpy(), cmap="Blues", aspect="auto", vmin=0)
+    ax.set_xticks(range(per_day.shape[1]), [f"day {d}" for d in per_day.columns])
+    ax.set_yticks(range(per_day.shape[0]), [_short(name) for name in per_day.index], fontsize=8)
+    for (row, col), count in np.ndenumerate(per_day.to_numpy()):
+        ax.text(col, row, str(count), ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label="meetings")
+    ax.set_title("Meetings per startup and day")
+    return fig
