@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher
 from matcher.solve.arguments import make_problem
@@ -11,6 +15,8 @@ from matcher.solve.bound import lp_relaxation
 from matcher.solve.cpsat_model import flow_hint
 from matcher.solve.fair_bounds import mean_bound
 from matcher.solve.fair_config import config_bound, refutes
+from matcher.solve.fair_pricing import TOL as SET_TOL
+from matcher.solve.fair_pricing import cheapest_sets
 from tests.strategies import assignment_instances, milp_optimum
 
 TOL = 1e-6
@@ -72,3 +78,48 @@ def test_configuration_lp_closes_the_gap_where_stars_are_shared():
     assert result.objective - TOL <= found.value < lp[0] - 0.1
     assert found.value <= result.objective + 1e-4
     assert "max_total/n" in result.info["bounds"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans())
+def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse):
+    """The priced sets (the certificate's ``need``) against every set of at most k mentors;
+    coarse values make ties in scores and prices, where the dominance filter must keep one."""
+    rng = np.random.default_rng(seed)
+    scores = rng.random((n_s, n_m))
+    prices = rng.random(n_m) * (rng.random(n_m) < 0.7)
+    if coarse:
+        scores, prices = np.round(scores, 1), np.round(prices, 1)
+    scores[rng.random((n_s, n_m)) < 0.2] = -np.inf
+    k = rng.integers(0, 4, n_s)
+    tau = 2 * rng.random()
+    need, sets, cost = cheapest_sets(scores, prices, k, tau)
+    for i in range(n_s):
+        best = 0.0 if tau <= SET_TOL else np.inf
+        for size in range(1, k[i] + 1):
+            for s in combinations(range(n_m), size):
+                chosen = scores[i, list(s)]
+                if np.isfinite(chosen).all() and chosen.sum() >= tau - 1e-9:
+                    best = min(best, prices[list(s)].sum())
+        assert need[i] == pytest.approx(best, abs=1e-12) or need[i] == best
+        members = sets[i][sets[i] >= 0]
+        if np.isfinite(best) and best > 0:  # the set found is a real set at that price
+            assert len(members) <= k[i] and len(set(members)) == len(members)
+            assert scores[i, members].sum() >= tau - 1e-9
+            assert prices[members].sum() == pytest.approx(best, abs=1e-12)
+    assert (cost >= need - 1e-12).all()
+
+
+def test_cheapest_sets_bound_more_mentors_from_below():
+    """With more than three mentors a startup the pricing is a lower bound (never above the
+    cheapest set), which keeps the certificate valid."""
+    rng = np.random.default_rng(5)
+    scores = rng.random((4, 7))
+    prices = rng.random(7)
+    k = np.array([4, 4, 5, 4])
+    need, _, _ = cheapest_sets(scores, prices, k, 2.2)
+    for i in range(4):
+        best = min((prices[list(s)].sum() for size in range(1, k[i] + 1)
+                    for s in combinations(range(7), size) if scores[i, list(s)].sum() >= 2.2),
+                   default=np.inf)
+        assert need[i] <= best + 1e-12
