@@ -74,7 +74,7 @@ LARGE = 1_000_000
 
 #: The configuration LP runs when its share of the limit is at least this: its first
 #: refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
-CONFIG_MIN_SECONDS = 5.0
+CONFIG_MIN_SECONDS = 2.0
 
 
 @dataclass

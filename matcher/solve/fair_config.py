@@ -17,9 +17,10 @@ startups reach ``tau`` pays ``sum_i need_i(tau, pi) <= sum_j pi_j capacity_j``, 
 ``need_i`` is the cheapest set of startup ``i`` reaching ``tau`` (a Farkas certificate).
 :func:`refutes` computes each ``need_i`` directly from the scores
 (:func:`~matcher.solve.fair_pricing.cheapest_sets`: exactly for up to three mentors a startup, a
-lower bound for more). If the sum exceeds the supply, no assignment reaches ``tau``. Bisection on ``tau`` gives the bound.
-Quotas, pins and ``k_min`` are relaxed (which keeps the bound valid); scores must be
-non-negative.
+lower bound for more). If the sum exceeds the supply, no assignment reaches ``tau``. Bisection
+on ``tau`` gives the bound; the prices of each refutation also refute lower targets, down to a
+point found by bisection on the certificate alone. Quotas, pins and ``k_min`` are relaxed (which
+keeps the bound valid); scores must be non-negative.
 """
 
 from __future__ import annotations
@@ -81,11 +82,28 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
         # above the middle: a refuted target stops at its certificate, a feasible one must converge
         tau = lo + (UPPER if hi == high else 0.5) * (hi - lo)
         verdict = _generate(problem, scores, pool, master, tau, until, found)
-        if verdict:
-            hi = found.value = tau
+        if verdict is not None:
+            # the certificate's prices may refute lower targets too: the lowest, by bisection
+            hi = found.value = _lowest_refuted(problem, scores, verdict, lo, tau, until)
         else:
             lo = tau
     return found
+
+
+def _lowest_refuted(problem: Problem, scores: np.ndarray, prices: np.ndarray, low: float,
+                    high: float, until: float, steps: int = 8) -> float:
+    """The lowest target in ``(low, high]`` that ``prices`` refute, to within ``steps`` halvings
+    (``high``, which they refute, when none is found): a certificate's need only grows with the
+    target, so the targets it refutes are an interval."""
+    for _ in range(steps):
+        if time.perf_counter() > until:
+            break
+        mid = 0.5 * (low + high)
+        if refutes(problem, scores, prices, mid):
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def refutes(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float) -> bool:
@@ -114,8 +132,8 @@ class _Pool:
 
 
 def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master, tau: float,
-              until: float, found: ConfigBound) -> bool:
-    """Column generation at ``tau``: True when refuted by a verified certificate.
+              until: float, found: ConfigBound) -> np.ndarray | None:
+    """Column generation at ``tau``: the prices of a verified certificate refuting it, or None.
 
     Prices for new columns are smoothed (Wentges): halfway between the LP's and the best
     certificate's so far, which damps the LP's swings; the LP's own are used when those find
@@ -132,30 +150,30 @@ def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master
         for prices in ([0.5 * (center + lp_prices)] if center is not None else []) + [lp_prices]:
             need, sets, _ = _needs(problem, scores, prices, tau)
             if np.isinf(need).any():
-                return True  # some startup cannot reach tau even alone
+                return np.zeros_like(prices)  # some startup cannot reach tau even alone
             gap = need.sum() - float(prices @ supply)
             if gap > float(prices @ supply) * 1e-9 + 1e-12:
-                return True  # the certificate: verified from the scores, whatever the LP said
+                return prices  # the certificate: verified from the scores, whatever the LP said
             if gap > best_gap:
                 center, best_gap = prices, gap
             new = _set_prices(lp_prices, sets) < alpha - 1e-9
             if new.any():
                 break
         if not new.any() and solved_here:
-            return False  # converged, not refuted (pricing beyond three priced mentors is loose)
+            return None  # converged, not refuted (pricing beyond three priced mentors is loose)
         rows = np.nonzero(new)[0]
         if len(rows):
             pool.add(rows, sets[rows], _set_values(scores, rows, sets[rows]))
             master.add(rows, sets[rows])
         if time.perf_counter() > until:
-            return False
+            return None
         keep = pool.value >= tau - TOL
         master.restrict(keep)
         solved = master.solve(until - time.perf_counter())
         found.lp_solves += 1
         solved_here = True
         if solved is None:
-            return False
+            return None
         objective, lp_prices, weight = solved
         if objective > 1e-9:
             pool.prices = lp_prices  # the next target starts from prices that mean something
@@ -163,8 +181,8 @@ def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master
             found.feasible_tau = max(found.feasible_tau or -np.inf, tau)
             found.owner, found.members = pool.owner[keep], pool.members[keep]
             found.weight = weight[keep]
-            return False
-    return False
+            return None
+    return None
 
 
 def _alphas(pool: _Pool, keep: np.ndarray, prices: np.ndarray, n_s: int) -> np.ndarray:
@@ -235,7 +253,8 @@ class _Master:
         """The LP value, the mentor prices and the pool's column weights, or None."""
         import highspy
 
-        self.h.setOptionValue("time_limit", float(max(seconds, 0.05)))
+        # HiGHS counts its time limit over every run of this instance, not per run
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + float(max(seconds, 0.05)))
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
