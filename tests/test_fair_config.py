@@ -17,6 +17,8 @@ from matcher.solve.fair_bounds import mean_bound
 from matcher.solve.fair_config import config_bound, refutes
 from matcher.solve.fair_pricing import TOL as SET_TOL
 from matcher.solve.fair_pricing import cheapest_sets
+from matcher.solve.fair_search import round_configuration, worst_total
+from matcher.solve.feasible import satisfies
 from tests.strategies import assignment_instances, milp_optimum
 
 TOL = 1e-6
@@ -123,3 +125,29 @@ def test_cheapest_sets_bound_more_mentors_from_below():
                     for s in combinations(range(7), size) if scores[i, list(s)].sum() >= 2.2),
                    default=np.inf)
         assert need[i] <= best + 1e-12
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(max_startups=6, max_mentors=6, feasible_only=True))
+def test_rounding_the_configuration_lp_keeps_every_rule(instance):
+    """The assignment rounded from the LP's fractional solution keeps every rule, is no better
+    than the optimum, and reaches the LP's target when the LP gives every startup one set."""
+    problem = _problem(instance)
+    worst = milp_optimum(**instance, objective="fair")
+    if worst is None or (problem.scores < 0).any():
+        return
+    found = config_bound(problem, worst - 1.0, worst + 5.0, seconds=5, steps=30)
+    if found.owner is None:
+        return
+    used = found.weight > 1e-6
+    owner, members, weight = found.owner[used], found.members[used], found.weight[used]
+    chosen = round_configuration(problem, owner, members, weight, extra=None, t_max=found.value,
+                                 seconds=5, seed=0, workers=1)
+    if chosen is None:
+        return
+    assert satisfies(problem, chosen)
+    assert worst_total(problem, chosen) <= worst + TOL
+    whole = np.bincount(owner, minlength=problem.shape[0]) == 1
+    full = (members >= 0).sum(axis=1) >= problem.k_min[owner]
+    if whole.all() and full.all() and not problem.pinned.any():
+        assert worst_total(problem, chosen) >= found.feasible_tau - TOL

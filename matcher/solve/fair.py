@@ -47,6 +47,7 @@ from matcher.solve.fair_search import (
     lagrangian_flows,
     mentor_tops,
     raise_worst,
+    round_configuration,
     worst_total,
 )
 from matcher.solve.feasible import satisfies
@@ -145,8 +146,8 @@ def solve_fair(
         _lagrangian_starts(run, duals.lam)
     _local_search(run)
     run.lap("heuristic")
-    config_support = _configuration(run)
-    run.lap("configuration")
+    config_support = _configuration(run)  # laps "configuration" once its LP is done
+    run.lap("rounding" if "configuration" in run.timings else "configuration")
     if config_support is not None:
         # the sets the configuration LP mixes at a target above the start: search among them
         support = config_support if support is None else support | config_support
@@ -217,17 +218,18 @@ def _bound(run: _Run):
 
 
 def _configuration(run: _Run) -> np.ndarray | None:
-    """Stage 3c: the configuration LP, by bisection between the best start and the bound.
+    """Stage 3c: the configuration LP, by bisection between the best start and the bound, then
+    an assignment rounded from its fractional solution (:func:`round_configuration`).
 
     Returns the pairs of the sets its fractional solution uses at the highest target it could
     not refute (None when there is none)."""
-    if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
+    problem = run.problem
+    if problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
         return None
     seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
-    found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
-                         seconds=seconds)
+    found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds)
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau}
@@ -236,7 +238,16 @@ def _configuration(run: _Run) -> np.ndarray | None:
         return None
     used = found.weight > 1e-6
     owner, members = found.owner[used], found.members[used]
-    pairs = np.zeros(run.problem.shape, dtype=bool)
+    run.lap("configuration")
+    left = run.deadline - time.perf_counter()
+    rounded = round_configuration(problem, owner, members, found.weight[used], extra=run.best,
+                                  t_max=run.bound, seconds=min(max(1.0, 0.15 * run.time_limit),
+                                                               0.5 * left),
+                                  seed=run.seed, workers=run.workers)
+    if rounded is not None and worst_total(problem, rounded) > worst_total(problem, run.best):
+        run.best = run.starts["configuration rounding"] = rounded
+        run.candidates |= rounded
+    pairs = np.zeros(problem.shape, dtype=bool)
     slot = members >= 0
     pairs[np.broadcast_to(owner[:, None], members.shape)[slot], members[slot]] = True
     return pairs & run.allowed
@@ -244,7 +255,7 @@ def _configuration(run: _Run) -> np.ndarray | None:
 
 def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:
     """Stage 3a: flows with startup weights from the LP, then multiplicative-weight rounds."""
-    until = run.start + 0.45 * run.time_limit
+    until = run.start + 0.35 * run.time_limit
     for rounds, chosen in enumerate(lagrangian_flows(run.problem, run.candidates, lam,
                                                      until=until)):
         if run.best is None or worst_total(run.problem, chosen) > worst_total(run.problem,
@@ -258,7 +269,7 @@ def _local_search(run: _Run) -> None:
     mentors are wanted by everyone."""
     if run.best is None:
         return
-    improved = raise_worst(run.problem, run.best, seconds=0.2 * run.time_limit)
+    improved = raise_worst(run.problem, run.best, seconds=0.15 * run.time_limit)
     if worst_total(run.problem, improved) > worst_total(run.problem, run.best):
         run.best = run.starts["local search"] = improved
     run.candidates |= run.best

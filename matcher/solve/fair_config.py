@@ -35,9 +35,6 @@ from matcher.solve.problem import Problem
 
 __all__ = ["ConfigBound", "config_bound", "refutes"]
 
-#: Where in ``[low, high]`` bisection tries its target until one is refuted (then halfway).
-UPPER = 0.85
-
 
 @dataclass
 class ConfigBound:
@@ -79,8 +76,9 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     for _ in range(steps):
         if time.perf_counter() > until:
             break
-        # above the middle: a refuted target stops at its certificate, a feasible one must converge
-        tau = lo + (UPPER if hi == high else 0.5) * (hi - lo)
+        # halfway: a feasible target (first, when the start is far from the bound) gives the
+        # fractional solution the search rounds; a refuted one lowers the bound
+        tau = 0.5 * (lo + hi)
         verdict = _generate(problem, scores, pool, master, tau, until, found)
         if verdict is not None:
             # the certificate's prices may refute lower targets too: the lowest, by bisection
