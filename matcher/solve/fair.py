@@ -93,6 +93,7 @@ class _Run:
     best: np.ndarray | None = None  # the best start that keeps every rule
     starts: dict = field(default_factory=dict)
     bound: float = math.inf
+    prices: np.ndarray | None = None  # the price bound's mentor prices
     slack: float = 0.0  # how far integer scaling may move a startup's total
     timings: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
@@ -214,6 +215,7 @@ def _bound(run: _Run):
                        price_seconds=0.1 * run.time_limit, info=run.info,
                        relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
+    run.prices = found.prices
     return found.duals, found.support
 
 
@@ -229,7 +231,8 @@ def _configuration(run: _Run) -> np.ndarray | None:
     seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
-    found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds)
+    found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds,
+                         start_prices=run.prices)
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau}

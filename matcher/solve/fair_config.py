@@ -51,10 +51,12 @@ class ConfigBound:
 
 
 def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
-                 steps: int = 12) -> ConfigBound:
+                 steps: int = 12, start_prices: np.ndarray | None = None) -> ConfigBound:
     """The lowest target in ``[low, high]`` that the configuration LP refutes (``high`` if none).
 
     ``low`` should be reached by a known assignment; ``high`` is an upper bound already proven.
+    ``start_prices`` (those of the price bound, say) price the first columns instead of zeros,
+    which skips the first rounds, where every startup asks for the same stars.
 
     Examples
     --------
@@ -70,7 +72,8 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     until = time.perf_counter() + seconds
     scores = np.where(problem.allowed, problem.scores, -np.inf)
     pool = _Pool(problem.shape[0], int(problem.k_max.max()))
-    pool.prices = np.zeros(problem.shape[1])
+    pool.prices = np.zeros(problem.shape[1]) if start_prices is None else np.clip(
+        start_prices / max(float(np.max(start_prices, initial=0.0)), 1e-12), 0.0, 1.0)
     master = _Master(problem)
     lo, hi = low, high
     for _ in range(steps):
