@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import combinations
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcher
+from matcher.solve import fair_pricing
 from matcher.solve.arguments import make_problem
 from matcher.solve.bound import lp_relaxation
 from matcher.solve.cpsat_model import flow_hint
@@ -83,10 +85,17 @@ def test_configuration_lp_closes_the_gap_where_stars_are_shared():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans())
-def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse):
+@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans(),
+       st.sampled_from([1, 2, 48]))
+def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked):
     """The priced sets (the certificate's ``need``) against every set of at most k mentors;
-    coarse values make ties in scores and prices, where the dominance filter must keep one."""
+    coarse values make ties in scores and prices, where the dominance filter must keep one, and
+    short ranked lists make rows look for their free mentors beyond them."""
+    with patch.object(fair_pricing, "RANKED", ranked):
+        _check_cheapest_sets(n_s, n_m, seed, coarse)
+
+
+def _check_cheapest_sets(n_s, n_m, seed, coarse):
     rng = np.random.default_rng(seed)
     scores = rng.random((n_s, n_m))
     prices = rng.random(n_m) * (rng.random(n_m) < 0.7)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solve.fair_pricing import TOL, cheapest_sets
+from matcher.solve.fair_pricing import TOL, RankedScores, cheapest_sets
 from matcher.solve.problem import Problem
 
 __all__ = ["ConfigBound", "config_bound", "refutes"]
@@ -70,7 +70,7 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     if (problem.scores < 0).any() or not high > low or problem.k_max.max(initial=0) == 0:
         return found
     until = time.perf_counter() + seconds
-    scores = np.where(problem.allowed, problem.scores, -np.inf)
+    scores = RankedScores.of(np.where(problem.allowed, problem.scores, -np.inf))
     pool = _Pool(problem.shape[0], int(problem.k_max.max()))
     pool.prices = np.zeros(problem.shape[1]) if start_prices is None else np.clip(
         start_prices / max(float(np.max(start_prices, initial=0.0)), 1e-12), 0.0, 1.0)
@@ -91,7 +91,7 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     return found
 
 
-def _lowest_refuted(problem: Problem, scores: np.ndarray, prices: np.ndarray, low: float,
+def _lowest_refuted(problem: Problem, scores: RankedScores, prices: np.ndarray, low: float,
                     high: float, until: float, steps: int = 8) -> float:
     """The lowest target in ``(low, high]`` that ``prices`` refute, to within ``steps`` halvings
     (``high``, which they refute, when none is found): a certificate's need only grows with the
@@ -107,7 +107,8 @@ def _lowest_refuted(problem: Problem, scores: np.ndarray, prices: np.ndarray, lo
     return high
 
 
-def refutes(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float) -> bool:
+def refutes(problem: Problem, scores: np.ndarray | RankedScores, prices: np.ndarray,
+            tau: float) -> bool:
     """True when, at ``prices``, the sets every startup needs to reach ``tau`` cost more than all
     mentor places: then no assignment gives every startup ``tau - TOL`` or more."""
     prices = np.where(prices > 1e-12, prices, 0.0)
@@ -132,7 +133,7 @@ class _Pool:
         self.value = np.concatenate([self.value, value])
 
 
-def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master, tau: float,
+def _generate(problem: Problem, scores: RankedScores, pool: _Pool, master: _Master, tau: float,
               until: float, found: ConfigBound) -> np.ndarray | None:
     """Column generation at ``tau``: the prices of a verified certificate refuting it, or None.
 
@@ -164,7 +165,7 @@ def _generate(problem: Problem, scores: np.ndarray, pool: _Pool, master: _Master
             return None  # converged, not refuted (pricing beyond three priced mentors is loose)
         rows = np.nonzero(new)[0]
         if len(rows):
-            pool.add(rows, sets[rows], _set_values(scores, rows, sets[rows]))
+            pool.add(rows, sets[rows], _set_values(scores.scores, rows, sets[rows]))
             master.add(rows, sets[rows])
         if time.perf_counter() > until:
             return None
@@ -266,7 +267,8 @@ class _Master:
         return float(value), prices, np.asarray(sol.col_value)[self.n_m:]
 
 
-def _needs(problem: Problem, scores: np.ndarray, prices: np.ndarray, tau: float):
+def _needs(problem: Problem, scores: np.ndarray | RankedScores, prices: np.ndarray,
+           tau: float):
     """Per startup: a lower bound on its cheapest set reaching ``tau``, a set as cheap as found
     and its cost (:func:`~matcher.solve.fair_pricing.cheapest_sets`)."""
     return cheapest_sets(scores, prices, problem.k_max, tau)

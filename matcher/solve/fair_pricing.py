@@ -16,11 +16,12 @@ bound (exact for sets holding at most two priced mentors).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
-__all__ = ["cheapest_sets"]
+__all__ = ["cheapest_sets", "RankedScores"]
 
 #: A set counts as reaching ``tau`` when its sum is at least ``tau - TOL`` (float sums differ).
 TOL = 1e-9
@@ -32,13 +33,42 @@ CHUNK = 3_000_000
 MAX_PAIRED = 160
 
 
-def cheapest_sets(scores: np.ndarray, prices: np.ndarray, k: np.ndarray, tau: float):
+#: Each startup's best mentors kept by :class:`RankedScores` (its free mentors are found there).
+RANKED = 96
+
+
+@dataclass(frozen=True, eq=False)
+class RankedScores:
+    """Scores prepared once for many pricing passes: each row's ``RANKED`` best mentors, best
+    first (``top``), and the scores by mentor (``by_mentor``, contiguous columns).
+
+    Examples
+    --------
+    >>> r = RankedScores.of(np.array([[0.1, 0.9, 0.5]]))
+    >>> r.top.tolist()
+    [[1, 2, 0]]
+    """
+
+    scores: np.ndarray
+    top: np.ndarray
+    by_mentor: np.ndarray
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> RankedScores:
+        """Rank ``scores`` (``-inf`` on pairs not allowed)."""
+        return cls(scores, _top(scores, min(RANKED, scores.shape[1])),
+                   np.ascontiguousarray(scores.T))
+
+
+def cheapest_sets(scores: np.ndarray | RankedScores, prices: np.ndarray, k: np.ndarray,
+                  tau: float):
     """Each startup's cheapest set of at most ``k[i]`` mentors whose scores reach ``tau``.
 
     Parameters
     ----------
-    scores : array of shape (n_startups, n_mentors)
-        Non-negative scores, ``-inf`` on pairs that are not allowed.
+    scores : array of shape (n_startups, n_mentors), or RankedScores
+        Non-negative scores, ``-inf`` on pairs that are not allowed (ranked once when they
+        are priced many times).
     prices : array of shape (n_mentors,)
         Non-negative mentor prices.
     k : int array of shape (n_startups,)
@@ -66,12 +96,15 @@ def cheapest_sets(scores: np.ndarray, prices: np.ndarray, k: np.ndarray, tau: fl
     k = np.asarray(k, dtype=np.int64)
     prices = np.where(prices > 0, prices, 0.0)
     if int(k.max(initial=0)) <= 3:
-        return _exact_needs(scores, prices, k, tau)
+        ranked = scores if isinstance(scores, RankedScores) else RankedScores.of(scores)
+        return _exact_needs(ranked, prices, k, tau)
+    scores = scores.scores if isinstance(scores, RankedScores) else scores
     return _bounded_needs(scores, prices, k, tau)
 
 
-def _exact_needs(scores: np.ndarray, prices: np.ndarray, k: np.ndarray, tau: float):
+def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: float):
     """:func:`cheapest_sets` for ``k <= 3``: dominance filter, then every set of the rest."""
+    scores = ranked.scores
     n_s, n_m = scores.shape
     big_k = int(k.max(initial=0))
     target = tau - TOL
@@ -81,7 +114,7 @@ def _exact_needs(scores: np.ndarray, prices: np.ndarray, k: np.ndarray, tau: flo
     if big_k == 0 or n_m == 0:
         need[target <= 0] = 0.0
         return need, sets[:, :big_k], need.copy()
-    cols, width = _undominated(scores, prices, big_k)
+    cols, width = _undominated(ranked, prices, big_k)
     sc = np.where(cols >= 0, scores[rows[:, None], np.maximum(cols, 0)], -np.inf)
     pr = np.where(cols >= 0, prices[np.maximum(cols, 0)], 0.0)
     best_size = np.zeros(n_s, dtype=np.int64)
@@ -108,32 +141,35 @@ def _exact_needs(scores: np.ndarray, prices: np.ndarray, k: np.ndarray, tau: flo
     picked = np.take_along_axis(cols, best_pos, 1)
     sets = np.where(place < best_size[:, None], picked, -1)
     # where nothing reaches tau: the best scores (any column, never a certificate)
-    fallback = _top_finite(scores, big_k)
-    fallback = np.where(place < k[:, None], fallback, -1)
-    sets = np.where(np.isfinite(need)[:, None] & (best_size[:, None] > 0), sets, fallback)
+    missing = ~(np.isfinite(need) & (best_size > 0))
+    if missing.any():
+        fallback = _top_finite(scores[missing], big_k)
+        sets[missing] = np.where(place < k[missing, None], fallback, -1)
     return need, sets, need.copy()
 
 
-def _undominated(scores: np.ndarray, prices: np.ndarray, big_k: int):
+def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int):
     """Per startup, the mentors that fewer than ``big_k`` others dominate (at most as dear,
     scoring at least as high): their columns (n_startups, width), -1 pads, and each row's count.
 
     The free mentors (price 0) come first, their ``big_k`` best only; then the priced ones by
     rising price, each kept when it beats the row's ``big_k``-th best score so far."""
+    scores = ranked.scores
     n_s = scores.shape[0]
     priced = np.nonzero(prices > 0)[0]
     priced = priced[np.argsort(prices[priced], kind="stable")]
-    free_vals = np.where(prices[None, :] > 0, -np.inf, scores)
-    free = _top_finite(free_vals, big_k)
-    free_sc = np.where(free >= 0, np.take_along_axis(free_vals, np.maximum(free, 0), 1), -np.inf)
-    best = np.full((n_s, big_k), -np.inf)  # the row's big_k best scores so far, best first
-    best[:] = free_sc
+    free = _free_top(ranked, prices, big_k)
+    free_sc = np.where(free >= 0, np.take_along_axis(scores, np.maximum(free, 0), 1), -np.inf)
+    best = free_sc  # the row's big_k best scores so far, best first
     keep = np.zeros((n_s, len(priced)), dtype=bool)
     for c, j in enumerate(priced):
-        v = scores[:, j]
-        keep[:, c] = v > best[:, -1]
-        if keep[:, c].any():
-            best = -np.sort(-np.concatenate([best, v[:, None]], axis=1), axis=1)[:, :big_k]
+        v = ranked.by_mentor[j]
+        kept = v > best[:, -1]
+        keep[:, c] = kept
+        at = np.nonzero(kept)[0]
+        if len(at):
+            merged = np.concatenate([best[at], v[at, None]], axis=1)
+            best[at] = -np.sort(-merged, axis=1)[:, :big_k]
     counts = keep.sum(axis=1)
     n_free = (free >= 0).sum(axis=1)
     width = n_free + counts
@@ -143,6 +179,23 @@ def _undominated(scores: np.ndarray, prices: np.ndarray, big_k: int):
     slot = n_free[r] + (np.cumsum(keep, axis=1)[r, c] - 1)
     out[r, slot] = priced[c]
     return out, width
+
+
+def _free_top(ranked: RankedScores, prices: np.ndarray, big_k: int) -> np.ndarray:
+    """Each row's ``big_k`` best free (unpriced) mentors, best first, -1 pads: from the ranked
+    lists, and from the whole row where those hold too few."""
+    scores, top = ranked.scores, ranked.top
+    free_in_top = (prices[top] <= 0) & np.isfinite(np.take_along_axis(scores, top, 1))
+    # the first big_k free places of each ranked list (stable: best first)
+    order = np.argsort(~free_in_top, axis=1, kind="stable")[:, :big_k]
+    out = np.where(np.take_along_axis(free_in_top, order, 1), np.take_along_axis(top, order, 1),
+                   -1)
+    out = np.pad(out, ((0, 0), (0, big_k - out.shape[1])), constant_values=-1)
+    short = (out < 0).any(axis=1) & (top.shape[1] < scores.shape[1])
+    if short.any():
+        free_vals = np.where(prices[None, :] > 0, -np.inf, scores[short])
+        out[short] = _top_finite(free_vals, big_k)
+    return out
 
 
 def _bounded_needs(scores: np.ndarray, prices: np.ndarray, kk: np.ndarray, tau: float):
