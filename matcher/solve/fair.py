@@ -230,11 +230,14 @@ def _configuration(run: _Run) -> np.ndarray | None:
     problem = run.problem
     if problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
         return None
-    seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
+    # what is left after it goes to rounding its solution and to CP-SAT
+    seconds = min(0.4 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
+    # the LP over the candidate pairs is no bound, but near the configuration LP's threshold
+    guess = run.info.get("lp_value")
     found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds,
-                         start_prices=run.prices)
+                         start_prices=run.prices, first=guess)
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau}
@@ -247,7 +250,7 @@ def _configuration(run: _Run) -> np.ndarray | None:
     left = run.deadline - time.perf_counter()
     rounded = round_configuration(problem, owner, members, found.weight[used], extra=run.best,
                                   t_max=run.bound, seconds=min(max(1.0, 0.15 * run.time_limit),
-                                                               0.5 * left),
+                                                               0.6 * left),
                                   seed=run.seed, workers=run.workers)
     if rounded is not None and worst_total(problem, rounded) > worst_total(problem, run.best):
         run.best = run.starts["configuration rounding"] = rounded

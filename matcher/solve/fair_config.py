@@ -51,12 +51,15 @@ class ConfigBound:
 
 
 def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
-                 steps: int = 12, start_prices: np.ndarray | None = None) -> ConfigBound:
+                 steps: int = 12, start_prices: np.ndarray | None = None,
+                 first: float | None = None) -> ConfigBound:
     """The lowest target in ``[low, high]`` that the configuration LP refutes (``high`` if none).
 
     ``low`` should be reached by a known assignment; ``high`` is an upper bound already proven.
     ``start_prices`` (those of the price bound, say) price the first columns instead of zeros,
-    which skips the first rounds, where every startup asks for the same stars.
+    which skips the first rounds, where every startup asks for the same stars. ``first`` is the
+    first target when it lies in ``(low, high)``: a guess just below the LP's threshold (the LP
+    over pairs, say) gives a feasible target, and a solution to round, at once.
 
     Examples
     --------
@@ -82,6 +85,8 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
         # halfway: a feasible target (first, when the start is far from the bound) gives the
         # fractional solution the search rounds; a refuted one lowers the bound
         tau = 0.5 * (lo + hi)
+        if first is not None and lo < first < hi:
+            tau, first = first, None
         verdict = _generate(problem, scores, pool, master, tau, until, found)
         if verdict is not None:
             # the certificate's prices may refute lower targets too: the lowest, by bisection
