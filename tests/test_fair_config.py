@@ -44,6 +44,11 @@ def test_new_bounds_are_never_below_the_optimum(instance):
     assert mean_bound(problem, None, prices) >= worst - TOL
     found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
     assert found.value >= worst - TOL
+    # any start prices and any first target: only where the search begins
+    start = np.random.default_rng(2).random(problem.shape[1])
+    found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30,
+                         start_prices=start, first=worst + 0.01)
+    assert found.value >= worst - TOL
     if (problem.scores >= 0).all():
         # the certificate holds for any prices: none refutes what an assignment reaches
         rng = np.random.default_rng(0)

@@ -211,9 +211,7 @@ def _bound(run: _Run):
         if run.relaxed is not None:
             lp_pairs |= run.relaxed
     left = run.deadline - time.perf_counter()
-    # (capped: at 5,000 x 1,500 the LP over pairs can take the whole limit, and on a programme
-    # with stars its bound is far from the others; the configuration LP needs the time more)
-    found = fair_bound(problem, lp_pairs, lp_seconds=min(0.5 * left, 0.25 * run.time_limit),
+    found = fair_bound(problem, lp_pairs, lp_seconds=0.5 * left,
                        price_seconds=0.1 * run.time_limit, info=run.info,
                        relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
