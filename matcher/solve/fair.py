@@ -18,7 +18,11 @@ worst total nor proves one), so :func:`solve_fair` works in five stages, each un
    the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
    A few multiplicative-weight rounds (raise the weight of startups left behind) improve it, and
    a local search (:func:`~matcher.solve.fair_search.raise_worst`) raises the worst startup by
-   moves and swaps (:mod:`matcher.solve.fair_search`).
+   moves and swaps (:mod:`matcher.solve.fair_search`). Then the configuration LP, by bisection
+   from a first target at the value of the LP over candidate pairs: at a target it cannot
+   refute, most startups take one set whole; they keep it, and CP-SAT places the few others
+   over the mentors of their sets (:func:`~matcher.solve.fair_search.round_configuration`).
+   Where a few stars are everyone's choice this is by far the best start.
 4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
    end of its domain (so it can stop when it meets it): first on the LP's support (small, often
    solved outright), then on all candidates.
