@@ -91,16 +91,17 @@ def test_configuration_lp_closes_the_gap_where_stars_are_shared():
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans(),
-       st.sampled_from([1, 2, 48]))
-def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked):
-    """The priced sets (the certificate's ``need``) against every set of at most k mentors;
-    coarse values make ties in scores and prices, where the dominance filter must keep one, and
-    short ranked lists make rows look for their free mentors beyond them."""
+       st.sampled_from([1, 2, 48]), st.integers(0, 2))
+def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked, n_groups):
+    """The priced sets (the certificate's ``need``) against every set of at most k mentors that
+    keeps the quota groups (at most ``max``, and short of ``min`` by no more than the places
+    left); coarse values make ties in scores and prices, where the dominance filter must keep
+    one, and short ranked lists make rows look for their free mentors beyond them."""
     with patch.object(fair_pricing, "RANKED", ranked):
-        _check_cheapest_sets(n_s, n_m, seed, coarse)
+        _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups)
 
 
-def _check_cheapest_sets(n_s, n_m, seed, coarse):
+def _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups):
     rng = np.random.default_rng(seed)
     scores = rng.random((n_s, n_m))
     prices = rng.random(n_m) * (rng.random(n_m) < 0.7)
@@ -109,13 +110,18 @@ def _check_cheapest_sets(n_s, n_m, seed, coarse):
     scores[rng.random((n_s, n_m)) < 0.2] = -np.inf
     k = rng.integers(0, 4, n_s)
     tau = 2 * rng.random()
-    need, sets, cost = cheapest_sets(scores, prices, k, tau)
+    groups = [(rng.random(n_m) < 0.5, rng.integers(0, 2, n_s), rng.integers(0, 3, n_s))
+              for _ in range(n_groups)]
+    need, sets, cost = cheapest_sets(scores, prices, k, tau, groups)
     for i in range(n_s):
         best = 0.0 if tau <= SET_TOL else np.inf
         for size in range(1, k[i] + 1):
             for s in combinations(range(n_m), size):
                 chosen = scores[i, list(s)]
-                if np.isfinite(chosen).all() and chosen.sum() >= tau - 1e-9:
+                inside = [int(mask[list(s)].sum()) for mask, _, _ in groups]
+                keeps = all(c <= hi[i] and lo[i] - c <= k[i] - size
+                            for c, (_, lo, hi) in zip(inside, groups, strict=True))
+                if keeps and np.isfinite(chosen).all() and chosen.sum() >= tau - 1e-9:
                     best = min(best, prices[list(s)].sum())
         assert need[i] == pytest.approx(best, abs=1e-12) or need[i] == best
         members = sets[i][sets[i] >= 0]
@@ -165,3 +171,23 @@ def test_rounding_the_configuration_lp_keeps_every_rule(instance):
     full = (members >= 0).sum(axis=1) >= problem.k_min[owner]
     if whole.all() and full.all() and not problem.pinned.any():
         assert worst_total(problem, chosen) >= found.feasible_tau - TOL
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(max_startups=6, max_mentors=6, feasible_only=True),
+       st.integers(0, 2**32 - 1))
+def test_configuration_lp_with_quotas_is_never_below_the_optimum(instance, seed):
+    """Sets that keep the quota groups: the bound stays above the exact optimum with quotas."""
+    rng = np.random.default_rng(seed)
+    n_m = instance["scores"].shape[1]
+    labels = rng.integers(-1, 2, n_m)
+    quotas = [{"name": "academic", "mentors": labels == 0, "min": int(rng.integers(0, 2))},
+              {"name": "investor", "mentors": labels == 1, "max": int(rng.integers(0, 2))}]
+    worst = milp_optimum(**instance, quotas=quotas, objective="fair")
+    if worst is None or (instance["scores"] < 0).any():
+        return
+    problem = make_problem(instance["scores"], k=instance["k"], capacity=instance["capacity"],
+                           forbidden=instance["forbidden"], pinned=instance["pinned"],
+                           quotas=quotas, objective="fair")
+    found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
+    assert found.value >= worst - TOL

@@ -19,8 +19,10 @@ startups reach ``tau`` pays ``sum_i need_i(tau, pi) <= sum_j pi_j capacity_j``, 
 (:func:`~matcher.solve.fair_pricing.cheapest_sets`: exactly for up to three mentors a startup, a
 lower bound for more). If the sum exceeds the supply, no assignment reaches ``tau``. Bisection
 on ``tau`` gives the bound; the prices of each refutation also refute lower targets, down to a
-point found by bisection on the certificate alone. Quotas, pins and ``k_min`` are relaxed (which
-keeps the bound valid); scores must be non-negative.
+point found by bisection on the certificate alone. Sets keep the quotas over fixed mentor groups
+(for up to three mentors a startup: a set may be completed later, so it may lack as many of a
+group's minimum as it has places left); pins, ``k_min`` and quotas that differ by startup are
+relaxed (which keeps the bound valid). Scores must be non-negative.
 """
 
 from __future__ import annotations
@@ -275,5 +277,7 @@ class _Master:
 def _needs(problem: Problem, scores: np.ndarray | RankedScores, prices: np.ndarray,
            tau: float):
     """Per startup: a lower bound on its cheapest set reaching ``tau``, a set as cheap as found
-    and its cost (:func:`~matcher.solve.fair_pricing.cheapest_sets`)."""
-    return cheapest_sets(scores, prices, problem.k_max, tau)
+    and its cost (:func:`~matcher.solve.fair_pricing.cheapest_sets`), with the quotas over fixed
+    mentor groups (those that differ by startup are relaxed)."""
+    groups = [(q.members, q.min, q.max) for q in problem.quotas if not q.per_startup]
+    return cheapest_sets(scores, prices, problem.k_max, tau, groups)

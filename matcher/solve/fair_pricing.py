@@ -16,6 +16,7 @@ bound (exact for sets holding at most two priced mentors).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -61,7 +62,7 @@ class RankedScores:
 
 
 def cheapest_sets(scores: np.ndarray | RankedScores, prices: np.ndarray, k: np.ndarray,
-                  tau: float):
+                  tau: float, groups: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = ()):
     """Each startup's cheapest set of at most ``k[i]`` mentors whose scores reach ``tau``.
 
     Parameters
@@ -75,6 +76,11 @@ def cheapest_sets(scores: np.ndarray | RankedScores, prices: np.ndarray, k: np.n
         The most mentors each startup may take.
     tau : float
         The target; a set reaches it when its sum is at least ``tau - TOL``.
+    groups : sequence of (members, min, max)
+        Quotas over fixed mentor groups (bool array of shape (n_mentors,), int arrays of shape
+        (n_startups,)); kept for ``k.max() <= 3``: a set may hold at most ``max`` members of a
+        group, and lack at most as many of its ``min`` as it has places left (so that it can
+        still be completed). Ignored for larger ``k`` (a relaxation: still a lower bound).
 
     Returns
     -------
@@ -97,13 +103,17 @@ def cheapest_sets(scores: np.ndarray | RankedScores, prices: np.ndarray, k: np.n
     prices = np.where(prices > 0, prices, 0.0)
     if int(k.max(initial=0)) <= 3:
         ranked = scores if isinstance(scores, RankedScores) else RankedScores.of(scores)
-        return _exact_needs(ranked, prices, k, tau)
+        return _exact_needs(ranked, prices, k, tau, list(groups))
     scores = scores.scores if isinstance(scores, RankedScores) else scores
     return _bounded_needs(scores, prices, k, tau)
 
 
-def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: float):
-    """:func:`cheapest_sets` for ``k <= 3``: dominance filter, then every set of the rest."""
+def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: float,
+                 groups: list):
+    """:func:`cheapest_sets` for ``k <= 3``: dominance filter, then every set of the rest.
+
+    With quota groups, mentors are filtered within each class of mentors that belong to the
+    same groups (a swap inside a class keeps every count), and each set is checked."""
     scores = ranked.scores
     n_s, n_m = scores.shape
     big_k = int(k.max(initial=0))
@@ -114,7 +124,11 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     if big_k == 0 or n_m == 0:
         need[target <= 0] = 0.0
         return need, sets[:, :big_k], need.copy()
-    cols, width = _undominated(ranked, prices, big_k)
+    member = np.zeros(n_m, dtype=np.int64)  # the groups of each mentor, one bit a group
+    for bit, (mask, _, _) in enumerate(groups):
+        member |= np.asarray(mask, dtype=np.int64) << bit
+    cols, width = _by_class(ranked, prices, big_k, member)
+    bits = np.where(cols >= 0, member[np.maximum(cols, 0)], 0)
     sc = np.where(cols >= 0, scores[rows[:, None], np.maximum(cols, 0)], -np.inf)
     pr = np.where(cols >= 0, prices[np.maximum(cols, 0)], 0.0)
     best_size = np.zeros(n_s, dtype=np.int64)
@@ -129,7 +143,12 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
                 part = group[lo : lo + step]
                 total = sc[part][:, combos].sum(axis=2)
                 cost = pr[part][:, combos].sum(axis=2)
-                cost = np.where((total >= target) & (k[part, None] >= size), cost, np.inf)
+                ok = (total >= target) & (k[part, None] >= size)
+                for bit, (_, low, high) in enumerate(groups):
+                    inside = ((bits[part][:, combos] >> bit) & 1).sum(axis=2)
+                    ok &= (inside <= high[part, None]) & (
+                        low[part, None] - inside <= k[part, None] - size)
+                cost = np.where(ok, cost, np.inf)
                 pick = cost.argmin(axis=1)
                 here = cost[np.arange(len(part)), pick]
                 better = here < need[part]
@@ -148,17 +167,32 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     return need, sets, need.copy()
 
 
-def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int):
+def _by_class(ranked: RankedScores, prices: np.ndarray, big_k: int, member: np.ndarray):
+    """:func:`_undominated` within each class of ``member`` (mentors of the same groups), the
+    columns of all classes packed together: (n_startups, width), -1 pads, and the widths."""
+    classes = np.unique(member)
+    if len(classes) == 1:
+        return _undominated(ranked, prices, big_k, None)
+    parts = [_undominated(ranked, prices, big_k, member == c)[0] for c in classes]
+    cols = np.concatenate(parts, axis=1)
+    cols = np.take_along_axis(cols, np.argsort(cols < 0, axis=1, kind="stable"), 1)
+    width = (cols >= 0).sum(axis=1)
+    return cols[:, : max(int(width.max(initial=0)), big_k)], width
+
+
+def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int,
+                 among: np.ndarray | None):
     """Per startup, the mentors that fewer than ``big_k`` others dominate (at most as dear,
     scoring at least as high): their columns (n_startups, width), -1 pads, and each row's count.
 
     The free mentors (price 0) come first, their ``big_k`` best only; then the priced ones by
-    rising price, each kept when it beats the row's ``big_k``-th best score so far."""
+    rising price, each kept when it beats the row's ``big_k``-th best score so far. Only the
+    mentors of ``among`` (a bool mask; None for all) take part."""
     scores = ranked.scores
     n_s = scores.shape[0]
-    priced = np.nonzero(prices > 0)[0]
+    priced = np.nonzero((prices > 0) & (True if among is None else among))[0]
     priced = priced[np.argsort(prices[priced], kind="stable")]
-    free = _free_top(ranked, prices, big_k)
+    free = _free_top(ranked, prices, big_k, among)
     free_sc = np.where(free >= 0, np.take_along_axis(scores, np.maximum(free, 0), 1), -np.inf)
     best = free_sc  # the row's big_k best scores so far, best first
     keep = np.zeros((n_s, len(priced)), dtype=bool)
@@ -181,11 +215,15 @@ def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int):
     return out, width
 
 
-def _free_top(ranked: RankedScores, prices: np.ndarray, big_k: int) -> np.ndarray:
-    """Each row's ``big_k`` best free (unpriced) mentors, best first, -1 pads: from the ranked
-    lists, and from the whole row where those hold too few."""
+def _free_top(ranked: RankedScores, prices: np.ndarray, big_k: int,
+              among: np.ndarray | None = None) -> np.ndarray:
+    """Each row's ``big_k`` best free (unpriced) mentors of ``among`` (all when None), best
+    first, -1 pads: from the ranked lists, and from the whole row where those hold too few."""
     scores, top = ranked.scores, ranked.top
-    free_in_top = (prices[top] <= 0) & np.isfinite(np.take_along_axis(scores, top, 1))
+    free = prices <= 0
+    if among is not None:
+        free = free & among
+    free_in_top = free[top] & np.isfinite(np.take_along_axis(scores, top, 1))
     # the first big_k free places of each ranked list (stable: best first)
     order = np.argsort(~free_in_top, axis=1, kind="stable")[:, :big_k]
     out = np.where(np.take_along_axis(free_in_top, order, 1), np.take_along_axis(top, order, 1),
@@ -193,7 +231,7 @@ def _free_top(ranked: RankedScores, prices: np.ndarray, big_k: int) -> np.ndarra
     out = np.pad(out, ((0, 0), (0, big_k - out.shape[1])), constant_values=-1)
     short = (out < 0).any(axis=1) & (top.shape[1] < scores.shape[1])
     if short.any():
-        free_vals = np.where(prices[None, :] > 0, -np.inf, scores[short])
+        free_vals = np.where(free[None, :], scores[short], -np.inf)
         out[short] = _top_finite(free_vals, big_k)
     return out
 
