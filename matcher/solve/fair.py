@@ -77,8 +77,9 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
-#: The configuration LP runs when its share of the limit is at least this: its first
-#: refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
+#: The configuration LP runs when its share of the limit is at least this: with exact pricing,
+#: its first converged target takes 2.2-2.4 s of an idle core at 1,000 x 300 (12-14 LP solves),
+#: several times that on a busy box; a shorter share would only take time from the search.
 CONFIG_MIN_SECONDS = 2.0
 
 
