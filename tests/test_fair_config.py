@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+from unittest.mock import patch
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher
+from matcher.solve import fair_pricing
 from matcher.solve.arguments import make_problem
 from matcher.solve.bound import lp_relaxation
 from matcher.solve.cpsat_model import flow_hint
 from matcher.solve.fair_bounds import mean_bound
 from matcher.solve.fair_config import config_bound, refutes
+from matcher.solve.fair_pricing import TOL as SET_TOL
+from matcher.solve.fair_pricing import cheapest_sets
+from matcher.solve.fair_search import round_configuration, worst_total
+from matcher.solve.feasible import satisfies
 from tests.strategies import assignment_instances, milp_optimum
 
 TOL = 1e-6
@@ -33,6 +43,11 @@ def test_new_bounds_are_never_below_the_optimum(instance):
     prices = np.random.default_rng(1).random(problem.shape[1])  # any prices: weak duality
     assert mean_bound(problem, None, prices) >= worst - TOL
     found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
+    assert found.value >= worst - TOL
+    # any start prices and any first target: only where the search begins
+    start = np.random.default_rng(2).random(problem.shape[1])
+    found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30,
+                         start_prices=start, first=worst + 0.01)
     assert found.value >= worst - TOL
     if (problem.scores >= 0).all():
         # the certificate holds for any prices: none refutes what an assignment reaches
@@ -72,3 +87,107 @@ def test_configuration_lp_closes_the_gap_where_stars_are_shared():
     assert result.objective - TOL <= found.value < lp[0] - 0.1
     assert found.value <= result.objective + 1e-4
     assert "max_total/n" in result.info["bounds"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans(),
+       st.sampled_from([1, 2, 48]), st.integers(0, 2))
+def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked, n_groups):
+    """The priced sets (the certificate's ``need``) against every set of at most k mentors that
+    keeps the quota groups (at most ``max``, and short of ``min`` by no more than the places
+    left); coarse values make ties in scores and prices, where the dominance filter must keep
+    one, and short ranked lists make rows look for their free mentors beyond them."""
+    with patch.object(fair_pricing, "RANKED", ranked):
+        _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups)
+
+
+def _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups):
+    rng = np.random.default_rng(seed)
+    scores = rng.random((n_s, n_m))
+    prices = rng.random(n_m) * (rng.random(n_m) < 0.7)
+    if coarse:
+        scores, prices = np.round(scores, 1), np.round(prices, 1)
+    scores[rng.random((n_s, n_m)) < 0.2] = -np.inf
+    k = rng.integers(0, 4, n_s)
+    tau = 2 * rng.random()
+    groups = [(rng.random(n_m) < 0.5, rng.integers(0, 2, n_s), rng.integers(0, 3, n_s))
+              for _ in range(n_groups)]
+    need, sets, cost = cheapest_sets(scores, prices, k, tau, groups)
+    for i in range(n_s):
+        best = 0.0 if tau <= SET_TOL else np.inf
+        for size in range(1, k[i] + 1):
+            for s in combinations(range(n_m), size):
+                chosen = scores[i, list(s)]
+                inside = [int(mask[list(s)].sum()) for mask, _, _ in groups]
+                keeps = all(c <= hi[i] and lo[i] - c <= k[i] - size
+                            for c, (_, lo, hi) in zip(inside, groups, strict=True))
+                if keeps and np.isfinite(chosen).all() and chosen.sum() >= tau - 1e-9:
+                    best = min(best, prices[list(s)].sum())
+        assert need[i] == pytest.approx(best, abs=1e-12) or need[i] == best
+        members = sets[i][sets[i] >= 0]
+        if np.isfinite(best) and best > 0:  # the set found is a real set at that price
+            assert len(members) <= k[i] and len(set(members)) == len(members)
+            assert scores[i, members].sum() >= tau - 1e-9
+            assert prices[members].sum() == pytest.approx(best, abs=1e-12)
+    assert (cost >= need - 1e-12).all()
+
+
+def test_cheapest_sets_bound_more_mentors_from_below():
+    """With more than three mentors a startup the pricing is a lower bound (never above the
+    cheapest set), which keeps the certificate valid."""
+    rng = np.random.default_rng(5)
+    scores = rng.random((4, 7))
+    prices = rng.random(7)
+    k = np.array([4, 4, 5, 4])
+    need, _, _ = cheapest_sets(scores, prices, k, 2.2)
+    for i in range(4):
+        best = min((prices[list(s)].sum() for size in range(1, k[i] + 1)
+                    for s in combinations(range(7), size) if scores[i, list(s)].sum() >= 2.2),
+                   default=np.inf)
+        assert need[i] <= best + 1e-12
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(max_startups=6, max_mentors=6, feasible_only=True))
+def test_rounding_the_configuration_lp_keeps_every_rule(instance):
+    """The assignment rounded from the LP's fractional solution keeps every rule, is no better
+    than the optimum, and reaches the LP's target when the LP gives every startup one set."""
+    problem = _problem(instance)
+    worst = milp_optimum(**instance, objective="fair")
+    if worst is None or (problem.scores < 0).any():
+        return
+    found = config_bound(problem, worst - 1.0, worst + 5.0, seconds=5, steps=30)
+    if found.owner is None:
+        return
+    used = found.weight > 1e-6
+    owner, members, weight = found.owner[used], found.members[used], found.weight[used]
+    chosen = round_configuration(problem, owner, members, weight, extra=None, t_max=found.value,
+                                 seconds=5, seed=0, workers=1)
+    if chosen is None:
+        return
+    assert satisfies(problem, chosen)
+    assert worst_total(problem, chosen) <= worst + TOL
+    whole = np.bincount(owner, minlength=problem.shape[0]) == 1
+    full = (members >= 0).sum(axis=1) >= problem.k_min[owner]
+    if whole.all() and full.all() and not problem.pinned.any():
+        assert worst_total(problem, chosen) >= found.feasible_tau - TOL
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assignment_instances(max_startups=6, max_mentors=6, feasible_only=True),
+       st.integers(0, 2**32 - 1))
+def test_configuration_lp_with_quotas_is_never_below_the_optimum(instance, seed):
+    """Sets that keep the quota groups: the bound stays above the exact optimum with quotas."""
+    rng = np.random.default_rng(seed)
+    n_m = instance["scores"].shape[1]
+    labels = rng.integers(-1, 2, n_m)
+    quotas = [{"name": "academic", "mentors": labels == 0, "min": int(rng.integers(0, 2))},
+              {"name": "investor", "mentors": labels == 1, "max": int(rng.integers(0, 2))}]
+    worst = milp_optimum(**instance, quotas=quotas, objective="fair")
+    if worst is None or (instance["scores"] < 0).any():
+        return
+    problem = make_problem(instance["scores"], k=instance["k"], capacity=instance["capacity"],
+                           forbidden=instance["forbidden"], pinned=instance["pinned"],
+                           quotas=quotas, objective="fair")
+    found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
+    assert found.value >= worst - TOL

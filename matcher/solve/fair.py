@@ -18,7 +18,11 @@ worst total nor proves one), so :func:`solve_fair` works in five stages, each un
    the flow optimum with scores ``lam_i * s_ij`` is a fair assignment that obeys every flow rule.
    A few multiplicative-weight rounds (raise the weight of startups left behind) improve it, and
    a local search (:func:`~matcher.solve.fair_search.raise_worst`) raises the worst startup by
-   moves and swaps (:mod:`matcher.solve.fair_search`).
+   moves and swaps (:mod:`matcher.solve.fair_search`). Then the configuration LP, by bisection
+   from a first target at the value of the LP over candidate pairs: at a target it cannot
+   refute, most startups take one set whole; they keep it, and CP-SAT places the few others
+   over the mentors of their sets (:func:`~matcher.solve.fair_search.round_configuration`).
+   Where a few stars are everyone's choice this is by far the best start.
 4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
    end of its domain (so it can stop when it meets it): first on the LP's support (small, often
    solved outright), then on all candidates.
@@ -47,6 +51,7 @@ from matcher.solve.fair_search import (
     lagrangian_flows,
     mentor_tops,
     raise_worst,
+    round_configuration,
     worst_total,
 )
 from matcher.solve.feasible import satisfies
@@ -72,9 +77,10 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
-#: The configuration LP runs when its share of the limit is at least this: its first
-#: refutation took 6-11 s at 1,000 x 300 and under 24 s at 5,000 x 1,500 (2 busy cores).
-CONFIG_MIN_SECONDS = 5.0
+#: The configuration LP runs when its share of the limit is at least this: with exact pricing,
+#: its first converged target takes 2.2-2.4 s of an idle core at 1,000 x 300 (12-14 LP solves),
+#: several times that on a busy box; a shorter share would only take time from the search.
+CONFIG_MIN_SECONDS = 2.0
 
 
 @dataclass
@@ -92,6 +98,7 @@ class _Run:
     best: np.ndarray | None = None  # the best start that keeps every rule
     starts: dict = field(default_factory=dict)
     bound: float = math.inf
+    prices: np.ndarray | None = None  # the price bound's mentor prices
     slack: float = 0.0  # how far integer scaling may move a startup's total
     timings: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
@@ -145,8 +152,8 @@ def solve_fair(
         _lagrangian_starts(run, duals.lam)
     _local_search(run)
     run.lap("heuristic")
-    config_support = _configuration(run)
-    run.lap("configuration")
+    config_support = _configuration(run)  # laps "configuration" once its LP is done
+    run.lap("rounding" if "configuration" in run.timings else "configuration")
     if config_support is not None:
         # the sets the configuration LP mixes at a target above the start: search among them
         support = config_support if support is None else support | config_support
@@ -213,21 +220,27 @@ def _bound(run: _Run):
                        price_seconds=0.1 * run.time_limit, info=run.info,
                        relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
+    run.prices = found.prices
     return found.duals, found.support
 
 
 def _configuration(run: _Run) -> np.ndarray | None:
-    """Stage 3c: the configuration LP, by bisection between the best start and the bound.
+    """Stage 3c: the configuration LP, by bisection between the best start and the bound, then
+    an assignment rounded from its fractional solution (:func:`round_configuration`).
 
     Returns the pairs of the sets its fractional solution uses at the highest target it could
     not refute (None when there is none)."""
-    if run.problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
+    problem = run.problem
+    if problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
         return None
-    seconds = min(0.4 * run.time_limit, 0.6 * (run.deadline - time.perf_counter()))
+    # what is left after it goes to rounding its solution and to CP-SAT
+    seconds = min(0.4 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
-    found = config_bound(run.problem, worst_total(run.problem, run.best), run.bound,
-                         seconds=seconds)
+    # the LP over the candidate pairs is no bound, but near the configuration LP's threshold
+    guess = run.info.get("lp_value")
+    found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds,
+                         start_prices=run.prices, first=guess)
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau}
@@ -236,7 +249,22 @@ def _configuration(run: _Run) -> np.ndarray | None:
         return None
     used = found.weight > 1e-6
     owner, members = found.owner[used], found.members[used]
-    pairs = np.zeros(run.problem.shape, dtype=bool)
+    run.lap("configuration")
+    # first over the LP's sets alone (a small model: 1.5595 in 1 s at 1,000 x 300 stars, where
+    # adding the best assignment's pairs left 1.1646), then with them if that finds nothing
+    rounded = None
+    for extra in (None, run.best):
+        left = run.deadline - time.perf_counter()
+        seconds = min(max(1.0, 0.15 * run.time_limit), 0.6 * left)
+        if rounded is not None or seconds < 0.2:
+            break
+        rounded = round_configuration(problem, owner, members, found.weight[used], extra=extra,
+                                      t_max=run.bound, seconds=seconds, seed=run.seed,
+                                      workers=run.workers)
+    if rounded is not None and worst_total(problem, rounded) > worst_total(problem, run.best):
+        run.best = run.starts["configuration rounding"] = rounded
+        run.candidates |= rounded
+    pairs = np.zeros(problem.shape, dtype=bool)
     slot = members >= 0
     pairs[np.broadcast_to(owner[:, None], members.shape)[slot], members[slot]] = True
     return pairs & run.allowed
@@ -244,7 +272,7 @@ def _configuration(run: _Run) -> np.ndarray | None:
 
 def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:
     """Stage 3a: flows with startup weights from the LP, then multiplicative-weight rounds."""
-    until = run.start + 0.45 * run.time_limit
+    until = run.start + 0.35 * run.time_limit
     for rounds, chosen in enumerate(lagrangian_flows(run.problem, run.candidates, lam,
                                                      until=until)):
         if run.best is None or worst_total(run.problem, chosen) > worst_total(run.problem,
@@ -258,7 +286,7 @@ def _local_search(run: _Run) -> None:
     mentors are wanted by everyone."""
     if run.best is None:
         return
-    improved = raise_worst(run.problem, run.best, seconds=0.2 * run.time_limit)
+    improved = raise_worst(run.problem, run.best, seconds=0.15 * run.time_limit)
     if worst_total(run.problem, improved) > worst_total(run.problem, run.best):
         run.best = run.starts["local search"] = improved
     run.candidates |= run.best

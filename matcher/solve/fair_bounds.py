@@ -38,15 +38,20 @@ __all__ = ["FairBound", "fair_bound", "solo_bound", "price_bound", "mean_bound",
 #: LP solves on growing candidate sets (each adds the pairs its multipliers price positive).
 PRICING_ROUNDS = 2
 
+#: The LP's pricing round is skipped when its bound is this many times the cheap bounds or more.
+FAR = 1.2
+
 
 @dataclass
 class FairBound:
     """A bound on the objective, the LP's multipliers and the support of its solution (a bool
-    array of shape (n_startups, n_mentors)); multipliers and support are None without an LP."""
+    array of shape (n_startups, n_mentors)); multipliers and support are None without an LP.
+    ``prices`` are the mentor prices of the best price bound (None without one)."""
 
     value: float
     duals: Duals | None
     support: np.ndarray | None
+    prices: np.ndarray | None = None
 
 
 def fair_bound(
@@ -63,6 +68,13 @@ def fair_bound(
     """
     bounds = info.setdefault("bounds", {})
     bound, duals, support = math.inf, None, None
+    cheap = math.inf
+    if problem.objective == "fair":
+        # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
+        bounds["solo"] = solo_bound(problem)
+        # The worst total is at most the mean, the mean at most the largest total over n.
+        bounds["max_total/n"] = mean_bound(problem, relaxed, prices)
+        cheap = min(bounds["solo"], bounds["max_total/n"])
     until = time.perf_counter() + lp_seconds
     for _ in range(PRICING_ROUNDS):
         lp = lp_relaxation(problem, *np.nonzero(candidates),
@@ -80,19 +92,19 @@ def fair_bound(
             info["lp_value"] = value
         # pricing: the pairs the Lagrangian takes outside the candidates join them
         wanted = _row_best(problem, reduced_profits(problem, duals)[0]) & ~candidates
-        if not wanted.any() or time.perf_counter() > until:
+        if not wanted.any() or time.perf_counter() > until or here > FAR * cheap:
+            # (far above the cheap bounds, a few more pairs seldom bring it below them: when a
+            # few stars are everyone's choice it stays there, and the round costs an LP)
             break
         candidates = candidates | wanted
     if problem.objective == "fair":
-        # No startup does better than on its own: its best k_max allowed mentors (quotas relaxed).
-        bounds["solo"] = solo_bound(problem)
-        # The worst total is at most the mean, the mean at most the largest total over n.
-        bounds["max_total/n"] = mean_bound(problem, relaxed, prices)
-        bound = min(bound, bounds["solo"], bounds["max_total/n"])
+        bound = min(bound, cheap)
         # Whole mentors, not fractions: price the popular mentors' places (see threshold_bound).
         lp_prices = duals.mu if duals is not None else np.zeros(problem.shape[1])
-        bounds["price"] = price_bound(problem, lp_prices, bound, budget=price_seconds)
-        bound = min(bound, bounds["price"])
+        value, best = _price_search(problem, lp_prices, bound, budget=price_seconds)
+        bounds["price"] = value
+        bound = min(bound, value)
+        return FairBound(bound, duals, support, best)
     return FairBound(bound, duals, support)
 
 
@@ -214,6 +226,12 @@ def price_bound(
     Tries the LP's capacity multipliers and indicators of the ``P`` most wanted mentors (by mean
     score) for ``P`` on a geometric grid; stops when ``budget`` seconds are spent.
     """
+    return _price_search(problem, lp_prices, high, budget=budget)[0]
+
+
+def _price_search(problem: Problem, lp_prices: np.ndarray, high: float, *, budget: float
+                  ) -> tuple[float, np.ndarray | None]:
+    """:func:`price_bound` and the prices that gave it (None when none refuted ``high``)."""
     start = time.perf_counter()
     n_m = problem.shape[1]
     low = float(np.where(problem.allowed, problem.scores, np.inf).min(initial=0.0))
@@ -231,8 +249,11 @@ def price_bound(
         prices[wanted[:size]] = 1.0
         vectors.append(prices)
     vectors.append(lp_prices)
+    chosen = None
     for prices in vectors:
         if time.perf_counter() - start > budget:
             break
-        best = min(best, threshold_bound(problem, prices, low, best, steps=40))
-    return best
+        here = threshold_bound(problem, prices, low, best, steps=40)
+        if here < best:
+            best, chosen = here, prices
+    return best, chosen

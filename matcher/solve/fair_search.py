@@ -12,11 +12,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from matcher.solve.cpsat_model import flow_hint
+from matcher.solve.cpsat_model import build_model, chosen_pairs, flow_hint, run_cpsat
 from matcher.solve.feasible import satisfies
 from matcher.solve.problem import Problem
 
-__all__ = ["worst_total", "mentor_tops", "fair_candidates", "lagrangian_flows", "raise_worst"]
+__all__ = ["worst_total", "mentor_tops", "fair_candidates", "lagrangian_flows", "raise_worst",
+           "round_configuration"]
 
 
 def worst_total(problem: Problem, chosen: np.ndarray) -> float:
@@ -224,3 +225,70 @@ def _take_first(state: _Local, i: int, options: list) -> bool:
         if kind == "swap":
             chosen[h, b], chosen[h, a] = True, False
     return False
+
+
+def round_configuration(
+    problem: Problem, owner: np.ndarray, members: np.ndarray, weight: np.ndarray, *,
+    extra: np.ndarray | None, t_max: float, seconds: float, seed: int, workers: int
+) -> np.ndarray | None:
+    """An assignment from a fractional solution of the configuration LP, or None.
+
+    The LP gives startup ``owner[c]`` the set ``members[c]`` (-1 pads) with weight ``weight[c]``;
+    most startups get one set whole. Those keep it (when it keeps their own rules: quotas, pins,
+    ``k_min``), and CP-SAT maximises the worst total of the others over the mentors of their sets
+    and the pairs of ``extra`` (a bool mask, for instance the best assignment known), within what
+    is left of each mentor. The few fractional startups make a small model that CP-SAT solves in
+    a second or so, where the model over every startup's candidates stalls.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> p = make_problem(np.array([[0.9, 0.8, 0.1], [0.9, 0.1, 0.7]]), k=1, capacity=1,
+    ...                  objective="fair")
+    >>> owner, weight = np.array([0, 0, 1]), np.array([0.5, 0.5, 1.0])
+    >>> members = np.array([[0], [1], [0]])   # startup 1 takes mentor 0 whole: 0 takes 1
+    >>> round_configuration(p, owner, members, weight, extra=None, t_max=0.9, seconds=5,
+    ...                     seed=0, workers=1).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 0]]
+    """
+    from ortools.sat.python import cp_model
+
+    n_s = problem.shape[0]
+    allowed = problem.allowed | problem.pinned
+    heaviest = np.full(n_s, -1)
+    top = np.full(n_s, -np.inf)
+    for c in np.argsort(-weight, kind="stable"):  # the heaviest set of each startup
+        if weight[c] > top[owner[c]]:
+            top[owner[c]], heaviest[owner[c]] = weight[c], c
+    whole = np.zeros(problem.shape, dtype=bool)
+    slot = members >= 0
+    rows = np.broadcast_to(owner[:, None], members.shape)
+    whole_set = (top > 1 - 1e-6) & (heaviest >= 0)
+    keep = whole_set[owner] & (np.arange(len(owner)) == heaviest[owner])
+    whole[rows[keep[:, None] & slot], members[keep[:, None] & slot]] = True
+    whole &= allowed
+    fixed = whole_set & _rows_keep_rules(problem, whole | problem.pinned)
+    free = ~fixed
+    pairs = np.zeros(problem.shape, dtype=bool)
+    pairs[rows[slot], members[slot]] = True
+    mask = np.where(fixed[:, None], whole, (pairs | (extra if extra is not None else False)))
+    mask = (mask | problem.pinned) & allowed
+    if not free.any():
+        return mask if satisfies(problem, mask) else None
+    parts = build_model(problem, mask, objective="worst", t_max=t_max)
+    solver, status = run_cpsat(parts, time_limit=seconds, seed=seed, num_workers=workers)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = chosen_pairs(parts, solver)
+    return chosen if satisfies(problem, chosen) else None
+
+
+def _rows_keep_rules(problem: Problem, chosen: np.ndarray) -> np.ndarray:
+    """Per startup, whether its row of ``chosen`` keeps its own rules (k, pins, quotas)."""
+    count = chosen.sum(axis=1)
+    ok = (count >= problem.k_min) & (count <= problem.k_max)
+    ok &= ~(problem.pinned & ~chosen).any(axis=1)
+    for quota in problem.quotas:
+        inside = (chosen & quota.mask(problem.shape[0])).sum(axis=1)
+        ok &= (inside >= quota.min) & (inside <= quota.max)
+    return ok
