@@ -2,7 +2,9 @@
 
 :func:`write_report` writes one folder per matching: ``report.html`` (a self-contained page: the
 summary and proof, the match table grouped by startup with headings in words, the startups
-screened out and why, the per-startup and per-mentor summaries and four plots embedded as PNG),
+screened out and why, a fairness section — envy, totals by domain, stage and language, the soft
+rules broken and what they cost (:mod:`matcher.app.fairness`) —, the per-startup and per-mentor
+summaries and four plots embedded as PNG),
 ``startup-cards.html`` (a card per startup that prints as one A4 page: its mentors with kind,
 organisation, contact, the needs each covers and a sentence why, and its runner-ups),
 ``mentor-pages.html`` (a page per mentor: the startups, load against capacity, why each),
@@ -193,6 +195,7 @@ def _report_stream(result: Any, *, title: str | None, context: Mapping[str, Any]
                    compare: Mapping[str, Any] | None = None, objective_note: str | None = None
                    ) -> Iterator[str]:
     from matcher.app import documents
+    from matcher.app.fairness import fairness_section
 
     a = result.assignment
     proof = {"status": a.status, "objective": f"{a.objective_name} {a.objective:.4f}",
@@ -217,6 +220,7 @@ def _report_stream(result: Any, *, title: str | None, context: Mapping[str, Any]
         components=", ".join(documents.COMPONENT_WORDS.get(c, c).lower() for c in components),
         dropped=", ".join(documents.COMPONENT_WORDS.get(c, c).lower() for c in dropped),
         screened=documents.screened_out(result), screening_ran=result.screening is not None,
+        fairness=fairness_section(result),
         startups=_records(documents.worded(result.startups.reset_index())),
         mentors=_records(documents.worded(result.mentors.reset_index())), plots=_plots(result, compare),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
