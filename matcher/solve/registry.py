@@ -40,7 +40,7 @@ class Solver(Protocol):
     Examples
     --------
     >>> sorted(name for name, backend in SOLVERS.items() if isinstance(backend, Solver))[:3]
-    ['cpsat', 'fair', 'flow']
+    ['cpsat', 'envy-free', 'fair']
     """
 
     name: str
