@@ -109,6 +109,11 @@ class Rules:
     workers : int or None
         Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
         not depend on it only with one worker; see ``docs/architecture.md``.
+    scoring : mapping
+        The scorer: ``aggregation`` (``top-k``, ``max``, ``mean``, ``document``), ``top_k``,
+        ``scale`` (``cohort``, ``absolute``), ``half_life`` (years), ``kind_weights`` (evidence
+        kind to weight) and ``embeddings`` (true, or a model name); keys left out keep
+        :data:`~matcher.data.vocabulary.DEFAULT_SCORING`, so ``{}`` scores as before.
 
     Raises
     ------
@@ -153,6 +158,7 @@ class Rules:
     circles: tuple[tuple[str, ...], ...] = ()
     soft: Mapping[str, float] = field(default_factory=dict)
     workers: int | None = None
+    scoring: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -34,6 +34,7 @@ from matcher.app.cli.publishing import publish_command, report, review_command
 from matcher.app.cli.runs import DEFAULT_DB, batch, history
 from matcher.app.cli.week import final_command, meetings_command
 from matcher.errors import SolverError
+from matcher.scoring.embeddings import MissingExtraError
 
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
            "DEFAULT_DB", "CRITERION_HEADINGS", "STATUS_MARKS", "_fail", "_parse_k", "_read_capacity"]
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_FAILED
     except SolverError as exc:
         stderr().print(f"solver failed: {exc}", markup=False, highlight=False)
+        return EXIT_FAILED
+    except MissingExtraError as exc:  # scoring.embeddings asks for a model not installed: say how
+        stderr().print(str(exc), markup=False, highlight=False)
         return EXIT_FAILED
     except OSError as exc:  # a file no command expected to fail on: still one line, no traceback
         try:
