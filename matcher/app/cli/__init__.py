@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         stderr().print(f"solver failed: {exc}", markup=False, highlight=False)
         return EXIT_FAILED
     except MissingExtraError as exc:  # scoring.embeddings asks for a model not installed: say how
-        stderr().print(str(exc), markup=False, highlight=False)
+        stderr().print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED
     except OSError as exc:  # a file no command expected to fail on: still one line, no traceback
         try:
