@@ -230,10 +230,14 @@ class Rules:
 def rules_to_json(rules: Rules) -> dict[str, Any]:
     """Every field of ``rules`` as JSON-ready values (tuples become lists; a backend object, its name).
 
-    >>> rules_to_json(Rules(k=(2, 3)))["k"]
-    [2, 3]
+    ``scoring`` is left out when it is the default (``{}``), so rules without it are stored, and
+    batch jobs' inputs hashed, exactly as before the field existed.
+
+    >>> rules_to_json(Rules(k=(2, 3)))["k"], "scoring" in rules_to_json(Rules())
+    ([2, 3], False)
     """
-    out = {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)}
+    out = {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)
+           if f.name != "scoring" or rules.scoring}
     if not isinstance(rules.solver, str):
         out["solver"] = rules.solver.name
     return out
