@@ -34,7 +34,6 @@ from matcher.app.cli.publishing import publish_command, report, review_command
 from matcher.app.cli.runs import DEFAULT_DB, batch, history
 from matcher.app.cli.week import final_command, meetings_command
 from matcher.errors import SolverError
-from matcher.scoring.embeddings import MissingExtraError
 
 __all__ = ["app", "main", "run", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE",
            "DEFAULT_DB", "CRITERION_HEADINGS", "STATUS_MARKS", "_fail", "_parse_k", "_read_capacity"]
@@ -71,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     except SolverError as exc:
         stderr().print(f"solver failed: {exc}", markup=False, highlight=False)
         return EXIT_FAILED
-    except MissingExtraError as exc:  # scoring.embeddings asks for a model not installed: say how
+    except ImportError as exc:
+        # scoring.embeddings asks for a model not installed: say how in one line. Imported here,
+        # where scoring is loaded already, so that --help stays light.
+        from matcher.scoring.embeddings import MissingExtraError
+
+        if not isinstance(exc, MissingExtraError):
+            raise
         stderr().print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED
     except OSError as exc:  # a file no command expected to fail on: still one line, no traceback
