@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher
 from matcher.app.batch import load_jobs, run_batch
@@ -23,6 +25,7 @@ from matcher.scoring.features import ProfileVectorizer
 from tests.conftest import DATA
 
 SPRING, LABELLED = DATA / "spring-2026", DATA / "labelled-example"
+_LABELLED_COHORT = load_cohort(LABELLED)
 #: The labelled example's programme: its evidence items carry years and kinds, so every setting counts.
 PROGRAMME = "k: 2\nweights: {text: 0.4, domain: 0.35, needs: 0.15, language: 0.1}\n"
 
@@ -164,3 +167,27 @@ def test_scoring_round_trips_through_json_and_the_store(tmp_path):
         stored = store.load_cohort(run_id)
     assert stored.rules.scoring == {"aggregation": "max", "scale": "absolute"}
     assert np.array_equal(score_cohort(stored).values, score_cohort(cohort).values)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(aggregation=st.sampled_from(["top-k", "max", "mean", "document"]), top_k=st.integers(1, 4),
+       scale=st.sampled_from(["cohort", "absolute"]), half_life=st.none() | st.floats(0.5, 20),
+       talk=st.none() | st.floats(0, 3), block_rows=st.integers(1, 7))
+def test_any_scoring_scores_alike_from_rules_in_python_and_in_blocks(aggregation, top_k, scale, half_life,
+                                                                      talk, block_rows):
+    scoring = {"aggregation": aggregation, "top_k": top_k, "scale": scale, "half_life": half_life}
+    if talk is not None:
+        scoring["kind_weights"] = {"talk": talk}
+    cohort = _LABELLED_COHORT.with_rules(scoring=scoring)
+    vectorizer = None
+    if half_life is not None or talk is not None:
+        idf = "reference" if scale == "absolute" else "cohort"
+        vectorizer = ProfileVectorizer(idf=idf, half_life=half_life,
+                                       kind_weights=None if talk is None else {"talk": talk})
+    expected = _python_scores(cohort, aggregation=aggregation, top_k=top_k, scale=scale,
+                              vectorizer=vectorizer)
+    scores = score_cohort(cohort)
+    assert np.array_equal(scores.values, expected.values)
+    # blocks take other BLAS paths for their products: equal to rounding, and usually exactly
+    blocks = score_blockwise(cohort, block_rows=block_rows)
+    assert np.allclose(blocks.values, scores.values, rtol=0, atol=1e-12)
