@@ -29,6 +29,7 @@ from matcher.data.model_rule_checks import soft_name_problems
 from matcher.data.rule_report import MAX_WEIGHT
 from matcher.data.rule_report import RuleReport as _Report
 from matcher.data.rule_report import suggest as _suggest
+from matcher.data.score_rule_checks import check_scoring as _scoring
 from matcher.data.values import MAX_SCORE, real_number, whole_number, yes_no
 from matcher.data.vocabulary import COMPONENTS, HISTORY_MODES, OBJECTIVES, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
@@ -261,6 +262,7 @@ CHECKS: dict[str, Callable[[Any, str, _Report], Any]] = {
     "circles": _circles,
     "soft": _soft,
     "workers": _workers,
+    "scoring": _scoring,
 }
 
 

@@ -109,6 +109,11 @@ class Rules:
     workers : int or None
         Search workers of the CP-SAT-based backends (None: 2). The answer for a given seed does
         not depend on it only with one worker; see ``docs/architecture.md``.
+    scoring : mapping
+        The scorer: ``aggregation`` (``top-k``, ``max``, ``mean``, ``document``), ``top_k``,
+        ``scale`` (``cohort``, ``absolute``), ``half_life`` (years), ``kind_weights`` (evidence
+        kind to weight) and ``embeddings`` (true, or a model name); keys left out keep
+        :data:`~matcher.data.vocabulary.DEFAULT_SCORING`, so ``{}`` scores as before.
 
     Raises
     ------
@@ -153,6 +158,7 @@ class Rules:
     circles: tuple[tuple[str, ...], ...] = ()
     soft: Mapping[str, float] = field(default_factory=dict)
     workers: int | None = None
+    scoring: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -224,10 +230,14 @@ class Rules:
 def rules_to_json(rules: Rules) -> dict[str, Any]:
     """Every field of ``rules`` as JSON-ready values (tuples become lists; a backend object, its name).
 
-    >>> rules_to_json(Rules(k=(2, 3)))["k"]
-    [2, 3]
+    ``scoring`` is left out when it is the default (``{}``), so rules without it are stored, and
+    batch jobs' inputs hashed, exactly as before the field existed.
+
+    >>> rules_to_json(Rules(k=(2, 3)))["k"], "scoring" in rules_to_json(Rules())
+    ([2, 3], False)
     """
-    out = {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)}
+    out = {f.name: json_ready(getattr(rules, f.name), default=str) for f in fields(rules)
+           if f.name != "scoring" or rules.scoring}
     if not isinstance(rules.solver, str):
         out["solver"] = rules.solver.name
     return out

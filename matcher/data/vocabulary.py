@@ -10,7 +10,7 @@ __all__ = ["EVIDENCE_KINDS",
            "OBJECTIVES", "HISTORY_MODES", "SOLVER_NAMES", "COMPONENTS", "STATUSES", "MENTOR_KINDS",
            "MISSING_SCORES", "LANGUAGES", "STAGES", "STARTUP_DOMAINS", "MENTOR_DOMAINS", "STARTUP_NEEDS",
            "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "DEFAULT_HISTORY", "DEFAULT_MAX_PROBABILITY",
-           "DEFAULT_TEAM_WEIGHTS"]
+           "DEFAULT_TEAM_WEIGHTS", "AGGREGATIONS", "SCALES", "EMBEDDING_MODELS", "DEFAULT_SCORING"]
 
 #: What the solver maximises: the total score; the worst-served startup's total, then the total;
 #: a blend of the mean and the worst startup's total; or the expected total of a lottery over
@@ -69,3 +69,20 @@ DEFAULT_MAX_PROBABILITY = 0.5
 #: Weights of the team objective when none are given: all of a startup's needs covered is worth
 #: ``coverage``, each distinct mentor kind (or other label) on its team ``diversity``.
 DEFAULT_TEAM_WEIGHTS = {"coverage": 0.5, "diversity": 0.1}
+
+#: How a mentor's item similarities become a pair's text similarity (``scoring.aggregation``):
+#: the mean of the ``top_k`` most similar items, the most similar, the weighted mean of all, or
+#: every item as one document (see :mod:`matcher.scoring.items`).
+AGGREGATIONS = ("top-k", "max", "mean", "document")
+
+#: How text similarities are scaled to [0, 1] (``scoring.scale``): by the cohort's largest, or by
+#: a fixed constant, so that a pair's score does not move when others join the cohort.
+SCALES = ("cohort", "absolute")
+
+#: The embedding models shipped in pip packages (``scoring.embeddings``; ``true`` is the first).
+EMBEDDING_MODELS = ("wordllama", "minilm")
+
+#: The scorer when a programme's ``scoring`` leaves a key out: TF-IDF items, top-3 mean, scaled
+#: by the cohort, no recency or kind weights, no embeddings.
+DEFAULT_SCORING = {"aggregation": "top-k", "top_k": 3, "scale": "cohort", "half_life": None,
+                   "kind_weights": {}, "embeddings": None}

@@ -41,18 +41,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.data.models import DEFAULT_WEIGHTS, Cohort
+from matcher.data.models import DEFAULT_WEIGHTS, Cohort, Rules
 from matcher.data.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, preference_component
-from matcher.data.vocabulary import COMPONENTS
+from matcher.data.score_rule_checks import scoring_settings
+from matcher.data.vocabulary import COMPONENTS, SCALES
 from matcher.errors import InputError, InputProblem
 from matcher.scoring.features import ProfileVectorizer, ProfileVectors
 from matcher.scoring.items import AGGREGATIONS, aggregate
 
 __all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS", "SCALES", "ABSOLUTE_TEXT_SCALE",
-           "text_similarity", "scale_similarity"]
+           "text_similarity", "scale_similarity", "rules_model", "with_rules_embeddings"]
 
-#: How the text similarities are scaled to [0, 1]: by the cohort's largest, or by a fixed constant.
-SCALES = ("cohort", "absolute")
 
 #: In the absolute scale, the raw similarity that counts as a full match (1). Chosen so that the
 #: sample cohorts' strongest text matches (raw cosines of 0.12-0.15) reach about 1, as in the cohort scale.
@@ -60,7 +59,6 @@ ABSOLUTE_TEXT_SCALE = 0.15
 
 #: Startups whose item similarities are computed at once (bounds the memory of large cohorts).
 _BLOCK_ROWS = 1024
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -369,11 +367,52 @@ def conflict_mask(cohort: Cohort) -> np.ndarray:
     return mask
 
 
-def score_cohort(cohort: Cohort) -> Scores:
-    """Scores of a cohort under its own rules' weights and language requirement.
+def rules_model(rules: Rules) -> AffinityModel:
+    """The unfitted :class:`AffinityModel` of a programme's rules: weights, language rule, ``scoring``.
 
-    Tells a progress listener (:mod:`matcher.data.progress`) when it starts, after fitting the
-    vectoriser, and when done: a cohort of thousands takes seconds.
+    :func:`score_cohort` and :func:`~matcher.scoring.blockwise.score_blockwise` both build theirs here.
+
+    >>> from matcher.data.rules import Rules
+    >>> model = rules_model(Rules(scoring={"aggregation": "max", "half_life": 5}))
+    >>> model.aggregation, model.vectorizer.half_life
+    ('max', 5.0)
+    """
+    settings = scoring_settings(rules.scoring)
+    vectorizer = None  # the default one: scores stay bit for bit those of a programme without scoring
+    if settings["half_life"] is not None or settings["kind_weights"]:
+        vectorizer = ProfileVectorizer(idf="reference" if settings["scale"] == "absolute" else "cohort",
+                                       half_life=settings["half_life"], kind_weights=settings["kind_weights"])
+    return AffinityModel(weights=rules.weights, require_common_language=rules.require_common_language,
+                         vectorizer=vectorizer, aggregation=settings["aggregation"],
+                         top_k=settings["top_k"], scale=settings["scale"])
+
+
+def with_rules_embeddings(scores: Scores, cohort: Cohort) -> Scores:
+    """``scores`` with the semantic text component if ``scoring.embeddings`` asks (else ``scores``).
+
+    Raises :class:`~matcher.scoring.embeddings.MissingExtraError` (one line saying how to install
+    the extra) when the model's package is not installed.
+
+    >>> import matcher
+    >>> cohort = matcher.load_cohort("data/spring-2026")
+    >>> with_rules_embeddings(scores := matcher.score_cohort(cohort), cohort) is scores
+    True
+    """
+    settings = scoring_settings(cohort.rules.scoring)
+    if settings["embeddings"] is None:
+        return scores
+    from matcher.scoring.embeddings import with_embedding_text
+
+    return with_embedding_text(scores, cohort, model=settings["embeddings"],
+                               aggregation=settings["aggregation"], top_k=settings["top_k"],
+                               scale=settings["scale"], half_life=settings["half_life"],
+                               kind_weights=settings["kind_weights"] or None)
+
+
+def score_cohort(cohort: Cohort) -> Scores:
+    """Scores of a cohort under its own rules: weights, language requirement and ``scoring``.
+
+    Tells a progress listener (:mod:`matcher.data.progress`) when it starts, fits and is done.
 
     Parameters
     ----------
@@ -384,6 +423,11 @@ def score_cohort(cohort: Cohort) -> Scores:
     -------
     Scores
         Every pair's score, its components and the forbidden pairs.
+
+    Raises
+    ------
+    MissingExtraError
+        ``scoring.embeddings`` names a model whose package is not installed.
 
     Examples
     --------
@@ -399,9 +443,8 @@ def score_cohort(cohort: Cohort) -> Scores:
     started = time.perf_counter()
     size = f"{len(cohort.startups):,} startups × {len(cohort.mentors):,} mentors"
     report("score", f"{size}: reading the profiles")
-    model = AffinityModel(weights=cohort.rules.weights,
-                          require_common_language=cohort.rules.require_common_language).fit(cohort)
+    model = rules_model(cohort.rules).fit(cohort)
     report("score", f"{size}: scoring every pair", elapsed=time.perf_counter() - started, final=True)
-    scores = model.score(cohort)
+    scores = with_rules_embeddings(model.score(cohort), cohort)
     report("score", f"{size}: done", elapsed=time.perf_counter() - started, final=True)
     return scores

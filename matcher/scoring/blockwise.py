@@ -3,9 +3,12 @@
 When a cohort's score matrix is too big to build in one piece on one worker, :func:`score_blockwise`
 fits the profile vectoriser once, then computes the component matrices for blocks of
 ``block_rows`` startups at a time (each block against every mentor) as the chunks of Dask arrays,
-and combines them exactly as :func:`matcher.scoring.affinity.score_cohort` does: the text similarity is
-divided by its largest value, the weighted components are summed in the same order, and the same
-pairs are forbidden.
+and combines them exactly as :func:`matcher.scoring.affinity.score_cohort` does: the same model of
+the programme's rules (:func:`~matcher.scoring.affinity.rules_model`: its ``scoring`` aggregation,
+item weights and scale), the text similarity divided by its largest value (or by the fixed
+constant under ``scale: absolute``), the weighted components summed in the same order, and the
+same pairs forbidden. A semantic text component (``scoring.embeddings``) is computed in one piece
+after the blocks, as ``score_cohort`` computes it.
 
 The blocks run on a Dask cluster when there is one (a ``distributed.Client``, or the cluster of
 the worker calling this), and in local threads otherwise. Each entry of the result is computed
@@ -37,7 +40,14 @@ from typing import Any
 import numpy as np
 
 from matcher.data.models import Cohort
-from matcher.scoring.affinity import AffinityModel, Scores, assemble_scores, text_similarity
+from matcher.scoring.affinity import (
+    ABSOLUTE_TEXT_SCALE,
+    Scores,
+    assemble_scores,
+    rules_model,
+    text_similarity,
+    with_rules_embeddings,
+)
 from matcher.scoring.features import ProfileVectors
 
 __all__ = ["score_blockwise"]
@@ -52,11 +62,11 @@ def _rows(vectors: ProfileVectors, start: int, stop: int) -> ProfileVectors:
                           languages=vectors.languages[start:stop])
 
 
-def _raw_block(s: ProfileVectors, m: ProfileVectors) -> dict[str, np.ndarray]:
+def _raw_block(s: ProfileVectors, m: ProfileVectors, aggregation: str, top_k: int) -> dict[str, np.ndarray]:
     """Unnormalised components of one block of startups against every mentor."""
     spoken = s.languages.sum(axis=1, keepdims=True)
     return {
-        "text": text_similarity(s, m),  # the default aggregation of the mentors' items
+        "text": text_similarity(s, m, aggregation=aggregation, top_k=top_k),
         "domain": s.domain @ m.domain.T,
         "needs": s.support @ m.support.T,
         "language": np.divide(s.languages @ m.languages.T, spoken, out=np.zeros((len(s), len(m))),
@@ -97,8 +107,8 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
     Returns
     -------
     Scores
-        As :func:`matcher.scoring.affinity.score_cohort` returns, under the cohort's weights and
-        language rule.
+        As :func:`matcher.scoring.affinity.score_cohort` returns, under the cohort's weights,
+        language rule and ``scoring``.
     """
     import dask
     import dask.array as da
@@ -106,8 +116,7 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
     if not isinstance(block_rows, int) or isinstance(block_rows, bool) or block_rows < 1:
         raise ValueError(f"block_rows must be a whole number of startups, 1 or more; got {block_rows!r}")
     rules = cohort.rules
-    model = AffinityModel(weights=rules.weights, require_common_language=rules.require_common_language)
-    model.fit(cohort)
+    model = rules_model(rules).fit(cohort)
     s = model.vectorizer_.transform(cohort.startups)
     m = model.vectorizer_.transform(cohort.mentors)
     n_s, n_m = len(s), len(m)
@@ -115,13 +124,17 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
     parts: dict[str, list] = {name: [] for name in BASE}
     for start in range(0, n_s, block_rows):
         stop = min(start + block_rows, n_s)
-        block = dask.delayed(_raw_block, pure=True)(_rows(s, start, stop), mentors)
+        block = dask.delayed(_raw_block, pure=True)(_rows(s, start, stop), mentors, model.aggregation,
+                                                     model.top_k)
         for name in BASE:
             item = dask.delayed(_component, pure=True)(block, name)
             parts[name].append(da.from_delayed(item, shape=(stop - start, n_m), dtype=float))
     raw = {name: da.concatenate(blocks, axis=0) for name, blocks in parts.items()}
     # the same arithmetic as matcher.scoring.affinity.component_matrices, entry by entry
-    peak = da.maximum(raw["text"].max(), 0.0) if n_s and n_m else 0.0
+    if model.scale == "absolute":
+        peak = ABSOLUTE_TEXT_SCALE
+    else:
+        peak = da.maximum(raw["text"].max(), 0.0) if n_s and n_m else 0.0
     text = da.where(peak > 0, raw["text"] / da.where(peak > 0, peak, 1.0), raw["text"])
     components = {"text": da.clip(text, 0.0, 1.0), "domain": da.clip(raw["domain"], 0.0, 1.0),
                   "needs": da.clip(raw["needs"], 0.0, 1.0), "language": raw["language"]}
@@ -131,5 +144,6 @@ def score_blockwise(cohort: Cohort, *, block_rows: int = 2048, client: Any = Non
         else:
             computed = runner.compute(components, sync=True)
     # from here on as AffinityModel.score: stated preferences, weighted sum, forbidden pairs
-    return assemble_scores(cohort, s.ids, m.ids, computed, model.weights_, given_weights=rules.weights,
-                           require_common_language=model.require_common_language)
+    scores = assemble_scores(cohort, s.ids, m.ids, computed, model.weights_, given_weights=rules.weights,
+                             require_common_language=model.require_common_language)
+    return with_rules_embeddings(scores, cohort)

@@ -35,6 +35,7 @@ import numpy as np
 
 from matcher.data.io.cache import EmbeddingCache
 from matcher.data.models import Cohort
+from matcher.data.vocabulary import EMBEDDING_MODELS
 from matcher.scoring.affinity import COMPONENTS, Scores, scale_similarity
 from matcher.scoring.items import aggregate, item_text, item_weights, profile_items
 
@@ -42,7 +43,7 @@ __all__ = ["ENCODERS", "Encoder", "load_encoder", "load_embedding_model", "embed
            "embedding_similarity", "embedding_text", "with_embedding_text", "MissingExtraError"]
 
 #: The bundled models, by name.
-ENCODERS = ("wordllama", "minilm")
+ENCODERS = EMBEDDING_MODELS
 
 #: Startups whose item similarities are computed at once.
 _BLOCK_ROWS = 1024
@@ -231,7 +232,8 @@ def _joined(items: Any) -> Any:
 
 
 def embedding_text(cohort: Cohort, *, model: Encoder | str | None = None, aggregation: str = "top-k",
-                   top_k: int = 3, scale: str = "cohort",
+                   top_k: int = 3, scale: str = "cohort", half_life: float | None = None,
+                   kind_weights: Mapping[str, float] | None = None,
                    cache: EmbeddingCache | str | os.PathLike | bool = True) -> np.ndarray:
     """The semantic text component of every pair, array of shape (n_startups, n_mentors) in [0, 1].
 
@@ -247,12 +249,14 @@ def embedding_text(cohort: Cohort, *, model: Encoder | str | None = None, aggreg
     ((11, 36), 1.0)
     """
     encoder = _encoder(model)
-    raw = embedding_similarity(cohort, encoder=encoder, aggregation=aggregation, top_k=top_k, cache=cache)
+    raw = embedding_similarity(cohort, encoder=encoder, aggregation=aggregation, top_k=top_k,
+                               half_life=half_life, kind_weights=kind_weights, cache=cache)
     return scale_similarity(raw, scale, encoder.absolute_scale)
 
 
 def with_embedding_text(scores: Scores, cohort: Cohort, *, model: Encoder | str | None = None,
                         aggregation: str = "top-k", top_k: int = 3, scale: str = "cohort",
+                        half_life: float | None = None, kind_weights: Mapping[str, float] | None = None,
                         cache: EmbeddingCache | str | os.PathLike | bool = True) -> Scores:
     """``scores`` with the ``text`` component from sentence embeddings, the values summed again.
 
@@ -269,7 +273,8 @@ def with_embedding_text(scores: Scores, cohort: Cohort, *, model: Encoder | str 
     """
     components = dict(scores.components)
     components["text"] = embedding_text(cohort, model=model, aggregation=aggregation, top_k=top_k,
-                                        scale=scale, cache=cache)
+                                        scale=scale, half_life=half_life, kind_weights=kind_weights,
+                                        cache=cache)
     values = np.zeros(scores.values.shape)
     for name in COMPONENTS:
         values = values + scores.weights[name] * components[name]

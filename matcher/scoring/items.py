@@ -30,11 +30,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.data.models import Evidence, Mentor, Startup
+from matcher.data.vocabulary import AGGREGATIONS
 
 __all__ = ["AGGREGATIONS", "profile_items", "profile_document", "item_text", "item_weights", "aggregate"]
 
-#: The ways a pair's item similarities become one number.
-AGGREGATIONS = ("top-k", "max", "mean", "document")
 
 #: The kind of an item read from a line of a mentor's ``expertise``.
 EXPERTISE_KIND = "expertise"

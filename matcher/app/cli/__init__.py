@@ -70,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     except SolverError as exc:
         stderr().print(f"solver failed: {exc}", markup=False, highlight=False)
         return EXIT_FAILED
+    except ImportError as exc:
+        # scoring.embeddings asks for a model not installed: say how in one line. Imported here,
+        # where scoring is loaded already, so that --help stays light.
+        from matcher.scoring.embeddings import MissingExtraError
+
+        if not isinstance(exc, MissingExtraError):
+            raise
+        stderr().print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        return EXIT_FAILED
     except OSError as exc:  # a file no command expected to fail on: still one line, no traceback
         try:
             fail_write(exc)
