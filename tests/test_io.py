@@ -243,3 +243,13 @@ def test_io_package_keeps_every_name():
                  "parse_preferences", "read_programme", "make_rules", "PROGRAMME_KEYS", "read_capacity"):
         assert hasattr(io, name), name
     assert matcher.io is io
+
+
+def test_load_cohort_names_what_to_pass_when_given_a_pair_of_tables():
+    from matcher.data.synth import synthetic_programme
+
+    expected = r"not a tuple; pass tables as load_cohort\(startups=\.\.\., mentors=\.\.\.\)"
+    with pytest.raises(TypeError, match=expected):
+        matcher.load_cohort(synthetic_programme(4, 3))
+    startups, mentors = synthetic_programme(4, 3)
+    assert len(matcher.load_cohort(startups=startups, mentors=mentors, k=1).startups) == 4

@@ -108,6 +108,10 @@ def load_cohort(
     >>> cohort.mentors[0].capacity, cohort.rules.k
     (2, 1)
     """
+    if source is not None and not isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        # e.g. the (startups, mentors) pair synthetic_programme returns: say what to pass instead
+        raise TypeError(f"load_cohort: a cohort is a folder or file path, not a {type(source).__name__}; "
+                        "pass tables as load_cohort(startups=..., mentors=...)")
     cohort, problems = collect_cohort(source, startups=startups, mentors=mentors, programme=programme,
                                       history=history, taxonomy=taxonomy, preferences=preferences,
                                       evidence=evidence, **rule_overrides)
