@@ -131,14 +131,8 @@ def _solver(value: Any, field: str, report: _Report) -> Any:
 
 
 def _time_limit(value: Any, field: str, report: _Report) -> float | None:
-    if value is None:
-        return None
     hint = f"write seconds above 0 and at most {MAX_TIME_LIMIT:g} (a week), e.g. 30, or null"
-    number = report.parse(field, real_number, value, hint, high=MAX_TIME_LIMIT)
-    if number is not None and number <= 0:
-        report.add(field, f"{value!r} is not above 0", hint)
-        return None
-    return number
+    return report.positive(field, value, hint, high=MAX_TIME_LIMIT)
 
 
 def _seed(value: Any, field: str, report: _Report) -> int | None:

@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from matcher.data.values import real_number
 from matcher.errors import InputProblem
 
 __all__ = ["RuleReport", "suggest", "MAX_WEIGHT"]
@@ -35,6 +36,16 @@ class RuleReport:
         except ValueError as exc:
             self.add(field, str(exc), hint)
             return None
+
+    def positive(self, field: str, value: Any, hint: str, *, high: float) -> float | None:
+        """An optional real number above 0 and at most ``high`` (``None`` stays ``None``)."""
+        if value is None:
+            return None
+        number = self.parse(field, real_number, value, hint, high=high)
+        if number is not None and number <= 0:
+            self.add(field, f"{value!r} is not above 0", hint)
+            return None
+        return number
 
 
 def suggest(word: Any, choices: Sequence[str], lead: str) -> str:

@@ -40,14 +40,8 @@ def _name(value: Any, where: str, choices: tuple[str, ...], report: RuleReport) 
 
 
 def _half_life(value: Any, where: str, report: RuleReport) -> float | None:
-    if value is None:
-        return None
     hint = f"write years above 0, at most {MAX_HALF_LIFE:g}, e.g. 5, or null for no recency weight"
-    number = report.parse(where, real_number, value, hint, high=MAX_HALF_LIFE)
-    if number is not None and number <= 0:
-        report.add(where, f"{value!r} is not above 0", hint)
-        return None
-    return number
+    return report.positive(where, value, hint, high=MAX_HALF_LIFE)
 
 
 def _kind_weights(value: Any, where: str, report: RuleReport) -> dict[str, float] | None:
