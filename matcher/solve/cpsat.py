@@ -21,6 +21,7 @@ The fair objective has its own backend (:mod:`matcher.solve.fair`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -114,15 +115,8 @@ class CpSatSolver:
                                    num_workers=workers)
         info["cpsat_wall_time"] = solver.wall_time
         timings["solve"] = clock.spent() - sum(timings.values())
-        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if status == cp_model.INFEASIBLE and complete and start is None:
-            raise InfeasibleError([])
-        if not found and start is None:
-            raise SolverError(f"CP-SAT found no assignment within {time_limit:g} s "
-                              f"(status {solver.status_name(status)}); raise time_limit")
-        chosen = chosen_pairs(parts, solver) if found else start
-        if start is not None and _value(problem, start) > _value(problem, chosen):
-            chosen = start
+        found, chosen = settle(parts, solver, status, start, complete=complete,
+                               value=lambda c: _value(problem, c), time_limit=time_limit)
         objective = _value(problem, chosen)
         if status == cp_model.OPTIMAL and complete:
             return self._answer(problem, chosen, "optimal", objective, info, timings)
@@ -157,6 +151,29 @@ class CpSatSolver:
         slack = 0.5 * float(problem.k_max.sum() * (1 + len(problem.quotas))) / parts.weights.scale
         bound = solver.best_objective_bound / parts.objective_scale + slack
         return float(bound) if np.isfinite(bound) else math.inf
+
+
+def settle(parts, solver, status: int, start: np.ndarray | None, *, complete: bool,
+           value: Callable[[np.ndarray], float], time_limit: float, what: str = "assignment"
+           ) -> tuple[bool, np.ndarray]:
+    """CP-SAT's answer, or the start when it is worth more or CP-SAT found none.
+
+    Returns whether CP-SAT found a solution and the chosen mask. Without a start, a model on every
+    pair (``complete``) proven infeasible raises :class:`~matcher.errors.InfeasibleError`, and no
+    solution in time raises :class:`~matcher.errors.SolverError`.
+    """
+    from ortools.sat.python import cp_model
+
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if status == cp_model.INFEASIBLE and complete and start is None:
+        raise InfeasibleError([])
+    if not found and start is None:
+        raise SolverError(f"CP-SAT found no {what} within {time_limit:g} s "
+                          f"(status {solver.status_name(status)}); raise time_limit")
+    chosen = chosen_pairs(parts, solver) if found else start
+    if start is not None and value(start) > value(chosen):
+        chosen = start
+    return found, chosen
 
 
 def _value(problem: Problem, chosen: np.ndarray) -> float:

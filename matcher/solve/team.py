@@ -29,9 +29,10 @@ import time
 import numpy as np
 
 from matcher.data.models import Assignment
-from matcher.errors import InfeasibleError, SolverError
+from matcher.errors import InfeasibleError
 from matcher.solve.budget import Deadline
-from matcher.solve.cpsat_model import build_model, chosen_pairs, run_cpsat, set_hint
+from matcher.solve.cpsat import settle
+from matcher.solve.cpsat_model import build_model, run_cpsat, set_hint
 from matcher.solve.feasible import satisfies
 from matcher.solve.flow import solve_flow
 from matcher.solve.objective import make_assignment
@@ -333,15 +334,9 @@ class TeamSolver:
         # process (OR-Tools issue #5025) when it was found infeasible while loading.
         solver, status = run_cpsat(parts, time_limit=max(clock.for_search(len(parts.rows)), 0.1),
                                    seed=seed, num_workers=workers if hint is not None else 1)
-        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if status == cp_model.INFEASIBLE and complete and hint is None:
-            raise InfeasibleError([])
-        if not found and hint is None:
-            raise SolverError(f"CP-SAT found no team assignment within {time_limit:g} s "
-                              f"(status {solver.status_name(status)}); raise time_limit")
-        chosen = chosen_pairs(parts, solver) if found else hint
-        if hint is not None and _worth(problem, hint) > _worth(problem, chosen):
-            chosen = hint
+        found, chosen = settle(parts, solver, status, hint, complete=complete,
+                               value=lambda c: _worth(problem, c), time_limit=time_limit,
+                               what="team assignment")
         value = _worth(problem, chosen)
         bound = info.get("upper_bound", np.inf)
         if found and complete:
