@@ -73,3 +73,11 @@ def test_a_randomised_draw_states_its_expected_score(cohort):
     assert f"{info['expected_score']:.3f}" in sentence
     ratio = float(re.search(r"(\d+\.\d)% of the best", sentence).group(1))
     assert abs(ratio - 100 * info["expected_ratio"]) < 0.06
+
+
+def test_envy_is_left_out_above_its_size_limit_and_said_so(cohort, monkeypatch):
+    from matcher.app import fairness
+
+    monkeypatch.setattr(fairness, "ENVY_MAX_STARTUPS", 3)
+    sentence = fairness_section(matcher.match_cohort(cohort))["sentences"][0]
+    assert sentence.startswith("Envy: not computed for 9 startups")

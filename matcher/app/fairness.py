@@ -19,6 +19,10 @@ import pandas as pd
 
 __all__ = ["fairness_section"]
 
+#: Envy compares every startup's view of every other team (two n × n arrays): above this many
+#: startups the report says so instead of computing it.
+ENVY_MAX_STARTUPS = 3000
+
 #: Groups of startups whose totals the report compares, when the cohort has them.
 GROUPINGS = {"domain": "Domain", "stage": "Stage", "language": "Founders' language"}
 
@@ -39,7 +43,12 @@ def fairness_section(result: Any) -> dict[str, Any]:
 
     a, problem = result.assignment, result.problem
     names = {s.id: s.name for s in result.cohort.startups}
-    sentences = [_envy_sentence(envy_table(a, problem), names)]
+    if len(names) <= ENVY_MAX_STARTUPS:
+        sentences = [_envy_sentence(envy_table(a, problem), names)]
+    else:
+        sentences = [f"Envy: not computed for {len(names):,} startups (it compares every startup's "
+                     f"view of every other team; the report does so up to {ENVY_MAX_STARTUPS:,}). "
+                     "matcher.audit.envy_table computes it where memory allows."]
     info = a.info or {}
     if "expected_score" in info:
         sentences.append(
