@@ -109,6 +109,12 @@ def _clear(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
     for item in temporary_files(folder, (*OUTPUT_FILES, MARKER, LOG)):
         item.unlink(missing_ok=True)
+    # the cohort's copy (cohort/) is written file by file too; the copy never holds dot files
+    copy = folder / "cohort"
+    if copy.is_dir():
+        for item in copy.glob(".*"):
+            if item.is_file():
+                item.unlink(missing_ok=True)
 
 
 def execute_job(task: _Task) -> tuple[JobOutcome, Any]:
