@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from itertools import combinations
 from unittest.mock import patch
 
@@ -16,7 +18,7 @@ from matcher.solve.arguments import make_problem
 from matcher.solve.bound import lp_relaxation
 from matcher.solve.cpsat_model import flow_hint
 from matcher.solve.fair_bounds import mean_bound
-from matcher.solve.fair_config import config_bound, refutes
+from matcher.solve.fair_config import ConfigBisection, config_bound, refutes
 from matcher.solve.fair_pricing import TOL as SET_TOL
 from matcher.solve.fair_pricing import cheapest_sets
 from matcher.solve.fair_search import round_configuration, worst_total
@@ -191,3 +193,68 @@ def test_configuration_lp_with_quotas_is_never_below_the_optimum(instance, seed)
                            quotas=quotas, objective="fair")
     found = config_bound(problem, min(worst, 0.0) - 1.0, worst + 5.0, seconds=5, steps=30)
     assert found.value >= worst - TOL
+
+
+def _stars(n_s, n_m, seed):
+    """Half a heavy-tailed mentor popularity, half noise: the programme the bisection is for."""
+    rng = np.random.default_rng(seed)
+    popularity = rng.random(n_m) ** 8
+    return 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((n_s, n_m))
+
+
+def test_the_bisection_resumed_in_a_thread_ends_where_one_run_ends():
+    """Stopping after two targets and going on in another thread, from the same columns,
+    reaches the bound one uninterrupted run reaches."""
+    problem = make_problem(_stars(40, 12, seed=4), k=3, capacity=12, objective="fair")
+    start = flow_hint(problem)
+    # from the best start to each startup's three best mentors alone
+    low = worst_total(problem, start)
+    high = float(np.sort(problem.scores, axis=1)[:, -3:].sum(axis=1).min())
+    whole = config_bound(problem, low, high, seconds=30, steps=30)
+    bisection = ConfigBisection(problem, low, high)
+    first = bisection.run(time.perf_counter() + 30, steps=2)
+    assert first.value >= whole.value
+    until = time.perf_counter() + 30
+    thread = threading.Thread(target=bisection.run, args=(until,), kwargs={"steps": 29})
+    thread.start()
+    thread.join(timeout=40)
+    assert not thread.is_alive()
+    assert low <= bisection.found.value == pytest.approx(whole.value, abs=1e-9)
+    assert bisection.found.value < high  # it refuted something: the comparison means something
+
+
+def test_stopping_the_bisection_ends_it_after_the_lp_under_way():
+    problem = make_problem(_stars(400, 120, seed=5), k=3, capacity=14, objective="fair")
+    start = flow_hint(problem)
+    bisection = ConfigBisection(problem, worst_total(problem, start),
+                                float(np.sort(problem.scores, axis=1)[:, -3:].sum(axis=1).min()))
+    thread = threading.Thread(target=bisection.run, args=(time.perf_counter() + 120,),
+                              kwargs={"steps": 100})
+    thread.start()
+    time.sleep(0.3)
+    stopped = time.perf_counter()
+    bisection.stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and time.perf_counter() - stopped < 5.0
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_the_bound_found_beside_the_search_holds_against_either_answer(seed):
+    """With two workers the bisection goes on beside CP-SAT; with one it does not. Each run's
+    bound must lie above the worst total the other run reached."""
+    scores = _stars(400, 120, seed=seed)
+    runs = {workers: matcher.assign(scores, k=3, capacity=14, objective="fair", time_limit=6,
+                                    workers=workers) for workers in (1, 2)}
+    assert runs[2].info["configuration_lp"]["beside_search"] is True
+    assert runs[1].info["configuration_lp"]["beside_search"] is False
+    best = max(result.objective for result in runs.values())
+    for result in runs.values():
+        assert result.bound >= best - TOL
+        assert satisfies(make_problem(scores, k=3, capacity=14, objective="fair"),
+                         _mask(result, scores.shape))
+
+
+def _mask(result, shape):
+    mask = np.zeros(shape, dtype=bool)
+    mask[result.pairs["startup_id"].to_numpy(), result.pairs["mentor_id"].to_numpy()] = True
+    return mask

@@ -22,7 +22,9 @@ worst total nor proves one), so :func:`solve_fair` works in five stages, each un
    from a first target at the value of the LP over candidate pairs: at a target it cannot
    refute, most startups take one set whole; they keep it, and CP-SAT places the few others
    over the mentors of their sets (:func:`~matcher.solve.fair_search.round_configuration`).
-   Where a few stars are everyone's choice this is by far the best start.
+   Where a few stars are everyone's choice this is by far the best start. With a second core,
+   the bisection goes on beside the search below and only tightens the bound
+   (:mod:`matcher.solve.fair_config_stage`).
 4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
    end of its domain (so it can stop when it meets it): first on the LP's support (small, often
    solved outright), then on all candidates.
@@ -35,6 +37,7 @@ on it; ``info["total"]`` holds the total.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field, replace
 
@@ -45,13 +48,13 @@ from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.budget import BUILD_SECONDS, LOAD_SECONDS
 from matcher.solve.cpsat_model import build_model, chosen_pairs, flow_hint, run_cpsat, set_hint
 from matcher.solve.fair_bounds import fair_bound, price_bound, priced_candidates, solo_bound
-from matcher.solve.fair_config import config_bound
+from matcher.solve.fair_config import ConfigBisection
+from matcher.solve.fair_config_stage import configuration_stage, join_configuration
 from matcher.solve.fair_search import (
     fair_candidates,
     lagrangian_flows,
     mentor_tops,
     raise_worst,
-    round_configuration,
     worst_total,
 )
 from matcher.solve.feasible import satisfies
@@ -77,12 +80,6 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
-#: The configuration LP runs when its share of the limit is at least this: with exact pricing,
-#: its first converged target takes 2.2-2.4 s of an idle core at 1,000 x 300 (12-14 LP solves),
-#: several times that on a busy box; a shorter share would only take time from the search.
-CONFIG_MIN_SECONDS = 2.0
-
-
 @dataclass
 class _Run:
     """One fair solve: its clock, the pairs it searches, the best start and the bound so far."""
@@ -102,6 +99,9 @@ class _Run:
     slack: float = 0.0  # how far integer scaling may move a startup's total
     timings: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    # the configuration LP's bisection, going on beside the search, and its thread
+    bisection: ConfigBisection | None = None
+    background: threading.Thread | None = None
 
     @property
     def deadline(self) -> float:
@@ -152,7 +152,7 @@ def solve_fair(
         _lagrangian_starts(run, duals.lam)
     _local_search(run)
     run.lap("heuristic")
-    config_support = _configuration(run)  # laps "configuration" once its LP is done
+    config_support = configuration_stage(run)  # laps "configuration" once its LP is done
     run.lap("rounding" if "configuration" in run.timings else "configuration")
     if config_support is not None:
         # the sets the configuration LP mixes at a target above the start: search among them
@@ -168,6 +168,7 @@ def solve_fair(
     chosen, proven = _maximise_worst(run, start_mask, met)
     chosen, second = _then_total(run, chosen)
     run.lap("total")
+    join_configuration(run, proven)
     return _answer(run, chosen, proven, second)
 
 
@@ -222,52 +223,6 @@ def _bound(run: _Run):
     run.bound = found.value
     run.prices = found.prices
     return found.duals, found.support
-
-
-def _configuration(run: _Run) -> np.ndarray | None:
-    """Stage 3c: the configuration LP, by bisection between the best start and the bound, then
-    an assignment rounded from its fractional solution (:func:`round_configuration`).
-
-    Returns the pairs of the sets its fractional solution uses at the highest target it could
-    not refute (None when there is none)."""
-    problem = run.problem
-    if problem.objective != "fair" or run.best is None or run.meets_bound(run.best):
-        return None
-    # what is left after it goes to rounding its solution and to CP-SAT
-    seconds = min(0.4 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
-    if seconds < CONFIG_MIN_SECONDS:
-        return None  # too short to refute a first target: leave the time to the search
-    # the LP over the candidate pairs is no bound, but near the configuration LP's threshold
-    guess = run.info.get("lp_value")
-    found = config_bound(problem, worst_total(problem, run.best), run.bound, seconds=seconds,
-                         start_prices=run.prices, first=guess)
-    run.info["bounds"]["configuration_lp"] = found.value
-    run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
-                                    "fractional_at": found.feasible_tau}
-    run.bound = min(run.bound, found.value)
-    if found.owner is None:
-        return None
-    used = found.weight > 1e-6
-    owner, members = found.owner[used], found.members[used]
-    run.lap("configuration")
-    # first over the LP's sets alone (a small model: 1.5595 in 1 s at 1,000 x 300 stars, where
-    # adding the best assignment's pairs left 1.1646), then with them if that finds nothing
-    rounded = None
-    for extra in (None, run.best):
-        left = run.deadline - time.perf_counter()
-        seconds = min(max(1.0, 0.15 * run.time_limit), 0.6 * left)
-        if rounded is not None or seconds < 0.2:
-            break
-        rounded = round_configuration(problem, owner, members, found.weight[used], extra=extra,
-                                      t_max=run.bound, seconds=seconds, seed=run.seed,
-                                      workers=run.workers)
-    if rounded is not None and worst_total(problem, rounded) > worst_total(problem, run.best):
-        run.best = run.starts["configuration rounding"] = rounded
-        run.candidates |= rounded
-    pairs = np.zeros(problem.shape, dtype=bool)
-    slot = members >= 0
-    pairs[np.broadcast_to(owner[:, None], members.shape)[slot], members[slot]] = True
-    return pairs & run.allowed
 
 
 def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:

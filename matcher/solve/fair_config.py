@@ -27,6 +27,7 @@ relaxed (which keeps the bound valid). Scores must be non-negative.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ import numpy as np
 from matcher.solve.fair_pricing import TOL, RankedScores, cheapest_sets
 from matcher.solve.problem import Problem
 
-__all__ = ["ConfigBound", "config_bound", "refutes"]
+__all__ = ["ConfigBisection", "ConfigBound", "config_bound", "refutes"]
 
 
 @dataclass
@@ -71,31 +72,67 @@ def config_bound(problem: Problem, low: float, high: float, *, seconds: float,
     >>> round(config_bound(p, 0.1, 1.0, seconds=5, steps=40).value, 3)   # the LP over pairs: 0.55
     0.1
     """
-    found = ConfigBound(high)
-    if (problem.scores < 0).any() or not high > low or problem.k_max.max(initial=0) == 0:
+    bisection = ConfigBisection(problem, low, high, start_prices=start_prices, first=first)
+    return bisection.run(time.perf_counter() + seconds, steps=steps)
+
+
+class ConfigBisection:
+    """The configuration LP's bisection on the target, resumable: :meth:`run` stops on the clock
+    or after a number of targets, and a later run (in another thread, say) goes on from the same
+    columns and prices; a target left undecided is taken up again.
+
+    Examples
+    --------
+    >>> from matcher.solve.arguments import make_problem
+    >>> scores = np.array([[1.0, 0.1, 0.1], [1.0, 0.1, 0.1]])
+    >>> p = make_problem(scores, k=1, capacity=1, objective="fair")
+    >>> bisection = ConfigBisection(p, 0.1, 1.0, first=0.1 + 1e-9)
+    >>> found = bisection.run(time.perf_counter() + 5, steps=1)   # that target is feasible
+    >>> found.feasible_tau is not None, round(bisection.run(time.perf_counter() + 5).value, 3)
+    (True, 0.1)
+    """
+
+    def __init__(self, problem: Problem, low: float, high: float, *,
+                 start_prices: np.ndarray | None = None, first: float | None = None):
+        self.problem = problem
+        self.found = ConfigBound(high)
+        self.lo, self.hi, self.first = low, high, first
+        self.stop = threading.Event()  # set by another thread: stop after the LP under way
+        self.usable = not ((problem.scores < 0).any() or not high > low
+                           or problem.k_max.max(initial=0) == 0)
+        if not self.usable:
+            return
+        self.scores = RankedScores.of(np.where(problem.allowed, problem.scores, -np.inf))
+        self.pool = _Pool(problem.shape[0], int(problem.k_max.max()))
+        self.pool.prices = np.zeros(problem.shape[1]) if start_prices is None else np.clip(
+            start_prices / max(float(np.max(start_prices, initial=0.0)), 1e-12), 0.0, 1.0)
+        self.master = _Master(problem)
+
+    def run(self, until: float, *, steps: int = 12) -> ConfigBound:
+        """Bisect until ``until`` (a ``time.perf_counter`` time) for at most ``steps`` targets,
+        or until :attr:`stop` is set."""
+        found = self.found
+        for _ in range(steps if self.usable else 0):
+            if time.perf_counter() > until or self.stop.is_set():
+                break
+            # halfway: a feasible target (first, when the start is far from the bound) gives the
+            # fractional solution the search rounds; a refuted one lowers the bound
+            tau = 0.5 * (self.lo + self.hi)
+            if self.first is not None and self.lo < self.first < self.hi:
+                tau = self.first
+            self.first = None
+            verdict = _generate(self.problem, self.scores, self.pool, self.master, tau, until,
+                                found, self.stop)
+            if verdict is not None:
+                # the certificate's prices may refute lower targets too: the lowest, by bisection
+                self.hi = found.value = _lowest_refuted(self.problem, self.scores, verdict,
+                                                        self.lo, tau, until)
+            elif time.perf_counter() > until or self.stop.is_set():
+                self.first = tau  # undecided: the next run takes it up again, columns and all
+                break
+            else:
+                self.lo = tau
         return found
-    until = time.perf_counter() + seconds
-    scores = RankedScores.of(np.where(problem.allowed, problem.scores, -np.inf))
-    pool = _Pool(problem.shape[0], int(problem.k_max.max()))
-    pool.prices = np.zeros(problem.shape[1]) if start_prices is None else np.clip(
-        start_prices / max(float(np.max(start_prices, initial=0.0)), 1e-12), 0.0, 1.0)
-    master = _Master(problem)
-    lo, hi = low, high
-    for _ in range(steps):
-        if time.perf_counter() > until:
-            break
-        # halfway: a feasible target (first, when the start is far from the bound) gives the
-        # fractional solution the search rounds; a refuted one lowers the bound
-        tau = 0.5 * (lo + hi)
-        if first is not None and lo < first < hi:
-            tau, first = first, None
-        verdict = _generate(problem, scores, pool, master, tau, until, found)
-        if verdict is not None:
-            # the certificate's prices may refute lower targets too: the lowest, by bisection
-            hi = found.value = _lowest_refuted(problem, scores, verdict, lo, tau, until)
-        else:
-            lo = tau
-    return found
 
 
 def _lowest_refuted(problem: Problem, scores: RankedScores, prices: np.ndarray, low: float,
@@ -141,7 +178,8 @@ class _Pool:
 
 
 def _generate(problem: Problem, scores: RankedScores, pool: _Pool, master: _Master, tau: float,
-              until: float, found: ConfigBound) -> np.ndarray | None:
+              until: float, found: ConfigBound,
+              stop: threading.Event | None = None) -> np.ndarray | None:
     """Column generation at ``tau``: the prices of a verified certificate refuting it, or None.
 
     Prices for new columns are smoothed (Wentges): halfway between the LP's and the best
@@ -174,7 +212,7 @@ def _generate(problem: Problem, scores: RankedScores, pool: _Pool, master: _Mast
         if len(rows):
             pool.add(rows, sets[rows], _set_values(scores.scores, rows, sets[rows]))
             master.add(rows, sets[rows])
-        if time.perf_counter() > until:
+        if time.perf_counter() > until or (stop is not None and stop.is_set()):
             return None
         keep = pool.value >= tau - TOL
         master.restrict(keep)
