@@ -196,14 +196,26 @@ def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int,
     free_sc = np.where(free >= 0, np.take_along_axis(scores, np.maximum(free, 0), 1), -np.inf)
     best = free_sc  # the row's big_k best scores so far, best first
     keep = np.zeros((n_s, len(priced)), dtype=bool)
-    for c, j in enumerate(priced):
-        v = ranked.by_mentor[j]
-        kept = v > best[:, -1]
-        keep[:, c] = kept
-        at = np.nonzero(kept)[0]
-        if len(at):
-            merged = np.concatenate([best[at], v[at, None]], axis=1)
-            best[at] = -np.sort(-merged, axis=1)[:, :big_k]
+    # mentors of one price level together: among equals, only a row's big_k best can be
+    # undominated (LP prices clipped at their cap, or a price bound's 0/1 prices, make levels
+    # of hundreds of mentors, and taken one by one each kept the mentors before it)
+    levels = np.flatnonzero(np.diff(prices[priced], prepend=-1.0, append=np.inf) != 0)
+    for first, end in zip(levels[:-1], levels[1:]):
+        if end - first == 1:  # one mentor: only the rows it enters are sorted again
+            v = ranked.by_mentor[priced[first]]
+            kept = keep[:, first] = v > best[:, -1]
+            at = np.nonzero(kept)[0]
+            if len(at):
+                merged = np.concatenate([best[at], v[at, None]], axis=1)
+                best[at] = -np.sort(-merged, axis=1)[:, :big_k]
+            continue
+        v = ranked.by_mentor[priced[first:end]].T
+        merged = np.concatenate([best, v], axis=1)
+        top = -np.sort(-merged, axis=1)[:, :big_k]
+        # kept: beats the row's big_k-th best before this level, and is among its big_k best
+        # with this level (ties may keep one too many, which only costs a little search)
+        keep[:, first:end] = (v > best[:, -1:]) & (v >= top[:, -1:])
+        best = top
     counts = keep.sum(axis=1)
     n_free = (free >= 0).sum(axis=1)
     width = n_free + counts
