@@ -127,7 +127,7 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     member = np.zeros(n_m, dtype=np.int64)  # the groups of each mentor, one bit a group
     for bit, (mask, _, _) in enumerate(groups):
         member |= np.asarray(mask, dtype=np.int64) << bit
-    cols, width = _by_class(ranked, prices, big_k, member)
+    cols, width = _by_class(ranked, prices, big_k, member, groups)
     bits = np.where(cols >= 0, member[np.maximum(cols, 0)], 0)
     sc = np.where(cols >= 0, scores[rows[:, None], np.maximum(cols, 0)], -np.inf)
     pr = np.where(cols >= 0, prices[np.maximum(cols, 0)], 0.0)
@@ -167,13 +167,21 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     return need, sets, need.copy()
 
 
-def _by_class(ranked: RankedScores, prices: np.ndarray, big_k: int, member: np.ndarray):
+def _by_class(ranked: RankedScores, prices: np.ndarray, big_k: int, member: np.ndarray,
+              groups: list = ()):
     """:func:`_undominated` within each class of ``member`` (mentors of the same groups), the
-    columns of all classes packed together: (n_startups, width), -1 pads, and the widths."""
+    columns of all classes packed together: (n_startups, width), -1 pads, and the widths.
+
+    A set takes at most as many mentors of a class as the smallest maximum of its groups (one
+    investor, say), so only that many undominated ones are kept: a swap inside a class keeps
+    every count."""
     classes = np.unique(member)
     if len(classes) == 1:
         return _undominated(ranked, prices, big_k, None)
-    parts = [_undominated(ranked, prices, big_k, member == c)[0] for c in classes]
+    parts = []
+    for c in classes:
+        caps = [int(np.max(high)) for bit, (_, _, high) in enumerate(groups) if (c >> bit) & 1]
+        parts.append(_undominated(ranked, prices, max(1, min([big_k, *caps])), member == c)[0])
     cols = np.concatenate(parts, axis=1)
     cols = np.take_along_axis(cols, np.argsort(cols < 0, axis=1, kind="stable"), 1)
     width = (cols >= 0).sum(axis=1)
