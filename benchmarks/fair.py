@@ -34,6 +34,14 @@ KINDS = np.array(["professor", "scientist", "engineer", "entrepreneur", "investo
 
 #: (size, time limit, gap aimed at)
 AIMS = {(1000, 300): (10.0, 0.01), (5000, 1500): (60.0, 0.02)}
+#: how far past its time limit a run may end and still meet the aim: the stages stop on the
+#: clock between solves, and reading the answer back takes a moment
+OVERRUN = 1.1
+
+
+def aim_met(gap: float, seconds: float, limit: float, aim: float) -> bool:
+    """Whether one fair run met its aim: the gap within ``aim``, the wall time within the limit."""
+    return gap <= aim and seconds <= OVERRUN * limit
 
 
 def instance(n_s: int, n_m: int, kind: str, seed: int = 0) -> dict:
@@ -178,7 +186,7 @@ def main() -> None:
         if "worst" not in row:
             print(f"| {n_s}x{n_m} | {kind} | {limit:g} {fmt(row)}", flush=True)
             continue
-        met = "yes" if row["gap"] <= aim and row["seconds"] <= 1.1 * limit else (
+        met = "yes" if aim_met(row["gap"], row["seconds"], limit, aim) else (
             f"no (gap {row['gap'] / aim:.1f}x the aim)" if row["gap"] > aim else "no (time)")
         print(
             f"| {n_s}x{n_m} | {kind} | {limit:g} | {row['worst']:.4f} | {row['bound']:.4f} "

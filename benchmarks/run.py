@@ -23,6 +23,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import aims
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +43,7 @@ PAIRED_ROUNDS = 3
 @dataclass(frozen=True)
 class Case:
     name: str
-    method: str  # auto | vectors | dense-flow | lsa-slots | networkx | cohort | paired
+    method: str  # auto | vectors | dense-flow | lsa-slots | networkx | cohort | paired | fair | startup
     n_startups: int
     n_mentors: int
     distribution: str
@@ -90,6 +91,8 @@ def all_cases() -> list[Case]:
         for dist in DISTRIBUTIONS:
             cases.append(Case(f"paired-{dist}-{n_s}x{n_m}", "paired", n_s, n_m, dist,
                               f"pruned and dense flow alternating, {PAIRED_ROUNDS} rounds each"))
+    # the aims that are not about scale: the fair objective, the command line's start-up
+    cases += [Case(**fields) for fields in aims.cases()]
     # de-duplicate by name, keeping the first
     seen: dict[str, Case] = {}
     for case in cases:
@@ -107,6 +110,10 @@ def run_case(case: Case) -> dict:
         return _warm_cohort(case)
     if case.method == "paired":
         return _paired(case)
+    if case.method == "fair":
+        return aims.run_fair(case.n_startups, case.n_mentors, case.distribution)
+    if case.method == "startup":
+        return aims.run_startup(case.name)
     import matcher
     import matcher.solve  # loaded before the clock starts: `import matcher` itself is lazy
     from matcher.scoring.sources import VectorScores
@@ -286,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         results[case.name] = {**asdict(case), **res, "machine": _machine()}
         wall = res.get("wall_s")
         print(f"{wall:8.2f} s" if wall is not None else "       -", res.get("status"),
-              f"{res.get('peak_rss_mib', 0):8.0f} MiB", flush=True)
+              f"{_fmt(res.get('peak_rss_mib'), 0):>8s} MiB", flush=True)
         _save(results)
     write_readme(results)
     plot(results)
@@ -335,8 +342,9 @@ def table(results: dict) -> str:
         r = results[name]
         stages = ", ".join(f"{k} {v:.2f}" for k, v in (r.get("stages") or {}).items()
                            if k in ("candidates", "flow", "potentials", "certificate", "solve"))
+        size = f"{r['n_startups']:,}×{r['n_mentors']:,}" if r["n_startups"] else "–"
         lines.append(
-            f"| {name} | {r['n_startups']:,}×{r['n_mentors']:,} | {r.get('solver') or r['method']} "
+            f"| {name} | {size} | {r.get('solver') or r['method']} "
             f"| {_fmt(r.get('wall_s'))} | {_fmt(r.get('peak_rss_mib'), 0)} | {_fmt(r.get('objective'))} "
             f"| {_fmt(r.get('bound'))} | {r.get('status')} | {_fmt(r.get('certified'))} "
             f"| {_fmt(r.get('rounds'))} | {stages} | `python benchmarks/run.py --only {name}` |")
@@ -359,33 +367,23 @@ def targets(results: dict) -> str:
             and r.get("certified") is True
         lines.append(f"| 100,000×10,000, k=3, 256-dim vectors, end to end: < 60 s, < 6 GiB, "
                      f"certified | {dist} | {_fmt(wall)} s, {_fmt(rss, 0)} MiB, certified "
-                     f"{_fmt(r.get('certified'))}, {r.get('machine', 'load –')} | {_met(ok)} |")
+                     f"{_fmt(r.get('certified'))}, {r.get('machine', 'load –')} | {aims.met_text(ok)} |")
     for dist in DISTRIBUTIONS:
         r = results.get(f"paired-{dist}-10000x3000", {})
         wall = r.get("wall_s")
         ok = wall is not None and wall < 1.5 and r.get("certified") is True
         lines.append(f"| 10,000×3,000, k=3, score matrix: < 1.5 s, certified (median of "
                      f"{PAIRED_ROUNDS}) | {dist} | {_fmt(wall)} s, certified "
-                     f"{_fmt(r.get('certified'))}, {_loads(r)} | {_met(ok)} |")
+                     f"{_fmt(r.get('certified'))}, {aims.load_range(r)} | {aims.met_text(ok)} |")
     for dist in DISTRIBUTIONS:
         r = results.get(f"paired-{dist}-4000x1500", {})
         ratio = r.get("ratio")
         ok = ratio is not None and ratio >= 10 and r.get("same_objective") is True
         shown = (f"{ratio:.1f}× (pruned {r['wall_s']:.2f} s, dense {r['dense_s']:.2f} s), "
-                 f"{_loads(r)}" if ratio is not None else "–")
+                 f"{aims.load_range(r)}" if ratio is not None else "–")
         lines.append(f"| 4,000×1,500, k=3: dense flow / pruned ≥ 10×, same process, alternating "
-                     f"(median of {PAIRED_ROUNDS}) | {dist} | {shown} | {_met(ok)} |")
-    return "\n".join(lines)
-
-
-def _met(ok: bool) -> str:
-    return "yes" if ok else "no"
-
-
-def _loads(r: dict) -> str:
-    """The load averages read before each timed run of a paired case."""
-    loads = r.get("loads")
-    return f"load {min(loads):.1f}–{max(loads):.1f}" if loads else "load –"
+                     f"(median of {PAIRED_ROUNDS}) | {dist} | {shown} | {aims.met_text(ok)} |")
+    return "\n".join(lines + aims.target_rows(results))
 
 
 T_START, T_END = "<!-- targets: start -->", "<!-- targets: end -->"
