@@ -127,12 +127,39 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     member = np.zeros(n_m, dtype=np.int64)  # the groups of each mentor, one bit a group
     for bit, (mask, _, _) in enumerate(groups):
         member |= np.asarray(mask, dtype=np.int64) << bit
-    cols, width = _by_class(ranked, prices, big_k, member, groups)
+    cols, _ = _by_class(ranked, prices, big_k, member, groups)
+    # first among each row's free mentors alone: a free set that reaches tau costs nothing,
+    # which no set does better, and at a master LP's prices that settles nearly every row
+    free = _packed(np.where((cols >= 0) & (prices[np.maximum(cols, 0)] <= 0), cols, -1))
+    need, sets = _cheapest_among(scores, rows, free, prices, member, k, target, groups, big_k)
+    rest = np.nonzero(~(need <= 0))[0]
+    if len(rest):
+        need[rest], sets[rest] = _cheapest_among(scores, rest, cols[rest], prices, member, k,
+                                                 target, groups, big_k)
+    need[target <= 0] = 0.0
+    place = np.arange(big_k)[None, :]
+    # where nothing reaches tau: the best scores (any column, never a certificate)
+    missing = ~(np.isfinite(need) & (sets[:, 0] >= 0))
+    if missing.any():
+        fallback = _top_finite(scores[missing], big_k)
+        sets[missing] = np.where(place < k[missing, None], fallback, -1)
+    return need, sets, need.copy()
+
+
+def _cheapest_among(scores: np.ndarray, rows: np.ndarray, cols: np.ndarray, prices: np.ndarray,
+                    member: np.ndarray, k: np.ndarray, target: float, groups: list, big_k: int):
+    """For each of ``rows``, the cheapest set of at most ``k`` of its columns ``cols`` (packed,
+    -1 pads) whose scores reach ``target`` and that keeps the groups: its cost (inf when none)
+    and its mentors (-1 pads), by trying every set."""
+    n = len(rows)
+    width = (cols >= 0).sum(axis=1)
     bits = np.where(cols >= 0, member[np.maximum(cols, 0)], 0)
     sc = np.where(cols >= 0, scores[rows[:, None], np.maximum(cols, 0)], -np.inf)
     pr = np.where(cols >= 0, prices[np.maximum(cols, 0)], 0.0)
-    best_size = np.zeros(n_s, dtype=np.int64)
-    best_pos = np.zeros((n_s, big_k), dtype=np.int64)
+    kk = k[rows]
+    bounds = [(low[rows], high[rows]) for _, low, high in groups]
+    need = np.full(n, np.inf)
+    sets = np.full((n, max(big_k, 1)), -1, dtype=np.int64)
     # rows of one width together, so that a few wide rows do not widen every row's sets
     for w in np.unique(width):
         group = np.nonzero(width == w)[0]
@@ -143,28 +170,26 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
                 part = group[lo : lo + step]
                 total = sc[part][:, combos].sum(axis=2)
                 cost = pr[part][:, combos].sum(axis=2)
-                ok = (total >= target) & (k[part, None] >= size)
-                for bit, (_, low, high) in enumerate(groups):
+                ok = (total >= target) & (kk[part, None] >= size)
+                for bit, (low, high) in enumerate(bounds):
                     inside = ((bits[part][:, combos] >> bit) & 1).sum(axis=2)
                     ok &= (inside <= high[part, None]) & (
-                        low[part, None] - inside <= k[part, None] - size)
+                        low[part, None] - inside <= kk[part, None] - size)
                 cost = np.where(ok, cost, np.inf)
                 pick = cost.argmin(axis=1)
                 here = cost[np.arange(len(part)), pick]
                 better = here < need[part]
-                need[part[better]] = here[better]
-                best_size[part[better]] = size
-                best_pos[part[better], :size] = combos[pick[better]]
-    need[target <= 0] = 0.0
-    place = np.arange(big_k)[None, :]
-    picked = np.take_along_axis(cols, best_pos, 1)
-    sets = np.where(place < best_size[:, None], picked, -1)
-    # where nothing reaches tau: the best scores (any column, never a certificate)
-    missing = ~(np.isfinite(need) & (best_size > 0))
-    if missing.any():
-        fallback = _top_finite(scores[missing], big_k)
-        sets[missing] = np.where(place < k[missing, None], fallback, -1)
-    return need, sets, need.copy()
+                at = part[better]
+                need[at] = here[better]
+                sets[at] = -1
+                sets[at, :size] = np.take_along_axis(cols[at], combos[pick[better]], 1)
+    return need, sets[:, :big_k]
+
+
+def _packed(cols: np.ndarray) -> np.ndarray:
+    """The columns of each row moved to the front (order kept), -1 pads at the end."""
+    cols = np.take_along_axis(cols, np.argsort(cols < 0, axis=1, kind="stable"), 1)
+    return cols[:, : max(int((cols >= 0).sum(axis=1).max(initial=0)), 1)]
 
 
 def _by_class(ranked: RankedScores, prices: np.ndarray, big_k: int, member: np.ndarray,
