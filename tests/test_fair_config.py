@@ -93,13 +93,15 @@ def test_configuration_lp_closes_the_gap_where_stars_are_shared():
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1), st.booleans(),
-       st.sampled_from([1, 2, 48]), st.integers(0, 2))
-def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked, n_groups):
+       st.sampled_from([1, 2, 48]), st.integers(0, 2), st.sampled_from([1, 3, 4, 9]))
+def test_cheapest_sets_are_the_cheapest_by_brute_force(n_s, n_m, seed, coarse, ranked, n_groups,
+                                                        cheap):
     """The priced sets (the certificate's ``need``) against every set of at most k mentors that
     keeps the quota groups (at most ``max``, and short of ``min`` by no more than the places
     left); coarse values make ties in scores and prices, where the dominance filter must keep
-    one, and short ranked lists make rows look for their free mentors beyond them."""
-    with patch.object(fair_pricing, "RANKED", ranked):
+    one, short ranked lists make rows look for their free mentors beyond them, and short
+    cheap lists make the cost bound that prunes dear mentors loose or missing."""
+    with patch.object(fair_pricing, "RANKED", ranked), patch.object(fair_pricing, "CHEAP", cheap):
         _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups)
 
 
@@ -132,6 +134,17 @@ def _check_cheapest_sets(n_s, n_m, seed, coarse, n_groups):
             assert scores[i, members].sum() >= tau - 1e-9
             assert prices[members].sum() == pytest.approx(best, abs=1e-12)
     assert (cost >= need - 1e-12).all()
+
+
+def test_the_cheap_bound_prunes_only_mentors_dearer_than_it():
+    """The three cheapest mentors reach the target at 0.3; the cheapest set (0.25) takes a
+    dearer one, which the bound must keep."""
+    scores = np.array([[0.10, 0.45, 0.45, 0.95, 0.30]])
+    prices = np.array([0.00, 0.10, 0.20, 0.25, 0.40])
+    with patch.object(fair_pricing, "CHEAP", 3):
+        need, sets, _ = cheapest_sets(scores, prices, np.array([3]), 1.0)
+    assert need[0] == pytest.approx(0.25)
+    assert sorted(sets[0][sets[0] >= 0].tolist()) == [0, 3]
 
 
 def test_cheapest_sets_bound_more_mentors_from_below():
