@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.candidates import Candidates
+from matcher.solve.candidates import Candidates, as_score_source
 
-__all__ = ["bound_violations"]
+__all__ = ["bound_pairs"]
 
 
-def bound_violations(source, candidates: Candidates, d_startups: np.ndarray,
-                     d_mentors: np.ndarray, *, scale: float,
-                     excluded: tuple[np.ndarray, np.ndarray], active_rows: np.ndarray,
-                     active_cols: np.ndarray, max_pairs: int) -> int | None:
-    """Violating pruned pairs counted on the pairs the row bounds leave open, or None.
+def bound_pairs(source, candidates: Candidates, d_startups: np.ndarray, d_mentors: np.ndarray, *,
+                scale: float, excluded: tuple[np.ndarray, np.ndarray], active_rows: np.ndarray,
+                active_cols: np.ndarray, max_pairs: int, margin: float = 0.0,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every pruned pair within ``margin`` of violating, found from the row bounds, or None.
 
     Parameters
     ----------
@@ -42,13 +42,16 @@ def bound_violations(source, candidates: Candidates, d_startups: np.ndarray,
         Startups with places left and mentors with capacity left.
     max_pairs : int
         Most pairs to rescore; beyond that the answer is None (scan the blocks instead).
+    margin : float
+        Also return the pairs within ``margin`` (score units) of violating.
 
     Returns
     -------
-    int or None
-        The number of pruned pairs with positive reduced profit (0: the flow is optimal over
-        every pair), or None when the bounds leave more than ``max_pairs`` pairs open or the
-        candidates carry no bounds.
+    (rows, cols, profit) or None
+        Every allowed non-candidate pair whose reduced profit ``rint(score * scale) - (d_i - d_j)``
+        (integer units, exact) exceeds ``-margin * scale``: none of them is positive exactly when
+        the flow is optimal over every pair. None when the bounds leave more than ``max_pairs``
+        pairs open or the candidates carry no bounds.
 
     Examples
     --------
@@ -58,21 +61,19 @@ def bound_violations(source, candidates: Candidates, d_startups: np.ndarray,
     >>> none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     >>> args = dict(scale=1.0, excluded=none, active_rows=np.ones(1, bool),
     ...             active_cols=np.ones(3, bool), max_pairs=10)
-    >>> bound_violations(scores, cand, np.array([4]), np.zeros(3, np.int64), **args)
-    0
-    >>> bound_violations(scores, cand, np.array([2]), np.zeros(3, np.int64), **args)
-    1
+    >>> bound_pairs(scores, cand, np.array([4]), np.zeros(3, np.int64), **args)[2].tolist()
+    []
+    >>> bound_pairs(scores, cand, np.array([2]), np.zeros(3, np.int64), margin=1.5, **args)
+    (array([0, 0]), array([1, 2]), array([1., 0.]))
     """
     if candidates.row_bound is None or candidates.prices is None:
         return None
-    from matcher.solve.candidates import as_score_source
-
     source = as_score_source(source)
     n_m = candidates.n_mentors
     g = candidates.prices * scale + d_mentors.astype(np.float64)
     g[~np.asarray(active_cols, bool)] = -np.inf
     # one integer unit below the exact threshold covers the float64 rounding of both sides
-    h = d_startups.astype(np.float64) - candidates.row_bound * scale - 1.0
+    h = d_startups.astype(np.float64) - (candidates.row_bound + margin) * scale - 1.0
     h[~np.asarray(active_rows, bool)] = np.inf
     order = np.argsort(-g, kind="stable")
     # per startup, how many mentors (best g first) have g > h
@@ -86,11 +87,10 @@ def bound_violations(source, candidates: Candidates, d_startups: np.ndarray,
     fresh = _not_in(keys, candidates.rows * n_m + candidates.cols)
     fresh &= _not_in(keys, excluded[0] * n_m + excluded[1])
     rows, cols = rows[fresh], cols[fresh]
-    if not len(rows):
-        return 0
     profit = np.rint(source.exact(rows, cols) * scale) - (
         d_startups[rows] - d_mentors[cols]).astype(np.float64)
-    return int((profit > 0).sum())
+    near = profit > -margin * scale
+    return rows[near], cols[near], profit[near]
 
 
 def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
