@@ -292,7 +292,10 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
 
 
 #: Rounds adding at most this many pairs (or 0.1 % of the startups) try a repair first.
-_FEW_PAIRS = 100
+_FEW_PAIRS = 32
+
+#: Rounds with at most this many violating pairs (or 0.1 % of the startups) add only them.
+_FEW_VIOLATING = 100
 
 
 def _per_round_caps(market: _Market) -> dict:
@@ -308,10 +311,15 @@ def _scan(market: _Market, cand: Candidates, d_s: np.ndarray, d_m: np.ndarray, s
     # the pairs the ranking bounds leave open: none violating certifies without a scan;
     # when some do, the same bounds with the margin give what a scan would have found
     open_pairs = bound_pairs(market.source, cand, d_s, d_m, **args)
-    if open_pairs is not None and not (open_pairs[2] > 0).any():
+    n_open = -1 if open_pairs is None else int((open_pairs[2] > 0).sum())
+    if n_open == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, 0, None
-    near = bound_pairs(market.source, cand, d_s, d_m, margin=_NEAR * cand.peak, **args)
+    # a few violating pairs join alone: the pairs near violating would cost a scan and slow
+    # the next flow, and few pairs may be routed by a repair instead of a solve
+    few = 0 <= n_open <= max(_FEW_VIOLATING, cand.n_startups // 1000)
+    near = open_pairs if few else bound_pairs(market.source, cand, d_s, d_m,
+                                              margin=_NEAR * cand.peak, **args)
     found: list = []
     if near is not None:
         rows, cols, profit = near
