@@ -97,8 +97,9 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
 #: Flow solves allowed on the sample market (the last ones move few prices).
 _SAMPLE_ROUNDS = 4
 
-#: The sample counts as solved when fewer than one startup in this many has a violating pair.
-_FEW_PER = 64
+#: The sample counts as solved when it has fewer violating pairs than one per this many startups
+#: (a last round moves a few prices: at 4,000 and 10,000 startups, not one first-round violation).
+_FEW_PER = 8
 
 
 def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols, width):
