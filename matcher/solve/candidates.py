@@ -356,8 +356,11 @@ def _column_thresholds(source, column_width) -> np.ndarray:
     n_s, n_m = source.shape
     n_sample = min(n_s, 2048)
     sample = np.linspace(0, n_s - 1, n_sample).astype(np.int64)
-    rows_of = getattr(source, "approx_rows", source.exact_rows)
-    neg = -np.asarray(rows_of(sample), dtype=np.float32).T  # (n_m, n_sample)
+    if n_sample == n_s and isinstance(source, DenseScores):
+        picked = source.values  # every row: no copy of the matrix before the float32 one
+    else:
+        picked = getattr(source, "approx_rows", source.exact_rows)(sample)
+    neg = np.negative(picked, dtype=np.float32).T  # (n_m, n_sample)
     target = np.minimum(np.broadcast_to(np.asarray(column_width, np.int64), (n_m,)), n_s)
     pos = np.clip(np.ceil(target * n_sample / n_s).astype(np.int64), 1, n_sample) - 1
     top = int(pos.max(initial=0))
