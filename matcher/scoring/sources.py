@@ -126,8 +126,9 @@ class VectorScores:
         return np.float32(self.scale) * (self._a32[rows] @ self._b32.T) + np.float32(self.offset)
 
     def approx_columns(self, cols: np.ndarray) -> np.ndarray:
-        """float32 scores of whole columns, shape (n_startups, len(cols)) (for estimates only)."""
-        return np.float32(self.scale) * (self._a32 @ self._b32[cols].T) + np.float32(self.offset)
+        """float32 scores of whole columns, one row per column: shape (len(cols), n_startups)
+        (for estimates only)."""
+        return np.float32(self.scale) * (self._b32[cols] @ self._a32.T) + np.float32(self.offset)
 
     def __getattr__(self, name: str) -> Any:
         # float32 copies and norms are made on first use, so small problems never pay for them
@@ -173,8 +174,8 @@ class DenseScores:
         return self.values[rows]
 
     def approx_columns(self, cols: np.ndarray) -> np.ndarray:
-        """The scores of whole columns, shape (n_startups, len(cols))."""
-        return self.values[:, cols]
+        """The scores of whole columns, one row per column: shape (len(cols), n_startups)."""
+        return np.ascontiguousarray(self.values[:, cols].T)
 
 
 def as_score_source(scores: Any) -> VectorScores | DenseScores:

@@ -19,7 +19,8 @@ __all__ = ["with_column_tops"]
 
 def with_column_tops(source, candidates: Candidates, width: np.ndarray, *,
                      excluded: tuple[np.ndarray, np.ndarray], active_rows: np.ndarray,
-                     active_cols: np.ndarray, block_entries: int = BLOCK_ENTRIES) -> Candidates:
+                     active_cols: np.ndarray, prices: np.ndarray | None = None,
+                     block_entries: int = BLOCK_ENTRIES) -> Candidates:
     """The candidates plus, for each mentor named by fewer than ``width[j]`` of them, its
     ``width[j]`` best startups.
 
@@ -34,6 +35,9 @@ def with_column_tops(source, candidates: Candidates, width: np.ndarray, *,
         Forbidden and pinned pairs: never proposed.
     active_rows, active_cols : bool arrays
         Startups that still take mentors and mentors that still have places.
+    prices : float array of shape (n_mentors,), optional
+        The prices the lists were ranked on: only mentors with a positive price propose (one
+        priced at zero cannot be priced too high, and a list that leaves it out is right to).
     block_entries : int
         Scores read at a time.
 
@@ -57,7 +61,10 @@ def with_column_tops(source, candidates: Candidates, width: np.ndarray, *,
     n_s, n_m = source.shape
     width = np.minimum(np.asarray(width, np.int64), n_s)
     named = np.bincount(candidates.cols, minlength=n_m)
-    cols = np.flatnonzero(np.asarray(active_cols, bool) & (named < width) & (width > 0))
+    wanted = np.asarray(active_cols, bool) & (named < width) & (width > 0)
+    if prices is not None:
+        wanted &= np.asarray(prices) > 0
+    cols = np.flatnonzero(wanted)
     if not len(cols):
         return candidates
     inactive = ~np.asarray(active_rows, bool)
@@ -68,20 +75,21 @@ def with_column_tops(source, candidates: Candidates, width: np.ndarray, *,
     found_rows, found_cols = [], []
     for lo in range(0, len(cols), step):
         chunk = cols[lo:lo + step]
-        values = np.array(source.approx_columns(chunk), dtype=np.float64)  # a copy to mask
-        values[inactive] = -np.inf
+        # one row per mentor, negated: the smallest are its best startups
+        values = np.negative(source.approx_columns(chunk), dtype=np.float32)
+        values[:, inactive] = np.inf
         at = np.isin(ex_cols, chunk)
-        values[ex_rows[at], np.searchsorted(chunk, ex_cols[at])] = -np.inf
+        values[np.searchsorted(chunk, ex_cols[at]), ex_rows[at]] = np.inf
         top = int(width[chunk].max())
-        best = np.argpartition(-values, top - 1, axis=0)[:top] if top < n_s else \
-            np.broadcast_to(np.arange(n_s)[:, None], values.shape)
-        vals = np.take_along_axis(values, best, axis=0)
-        order = np.argsort(-vals, axis=0, kind="stable")
-        best = np.take_along_axis(best, order, axis=0)
-        vals = np.take_along_axis(vals, order, axis=0)
-        keep = (np.arange(len(best))[:, None] < width[chunk][None, :]) & np.isfinite(vals)
-        r, c = np.nonzero(keep)
-        found_rows.append(best[r, c])
+        best = np.argpartition(values, top - 1, axis=1)[:, :top] if top < n_s else \
+            np.broadcast_to(np.arange(n_s)[None, :], values.shape)
+        vals = np.take_along_axis(values, best, axis=1)
+        order = np.argsort(vals, axis=1, kind="stable")
+        best = np.take_along_axis(best, order, axis=1)
+        vals = np.take_along_axis(vals, order, axis=1)
+        keep = (np.arange(best.shape[1])[None, :] < width[chunk][:, None]) & np.isfinite(vals)
+        c, r = np.nonzero(keep)
+        found_rows.append(best[c, r])
         found_cols.append(chunk[c])
     rows, cols = np.concatenate(found_rows), np.concatenate(found_cols)
     return candidates.merge(rows, cols, source.exact(rows, cols))

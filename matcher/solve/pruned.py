@@ -255,7 +255,8 @@ def _first_candidates(market: _Market) -> Candidates:
     if prices is None:
         return cand
     return with_column_tops(source, cand, 2 * cap, excluded=market.excluded,
-                            active_rows=market.active_rows, active_cols=market.active_cols)
+                            active_rows=market.active_rows, active_cols=market.active_cols,
+                            prices=prices)
 
 
 def _route(market: _Market, cand: Candidates, scale: float) -> np.ndarray | None:
