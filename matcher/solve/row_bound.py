@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.candidates import Candidates, as_score_source
+from matcher.solve.candidates import Candidates, DenseScores, as_score_source
 
 __all__ = ["bound_pairs"]
 
@@ -69,7 +69,6 @@ def bound_pairs(source, candidates: Candidates, d_startups: np.ndarray, d_mentor
     if candidates.row_bound is None or candidates.prices is None:
         return None
     source = as_score_source(source)
-    n_m = candidates.n_mentors
     g = candidates.prices * scale + d_mentors.astype(np.float64)
     g[~np.asarray(active_cols, bool)] = -np.inf
     # one integer unit below the exact threshold covers the float64 rounding of both sides
@@ -83,14 +82,31 @@ def bound_pairs(source, candidates: Candidates, d_startups: np.ndarray, d_mentor
         return None
     rows = np.repeat(np.arange(len(h)), counts)
     cols = order[np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)]
-    keys = rows * n_m + cols
-    fresh = _not_in(keys, candidates.rows * n_m + candidates.cols)
-    fresh &= _not_in(keys, excluded[0] * n_m + excluded[1])
-    rows, cols = rows[fresh], cols[fresh]
+    if isinstance(source, DenseScores):
+        # a score costs a gather: price every open pair first, look candidates up for the few
+        # near violating (used candidates have a positive profit, unused ones none)
+        rows, cols, profit = _near(source, rows, cols, d_startups, d_mentors, scale, margin)
+        fresh = _fresh(rows, cols, candidates, excluded)
+        return rows[fresh], cols[fresh], profit[fresh]
+    fresh = _fresh(rows, cols, candidates, excluded)
+    return _near(source, rows[fresh], cols[fresh], d_startups, d_mentors, scale, margin)
+
+
+def _near(source, rows, cols, d_startups, d_mentors, scale, margin):
+    """The pairs within ``margin`` of violating, and their profits in integer units."""
     profit = np.rint(source.exact(rows, cols) * scale) - (
         d_startups[rows] - d_mentors[cols]).astype(np.float64)
     near = profit > -margin * scale
     return rows[near], cols[near], profit[near]
+
+
+def _fresh(rows, cols, candidates: Candidates, excluded) -> np.ndarray:
+    """True for the pairs that are neither candidates nor excluded."""
+    n_m = candidates.n_mentors
+    keys = rows * n_m + cols
+    fresh = _not_in(keys, candidates.rows * n_m + candidates.cols)
+    fresh &= _not_in(keys, excluded[0] * n_m + excluded[1])
+    return fresh
 
 
 def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
