@@ -2,13 +2,18 @@
 
 :func:`solve_pruned` is the loop:
 
-1. candidates: the ``L`` best mentors of each startup (:func:`~matcher.solve.candidates.top_candidates`);
+1. candidates: the ``L`` best mentors of each startup by score minus a price from a sample
+   market (:func:`~matcher.solve.candidates.top_candidates`, :mod:`matcher.solve.prices`), and
+   the best startups of the priced mentors too few lists name (:mod:`matcher.solve.column_tops`);
 2. min-cost flow on them (:func:`~matcher.solve.flow.flow_on_edges`);
-3. if the pruned network is infeasible, the startups of a Hall-violating group get twice as many
-   candidates (when they already have every mentor, the full problem is infeasible too);
-4. otherwise potentials of the residual graph price every pruned pair block by block
-   (:mod:`matcher.solve.certificate`); pairs with positive reduced profit join the candidates
-   and the flow is solved again; when there are none, the result is certified optimal.
+3. if the pruned network is infeasible, the startups of a Hall-violating group get more
+   candidates (:mod:`matcher.solve.widen`; when they already have every mentor, the full problem
+   is infeasible too);
+4. otherwise potentials of the residual graph price every pruned pair
+   (:mod:`matcher.solve.certificate`): from the ranking bounds of the candidates when they leave
+   few pairs open (:mod:`matcher.solve.row_bound`), else block by block. Pairs with positive
+   reduced profit join the candidates and the flow is solved again (or repaired along cycles,
+   :mod:`matcher.solve.cycles`); when there are none, the result is certified optimal.
 
 :class:`PrunedFlowSolver` is the backend ``"pruned"``; :func:`matcher.assign` uses it by itself for
 score matrices of :data:`AUTO_MIN_PAIRS` pairs or more when the rules are k, capacities,
