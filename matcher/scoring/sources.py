@@ -125,6 +125,11 @@ class VectorScores:
         """float32 scores of whole rows (for estimates only)."""
         return np.float32(self.scale) * (self._a32[rows] @ self._b32.T) + np.float32(self.offset)
 
+    def approx_columns(self, cols: np.ndarray) -> np.ndarray:
+        """float32 scores of whole columns, one row per column: shape (len(cols), n_startups)
+        (for estimates only)."""
+        return np.float32(self.scale) * (self._b32[cols] @ self._a32.T) + np.float32(self.offset)
+
     def __getattr__(self, name: str) -> Any:
         # float32 copies and norms are made on first use, so small problems never pay for them
         if name in ("_a32", "_b32", "_norm_a", "_norm_b_max"):
@@ -167,6 +172,10 @@ class DenseScores:
     def exact_rows(self, rows: np.ndarray) -> np.ndarray:
         """The scores of whole rows, shape (len(rows), n_mentors)."""
         return self.values[rows]
+
+    def approx_columns(self, cols: np.ndarray) -> np.ndarray:
+        """The scores of whole columns, one row per column: shape (len(cols), n_startups)."""
+        return np.ascontiguousarray(self.values[:, cols].T)
 
 
 def as_score_source(scores: Any) -> VectorScores | DenseScores:

@@ -47,6 +47,10 @@ class Candidates:
     peak : float
         Largest ``|score|`` over every pair that may be made (not only the candidates), so that
         the integer scale matches the one a dense solve would use.
+    row_bound, prices : float64 arrays of shape (n_startups,) and (n_mentors,), optional
+        Every allowed pair ``(i, j)`` that is not a candidate scores at most
+        ``row_bound[i] + prices[j]`` (rounding included): what the rows were ranked on. Pairs
+        added later only make it looser, so it holds for every merge.
     """
 
     rows: np.ndarray
@@ -55,6 +59,8 @@ class Candidates:
     n_startups: int
     n_mentors: int
     peak: float = 0.0
+    row_bound: np.ndarray | None = None
+    prices: np.ndarray | None = None
 
     @property
     def indptr(self) -> np.ndarray:
@@ -72,7 +78,7 @@ class Candidates:
         keys = keys[first]
         w = np.concatenate([self.weights, weights])[order[first]]
         return Candidates(keys // self.n_mentors, keys % self.n_mentors, w, self.n_startups,
-                          self.n_mentors, self.peak)
+                          self.n_mentors, self.peak, self.row_bound, self.prices)
 
     def to_csr(self):
         """The candidates as a ``scipy.sparse.csr_matrix`` of scores."""
@@ -185,14 +191,17 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     raw = np.empty((len(buf), n_m), dtype=np.float32)
     scratch: dict = {}
     by_row, by_col, peak = [], [], 0.0
+    floor = np.empty(n_s, dtype=np.float64)  # least ranking value left out of each row
+    err_max = 0.0
     for start in range(0, n_s, step):
         stop = min(start + step, n_s)
-        values, _ = source.blocks(start, stop, out=raw)
+        values, err = source.blocks(start, stop, out=raw)
+        err_max = max(err_max, float(np.max(err, initial=0.0)))
         # with prices, rows are ranked on shifted values: the peak must come from the values
         peak = max(peak, _block_peak(values, both_signs=shift is not None))
         block = _ranking_block(buf, values, shift, _rows_of(excluded, start, stop),
                                active_cols, active_rows[start:stop])
-        r, c, v = _row_tops(block, widths[start:stop], scratch)
+        r, c, v = _row_tops(block, widths[start:stop], scratch, floor=floor[start:stop])
         if len(v) and shift is None:
             peak = max(peak, abs(float(v.min())))
         by_row.append((r + start, c))
@@ -203,7 +212,22 @@ def top_candidates(source: Any, width: int | np.ndarray, *, excluded: tuple[np.n
     weights = source.exact(rows, cols)
     # the block values of VectorScores are float32: take the exact value of the largest one
     peak = max(peak, float(np.abs(weights).max(initial=0.0)))
-    return Candidates(rows, cols, weights, n_s, n_m, peak)
+    prices64 = np.zeros(n_m) if shift is None else shift[:n_m].astype(np.float64)
+    return Candidates(rows, cols, weights, n_s, n_m, peak,
+                      _row_bound(floor, err_max, peak, prices64), prices64)
+
+
+def _row_bound(floor: np.ndarray, err: float, peak: float, prices: np.ndarray) -> np.ndarray:
+    """Upper bound on ``score - price`` of each row's pairs left out, from its least value left.
+
+    The ranking values are float32 sums of the negated block values and the float32 prices:
+    each of the three roundings is at most 2**-24 of the magnitudes, and the block values are
+    within ``err`` of the scores; the slack below covers both generously (a looser bound only
+    rechecks more pairs, exactly).
+    """
+    slack = err + 2.0**-20 * (peak + err + float(np.abs(prices).max(initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(floor), slack - floor, -np.inf)
 
 
 def _padded(n: int) -> int:
@@ -272,16 +296,20 @@ def _found_pairs(by_row: list, by_col: list, column_width, n_s: int,
 _G = 8
 
 
-def _row_tops(block: np.ndarray, widths: np.ndarray,
-              scratch: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _row_tops(block: np.ndarray, widths: np.ndarray, scratch: dict | None = None,
+              floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, cols, values) of the ``widths[i]`` smallest finite entries of each row of ``block``.
 
-    ``block`` has a multiple of ``_G`` columns and at least ``len(widths)`` rows.
+    ``block`` has a multiple of ``_G`` columns and at least ``len(widths)`` rows. ``floor``,
+    when given, receives each row's least finite entry that was not kept (+inf when none was
+    left out).
     """
     b, m_pad = len(widths), block.shape[1]
     w = int(widths.max(initial=0))
     if w == 0:
         empty = np.zeros(0, np.int64)
+        if floor is not None:
+            floor[:] = block[:b].min(axis=1)
         return empty, empty, np.zeros(0, np.float32)
     block = block[:b]
     n_groups = m_pad // _G
@@ -312,6 +340,11 @@ def _row_tops(block: np.ndarray, widths: np.ndarray,
         rows, cols, v = rows[order], cols[order], v[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
     keep = rank < widths[rows]
+    if floor is not None:
+        # entries that did not pass lie above tau; of those that passed, the first not kept
+        floor[:] = np.where(tau < np.finfo(np.float32).max, tau, np.inf)
+        first_out = np.flatnonzero(rank == widths[rows])
+        floor[rows[first_out]] = np.minimum(floor[rows[first_out]], v[first_out])
     return rows[keep], cols[keep], -v[keep]
 
 
@@ -323,8 +356,11 @@ def _column_thresholds(source, column_width) -> np.ndarray:
     n_s, n_m = source.shape
     n_sample = min(n_s, 2048)
     sample = np.linspace(0, n_s - 1, n_sample).astype(np.int64)
-    rows_of = getattr(source, "approx_rows", source.exact_rows)
-    neg = -np.asarray(rows_of(sample), dtype=np.float32).T  # (n_m, n_sample)
+    if n_sample == n_s and isinstance(source, DenseScores):
+        picked = source.values  # every row: no copy of the matrix before the float32 one
+    else:
+        picked = getattr(source, "approx_rows", source.exact_rows)(sample)
+    neg = np.negative(picked, dtype=np.float32).T  # (n_m, n_sample)
     target = np.minimum(np.broadcast_to(np.asarray(column_width, np.int64), (n_m,)), n_s)
     pos = np.clip(np.ceil(target * n_sample / n_s).astype(np.int64), 1, n_sample) - 1
     top = int(pos.max(initial=0))

@@ -34,7 +34,8 @@ from matcher.solve.candidates import (
     nonzero_2d,
 )
 
-__all__ = ["residual_potentials", "find_violations", "pool_violations", "cap_pairs", "hall_group"]
+__all__ = ["residual_potentials", "find_violations", "pool_violations", "pick_violations",
+           "cap_pairs", "hall_group"]
 
 
 def residual_potentials(rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, used: np.ndarray, *,
@@ -260,11 +261,19 @@ def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_me
     rows = np.concatenate([r for r, _, _ in found]).astype(np.int64)
     cols = np.concatenate([c for _, c, _ in found]).astype(np.int64)
     profit = np.concatenate([p for _, _, p in found])
+    return (*pick_violations(rows, cols, profit, d_startups, d_mentors, per_row=per_row,
+                             per_col=per_col, pool=pool), total)
+
+
+def pick_violations(rows, cols, profit, d_startups, d_mentors, *, per_row: int, per_col=None,
+                    pool: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs to add, sorted, from the pairs found near violating and their profits
+    (at most ``4 per_row`` per startup); every one found goes to ``pool`` when given."""
     if pool is not None:
         pool.append((rows, cols, profit + (d_startups[rows] - d_mentors[cols]).astype(np.float64)))
     rows, cols = cap_pairs(rows, cols, profit, per_row, per_col)
     order = np.lexsort((cols, rows))
-    return rows[order], cols[order], total
+    return rows[order], cols[order]
 
 
 @dataclass(frozen=True, eq=False)

@@ -46,6 +46,8 @@ def counting_checks(problem: Problem) -> list[Diagnosis]:
 
 def _pinned_and_forbidden(problem: Problem) -> list[Diagnosis]:
     """Pairs both pinned and forbidden."""
+    if not problem.pinned.any():  # a pass over the pins instead of a temporary of every pair
+        return []
     both = problem.pinned & problem.forbidden
     if not both.any():
         return []
@@ -105,7 +107,10 @@ def _pins_over_capacity(problem: Problem) -> list[Diagnosis]:
 
 def _startups_short_of_mentors(problem: Problem) -> list[Diagnosis]:
     """Startups with fewer allowed (or pinned) mentors than their minimum k, and why."""
-    available = (problem.allowed | problem.pinned).sum(axis=1)
+    if problem.forbidden.any() or problem.pinned.any():
+        available = (problem.allowed | problem.pinned).sum(axis=1)
+    else:  # every startup may have every mentor with a place: no temporary of every pair
+        available = np.full(problem.shape[0], int((problem.capacity > 0).sum()))
     short = np.nonzero(available < problem.k_min)[0]
     out = []
     for i in short[:MOST_NAMED]:

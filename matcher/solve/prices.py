@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.candidates import DenseScores, as_score_source, top_candidates
+from matcher.solve.candidates import DenseScores, as_score_source, nonzero_2d, top_candidates
 from matcher.solve.certificate import cap_pairs, residual_potentials
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.scaling import integer_scores
 
-__all__ = ["estimate_prices", "PRICE_MIN_ROWS"]
+__all__ = ["estimate_prices", "sample_size", "PRICE_MIN_ROWS"]
 
 #: Problems with more startups than this get price estimates from a sample.
-PRICE_MIN_ROWS = 4096
+PRICE_MIN_ROWS = 1024
+
+
+def sample_size(n_startups: int) -> int:
+    """Startups in the sample market: an eighth, at least 2,048 (a quarter below 8,192), at
+    most 8,192.
+
+    The sample's cost grows with its size and its prices' noise shrinks with it; these sizes
+    left one flow round or a few repaired pairs at 4,000 and 10,000 startups.
+
+    Examples
+    --------
+    >>> sample_size(4000), sample_size(10_000), sample_size(100_000)
+    (1000, 2048, 8192)
+    """
+    return min(8192, max(min(2048, n_startups // 4), n_startups // 8))
 
 
 def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.ndarray, *,
@@ -40,7 +55,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     """
     source = as_score_source(source)
     n_s, n_m = source.shape
-    n = min(n_s, n_sample or min(8192, max(2048, n_s // 8)))
+    n = min(n_s, n_sample or sample_size(n_s))
     sample = np.linspace(0, n_s - 1, n).astype(np.int64)
     rows_of = getattr(source, "approx_rows", source.exact_rows)
     values = np.asarray(rows_of(sample), dtype=np.float64)  # rows picked by index: a copy
@@ -50,12 +65,12 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     # places may stay empty in the sample: a handful of its startups cannot always fill k_min
     # in a market cut to scale (no prices at all then), and the duals barely change
     lo, hi = np.zeros(n, np.int64), k_max[sample]
-    cand = top_candidates(DenseScores(values), int(min(n_m, 4 * hi.max(initial=0) + 8)),
-                          column_width=2 * cap, active_rows=hi > 0, active_cols=cap > 0)
+    width = int(min(n_m, 4 * hi.max(initial=0) + 8))
+    cand = top_candidates(DenseScores(values), width, column_width=2 * cap, active_rows=hi > 0,
+                          active_cols=cap > 0)
     ints = integer_scores(np.array([np.abs(values).max(initial=0.0)]), n_nodes=n + n_m + 1)
     # the sample's scores in the flow's integer units, in place (the sample holds n x n_m)
     scaled = np.rint(np.multiply(values, ints.scale, out=values), out=values)
-    width = int(min(n_m, 4 * hi.max(initial=0) + 8))
     for _ in range(_SAMPLE_ROUNDS):
         costs = -scaled[cand.rows, cand.cols].astype(np.int64)
         used = flow_on_edges(cand.rows, cand.cols, -costs / ints.scale, k_min=lo, k_max=hi,
@@ -68,7 +83,8 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
         # estimate only once it is optimal over all its pairs (a pruned sample underprices
         # ordinary mentors, whose competition it does not see)
         rows, cols, profit = _sample_violations(scaled, cand, d_s, d_m, hi > 0, cap > 0, width)
-        if not len(rows):
+        # a last handful moves a handful of prices: not worth another solve
+        if len(rows) <= n // _FEW_PER:
             break
         rows, cols = cap_pairs(rows, cols, profit, width, 2 * cap + 2)
         cand = cand.merge(rows, cols, scaled[rows, cols] / ints.scale)
@@ -81,6 +97,10 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
 #: Flow solves allowed on the sample market (the last ones move few prices).
 _SAMPLE_ROUNDS = 4
 
+#: The sample counts as solved when it has fewer violating pairs than one per this many startups
+#: (a last round moves a few prices: at 4,000 and 10,000 startups, not one first-round violation).
+_FEW_PER = 8
+
 
 def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols, width):
     """(rows, cols, reduced profit) of the sample's non-candidate pairs with positive profit,
@@ -88,18 +108,25 @@ def _sample_violations(scaled, cand, d_s, d_m, active_rows, active_cols, width):
     n, n_m = scaled.shape
     found = []
     step = max(1, 2**22 // max(1, n_m))
+    u, v = d_s.astype(np.float64), d_m.astype(np.float64)
+    buf = np.empty((min(step, n), n_m))
     for start in range(0, n, step):
         stop = min(start + step, n)
-        profit = scaled[start:stop] - (d_s[start:stop, None] - d_m[None, :]).astype(np.float64)
+        profit = np.subtract(scaled[start:stop], u[start:stop, None], out=buf[:stop - start])
+        profit += v[None, :]
         lo, hi = np.searchsorted(cand.rows, [start, stop])
         profit[cand.rows[lo:hi] - start, cand.cols[lo:hi]] = 0.0
         profit[~active_rows[start:stop]] = 0.0
         profit[:, ~active_cols] = 0.0
-        if width < n_m:
-            best = np.argpartition(profit, n_m - width, axis=1)[:, n_m - width:]
-        else:
-            best = np.broadcast_to(np.arange(n_m), profit.shape)
-        top = np.take_along_axis(profit, best, axis=1)
-        r, o = np.nonzero(top > 0)
-        found.append((r + start, best[r, o], top[r, o]))
+        positive = profit > 0
+        many = np.flatnonzero(positive.sum(axis=1) > width)
+        positive[many] = False
+        r, c = nonzero_2d(positive)
+        found.append((r + start, c, profit[r, c]))
+        if len(many):
+            # rows with more than width violations: their width best, by partition
+            best = np.argpartition(profit[many], n_m - width, axis=1)[:, n_m - width:]
+            top = np.take_along_axis(profit[many], best, axis=1)
+            r, o = np.nonzero(top > 0)
+            found.append((many[r] + start, best[r, o], top[r, o]))
     return tuple(np.concatenate(part) for part in zip(*found, strict=True))

@@ -2,13 +2,18 @@
 
 :func:`solve_pruned` is the loop:
 
-1. candidates: the ``L`` best mentors of each startup (:func:`~matcher.solve.candidates.top_candidates`);
+1. candidates: the ``L`` best mentors of each startup by score minus a price from a sample
+   market (:func:`~matcher.solve.candidates.top_candidates`, :mod:`matcher.solve.prices`), and
+   the best startups of the priced mentors too few lists name (:mod:`matcher.solve.column_tops`);
 2. min-cost flow on them (:func:`~matcher.solve.flow.flow_on_edges`);
-3. if the pruned network is infeasible, the startups of a Hall-violating group get twice as many
-   candidates (when they already have every mentor, the full problem is infeasible too);
-4. otherwise potentials of the residual graph price every pruned pair block by block
-   (:mod:`matcher.solve.certificate`); pairs with positive reduced profit join the candidates
-   and the flow is solved again; when there are none, the result is certified optimal.
+3. if the pruned network is infeasible, the startups of a Hall-violating group get more
+   candidates (:mod:`matcher.solve.widen`; when they already have every mentor, the full problem
+   is infeasible too);
+4. otherwise potentials of the residual graph price every pruned pair
+   (:mod:`matcher.solve.certificate`): from the ranking bounds of the candidates when they leave
+   few pairs open (:mod:`matcher.solve.row_bound`), else block by block. Pairs with positive
+   reduced profit join the candidates and the flow is solved again (or repaired along cycles,
+   :mod:`matcher.solve.cycles`); when there are none, the result is certified optimal.
 
 :class:`PrunedFlowSolver` is the backend ``"pruned"``; :func:`matcher.assign` uses it by itself for
 score matrices of :data:`AUTO_MIN_PAIRS` pairs or more when the rules are k, capacities,
@@ -24,26 +29,31 @@ from typing import Any
 import numpy as np
 
 from matcher.data.models import Assignment
-from matcher.errors import Diagnosis, InfeasibleError, SolverError
+from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.budget import timed
 from matcher.solve.candidates import (
     Candidates,
+    DenseScores,
     _sorted_unique,
     as_score_source,
     top_candidates,
 )
 from matcher.solve.certificate import (
+    _best_per_row,
     find_violations,
-    hall_group,
+    pick_violations,
     pool_violations,
     residual_potentials,
 )
+from matcher.solve.column_tops import with_column_tops
 from matcher.solve.cycles import repair_flow
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.objective import make_assignment
 from matcher.solve.prices import PRICE_MIN_ROWS, estimate_prices
 from matcher.solve.problem import Problem, pair_positions_of
+from matcher.solve.row_bound import bound_pairs
 from matcher.solve.scaling import integer_scores
+from matcher.solve.widen import widen_group
 
 __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
            "prefers_pruned"]
@@ -232,19 +242,26 @@ def _market(source, k_min, k_max, capacity, forbidden, pinned, width) -> _Market
 
 
 def _first_candidates(market: _Market) -> Candidates:
-    """Each startup's best mentors, and each mentor's best startups.
+    """Each startup's best mentors by score minus a price estimated on a sample.
 
-    Each mentor also proposes its 2 x capacity best startups, so that no mentor is left without
-    candidates when every startup ranks the same stars first; rows rank mentors by score minus a
-    price estimated on a sample, so full stars do not fill every list.
+    The prices keep full stars from filling every list. Without them (small problems, or a
+    sample that cannot be routed) each mentor also proposes its 2 x capacity best startups, so
+    that no mentor is left without candidates when every startup ranks the same stars first;
+    with them, those proposals cost a fifth of the candidates and a pass of column thresholds
+    and changed no answer's rounds on the benchmark distributions.
     """
     source, cap = market.source, market.capacity
     prices = None
     if source.shape[0] > PRICE_MIN_ROWS:
         prices = estimate_prices(source, market.k_min, market.k_max, cap)
-    return top_candidates(source, market.widths, excluded=market.excluded,
+    cand = top_candidates(source, market.widths, excluded=market.excluded,
                           active_rows=market.active_rows, active_cols=market.active_cols,
-                          column_width=2 * cap, prices=prices)
+                          column_width=None if prices is not None else 2 * cap, prices=prices)
+    if prices is None:
+        return cand
+    return with_column_tops(source, cand, 2 * cap, excluded=market.excluded,
+                            active_rows=market.active_rows, active_cols=market.active_cols,
+                            prices=prices)
 
 
 def _route(market: _Market, cand: Candidates, scale: float) -> np.ndarray | None:
@@ -281,7 +298,10 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
 
 
 #: Rounds adding at most this many pairs (or 0.1 % of the startups) try a repair first.
-_FEW_PAIRS = 100
+_FEW_PAIRS = 32
+
+#: Rounds with at most this many violating pairs (or 0.1 % of the startups) add only them.
+_FEW_VIOLATING = 100
 
 
 def _per_round_caps(market: _Market) -> dict:
@@ -291,12 +311,39 @@ def _per_round_caps(market: _Market) -> dict:
 
 def _scan(market: _Market, cand: Candidates, d_s: np.ndarray, d_m: np.ndarray, scale: float):
     """Every pruned pair priced: (rows, cols) to add, violations found, pool of near misses."""
+    caps = _per_round_caps(market)
+    args = dict(scale=scale, excluded=market.excluded, active_rows=market.active_rows,
+                active_cols=market.active_cols, max_pairs=_max_rescored(market.source))
+    # the pairs the ranking bounds leave open: none violating certifies without a scan;
+    # when some do, the same bounds with the margin give what a scan would have found
+    open_pairs = bound_pairs(market.source, cand, d_s, d_m, **args)
+    n_open = -1 if open_pairs is None else int((open_pairs[2] > 0).sum())
+    if n_open == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, 0, None
+    # a few violating pairs join alone: the pairs near violating would cost a scan and slow
+    # the next flow, and few pairs may be routed by a repair instead of a solve
+    few = 0 <= n_open <= max(_FEW_VIOLATING, cand.n_startups // 1000)
+    near = open_pairs if few else bound_pairs(market.source, cand, d_s, d_m,
+                                              margin=_NEAR * cand.peak, **args)
     found: list = []
+    if near is not None:
+        rows, cols, profit = near
+        rows, cols, profit = _best_per_row(rows, cols, profit, 4 * caps["per_row"])
+        v_rows, v_cols = pick_violations(rows, cols, profit, d_s, d_m, pool=found, **caps)
+        return v_rows, v_cols, int((near[2] > 0).sum()), found[0]
     v_rows, v_cols, n_bad = find_violations(
         market.source, cand, d_s, d_m, scale=scale, excluded=market.excluded,
         active_rows=market.active_rows, active_cols=market.active_cols,
-        margin=_NEAR * cand.peak, pool=found, **_per_round_caps(market))
+        margin=_NEAR * cand.peak, pool=found, **caps)
     return v_rows, v_cols, n_bad, (found[0] if found else None)
+
+
+def _max_rescored(source) -> int:
+    """Most pairs rescored one by one rather than scanned: a pair costs a gather from a
+    matrix (a dot product for vectors) against a share of a block in a scan."""
+    n_s, n_m = source.shape
+    return n_s * n_m // (8 if isinstance(source, DenseScores) else 200)
 
 
 def _with_pairs(market: _Market, cand: Candidates, rows: np.ndarray,
@@ -318,80 +365,10 @@ def _with_pins(rows: np.ndarray, cols: np.ndarray,
 _NEAR = 0.01
 
 def _widen(market: _Market, cand: Candidates) -> tuple[Candidates, int]:
-    """More candidates for the startups of a Hall-violating group of the pruned network.
-
-    The group's candidate mentors are all full, so its startups get their best mentors
-    *outside* that set; only when there are none, their next best mentors of any kind. When a
-    startup of the group has no allowed pair left to add, the group violates Hall's condition
-    in the full problem too (the cut is unchanged), and the rules cannot hold.
-    """
-    source, excluded, active_cols = market.source, market.excluded, market.active_cols
-    demand, supply = market.k_min, market.capacity
-    found = hall_group(cand.rows, cand.cols, demand, supply)
-    if found is None:  # min-cost flow said infeasible, max flow disagrees: a solver problem
-        raise SolverError("the candidate network is infeasible but meets Hall's condition")
-    group, full = found
-    rows = np.nonzero(group)[0]
-    n_m = cand.n_mentors
-    # never propose again what is a candidate already, forbidden or pinned
-    in_group = group[cand.rows]
-    keys = np.union1d(cand.rows[in_group] * n_m + cand.cols[in_group],
-                      excluded[0][group[excluded[0]]] * n_m + excluded[1][group[excluded[0]]])
-    skip = _subset_pairs((keys // n_m, keys % n_m), rows)
-    width = int(market.widths.max(initial=1))
-    for cols_ok in (active_cols & ~full, active_cols):
-        sub = top_candidates(_RowSubset(source, rows), width, excluded=skip, active_cols=cols_ok)
-        if len(sub):
-            return cand.merge(rows[sub.rows], sub.cols, sub.weights), len(np.unique(sub.rows))
-    # every allowed pair of the group is a candidate already
-    raise InfeasibleError([_hall_diagnosis(group, cand, demand, supply, source)])
-
-
-def _subset_pairs(pairs, rows: np.ndarray):
-    """Pairs whose row is in ``rows``, renumbered to positions in ``rows`` (sorted)."""
-    pos = np.searchsorted(rows, pairs[0])
-    pos = np.minimum(pos, len(rows) - 1)
-    hit = rows[pos] == pairs[0]
-    return pos[hit], pairs[1][hit]
-
-
-class _RowSubset:
-    """A score source restricted to some rows (for widening a few startups)."""
-
-    def __init__(self, source, rows: np.ndarray):
-        self.source, self.rows = source, rows
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (len(self.rows), self.source.shape[1])
-
-    def blocks(self, start: int, stop: int, out=None):
-        picked = self.rows[start:stop]
-        return self.source.exact_rows(picked), np.zeros(len(picked))
-
-    def exact(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.source.exact(self.rows[rows], cols)
-
-    def exact_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.source.exact_rows(self.rows[rows])
-
-
-def _hall_diagnosis(group, cand, demand, supply, source) -> Diagnosis:
-    ids = np.nonzero(group)[0]
-    need = int(demand[group].sum())
-    mentors = np.unique(cand.cols[group[cand.rows]])
-    offer = int(supply[mentors].sum())
-    startup_ids = getattr(source, "startup_ids", None)
-    names = [str(startup_ids[i]) if startup_ids is not None else str(i) for i in ids[:6]]
-    more = f" and {len(ids) - 6} more" if len(ids) > 6 else ""
-    return Diagnosis(
-        "mentors per group of startups",
-        f"Startups {', '.join(names)}{more} need {need} mentor places among them, but the "
-        f"{len(mentors)} mentors they may be paired with offer at most {offer} places for them.",
-        shortfall=max(need - offer, 1), startups=tuple(ids.tolist()),
-        suggestions=("raise the capacity of those mentors",
-                     "allow more mentors for these startups (review conflicts and language rules)",
-                     "lower k for some of these startups"))
+    """More candidates for the startups of a Hall-violating group (:func:`widen_group`)."""
+    return widen_group(market.source, cand, excluded=market.excluded,
+                       active_cols=market.active_cols, demand=market.k_min,
+                       supply=market.capacity, width=int(market.widths.max(initial=1)))
 
 
 def prefers_pruned(problem: Problem) -> bool:

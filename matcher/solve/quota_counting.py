@@ -31,7 +31,9 @@ def quota_checks(problem: Problem) -> list[Diagnosis]:
     >>> found.suggestions
     ('raise academic capacity by 6', 'relax the academic quota for 6 startups')
     """
-    allowed = problem.allowed | problem.pinned
+    # an n_startups x n_mentors temporary, only for the rules that read it
+    needed = bool(problem.quotas) or _has_hard_min_load(problem)
+    allowed = problem.allowed | problem.pinned if needed else None
     out = _capped_supply(problem)
     for quota in problem.quotas:
         out += _quota_group_capacity(problem, quota)
