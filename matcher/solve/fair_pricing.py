@@ -113,7 +113,9 @@ def cheapest_sets(scores: np.ndarray | RankedScores, prices: np.ndarray, k: np.n
 
 def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: float,
                  groups: list):
-    """:func:`cheapest_sets` for ``k <= 3``: dominance filter, then every set of the rest.
+    """:func:`cheapest_sets` for ``k <= 3``: dominance filter, then every set of the rest, in
+    three passes: among each row's free mentors (a free set costs nothing), among its
+    :data:`CHEAP` cheapest (whose best set bounds the cost), and among those cheaper than that.
 
     With quota groups, mentors are filtered within each class of mentors that belong to the
     same groups (a swap inside a class keeps every count), and each set is checked."""
@@ -130,7 +132,7 @@ def _exact_needs(ranked: RankedScores, prices: np.ndarray, k: np.ndarray, tau: f
     member = np.zeros(n_m, dtype=np.int64)  # the groups of each mentor, one bit a group
     for bit, (mask, _, _) in enumerate(groups):
         member |= np.asarray(mask, dtype=np.int64) << bit
-    cols, _ = _by_class(ranked, prices, big_k, member, groups)
+    cols = _by_class(ranked, prices, big_k, member, groups)
     # first among each row's free mentors alone: a free set that reaches tau costs nothing,
     # which no set does better, and at a master LP's prices that settles nearly every row
     free = _packed(np.where((cols >= 0) & (prices[np.maximum(cols, 0)] <= 0), cols, -1))
@@ -209,24 +211,21 @@ def _packed(cols: np.ndarray) -> np.ndarray:
 
 
 def _by_class(ranked: RankedScores, prices: np.ndarray, big_k: int, member: np.ndarray,
-              groups: list = ()):
+              groups: list) -> np.ndarray:
     """:func:`_undominated` within each class of ``member`` (mentors of the same groups), the
-    columns of all classes packed together: (n_startups, width), -1 pads, and the widths.
+    columns of all classes packed together: (n_startups, width), -1 pads.
 
     A set takes at most as many mentors of a class as the smallest maximum of its groups (one
     investor, say), so only that many undominated ones are kept: a swap inside a class keeps
     every count."""
     classes = np.unique(member)
     if len(classes) == 1:
-        return _undominated(ranked, prices, big_k, None)
+        return _undominated(ranked, prices, big_k, None)[0]
     parts = []
     for c in classes:
         caps = [int(np.max(high)) for bit, (_, _, high) in enumerate(groups) if (c >> bit) & 1]
         parts.append(_undominated(ranked, prices, max(1, min([big_k, *caps])), member == c)[0])
-    cols = np.concatenate(parts, axis=1)
-    cols = np.take_along_axis(cols, np.argsort(cols < 0, axis=1, kind="stable"), 1)
-    width = (cols >= 0).sum(axis=1)
-    return cols[:, : max(int(width.max(initial=0)), big_k)], width
+    return _packed(np.concatenate(parts, axis=1))
 
 
 def _undominated(ranked: RankedScores, prices: np.ndarray, big_k: int,
