@@ -34,10 +34,8 @@ _TEAM_LABELS = ("kind", "domain")
 
 
 def check_team(value: Any, field: str, report: RuleReport) -> dict[str, Any] | None:
+    value = report.mapping(field, value, "a mapping", "write e.g. {coverage: 0.5, diversity: 0.1}")
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(field, f"{value!r} is not a mapping", "write e.g. {coverage: 0.5, diversity: 0.1}")
         return None
     found, out = len(report.problems), {}
     for key, item in value.items():
@@ -93,10 +91,8 @@ def check_circles(value: Any, field: str, report: RuleReport) -> tuple[tuple[str
 
 
 def check_soft(value: Any, field: str, report: RuleReport) -> dict[str, float] | None:
+    value = report.mapping(field, value, "a mapping of rule to price", "write e.g. {academic: 0.3}")
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(field, f"{value!r} is not a mapping of rule to price", "write e.g. {academic: 0.3}")
         return None
     found, out = len(report.problems), {}
     for name, price in value.items():

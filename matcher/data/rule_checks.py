@@ -186,11 +186,9 @@ def _balance(value: Any, field: str, report: _Report) -> float | None:
 
 
 def _quotas(value: Any, field: str, report: _Report) -> dict[str, dict[str, Any]] | None:
+    value = report.mapping(field, value, "a mapping of group name to group",
+                           "write e.g. {academic: {kinds: [professor, scientist], min: 1}}")
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(field, f"{value!r} is not a mapping of group name to group",
-                   "write e.g. {academic: {kinds: [professor, scientist], min: 1}}")
         return None
     out = {str(name): _quota(spec, f"{field}.{name}", report) for name, spec in value.items()}
     return out if all(spec is not None for spec in out.values()) else None

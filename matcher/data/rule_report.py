@@ -6,7 +6,7 @@ Shared by :mod:`matcher.data.rule_checks` and :mod:`matcher.data.model_rule_chec
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from matcher.data.values import real_number
@@ -36,6 +36,25 @@ class RuleReport:
         except ValueError as exc:
             self.add(field, str(exc), hint)
             return None
+
+    def mapping(self, field: str, value: Any, what: str, hint: str) -> Mapping | None:
+        """``value`` as a mapping (``None`` is the empty one), or ``None`` with the problem
+        ("... is not ``what``") recorded.
+
+        >>> report = RuleReport("programme.yaml")
+        >>> report.mapping("soft", None, "a mapping", "write e.g. {academic: 0.3}")
+        {}
+        >>> report.mapping("soft", 3, "a mapping", "write e.g. {academic: 0.3}") is None
+        True
+        >>> report.problems[0].message
+        '3 is not a mapping'
+        """
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.add(field, f"{value!r} is not {what}", hint)
+            return None
+        return value
 
     def positive(self, field: str, value: Any, hint: str, *, high: float) -> float | None:
         """An optional real number above 0 and at most ``high`` (``None`` stays ``None``)."""

@@ -45,10 +45,8 @@ def _half_life(value: Any, where: str, report: RuleReport) -> float | None:
 
 
 def _kind_weights(value: Any, where: str, report: RuleReport) -> dict[str, float] | None:
+    value = report.mapping(where, value, "a mapping of kind to weight", "write e.g. {paper: 1, talk: 0.5}")
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(where, f"{value!r} is not a mapping of kind to weight", "write e.g. {paper: 1, talk: 0.5}")
         return None
     out = {}
     for kind, weight in value.items():
@@ -92,10 +90,8 @@ def check_scoring(value: Any, field: str, report: RuleReport) -> dict[str, Any] 
     "scoring.aggregation: 'maxx' is not one of top-k, max, mean, document (did you mean 'max'? \
 use one of top-k, max, mean, document)"
     """
+    value = report.mapping(field, value, "a mapping of scorer settings", _HINT)
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        report.add(field, f"{value!r} is not a mapping of scorer settings", _HINT)
         return None
     found, out = len(report.problems), {}
     for key, item in value.items():
