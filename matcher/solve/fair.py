@@ -81,7 +81,7 @@ SMALL = 20_000
 LARGE = 1_000_000
 
 @dataclass
-class _Run:
+class FairRun:
     """One fair solve: its clock, the pairs it searches, the best start and the bound so far."""
 
     problem: Problem
@@ -143,7 +143,7 @@ def solve_fair(
     >>> a.pairs[["startup_id", "mentor_id"]].values.tolist(), a.status, round(a.objective, 2)
     ([[0, 1], [1, 0]], 'optimal', 0.7)
     """
-    run = _Run(problem, time_limit, seed, num_workers)
+    run = FairRun(problem, time_limit, seed, num_workers)
     _choose_candidates(run, hint, per_startup)
     run.lap("start")
     duals, support = _bound(run)
@@ -172,7 +172,7 @@ def solve_fair(
     return _answer(run, chosen, proven, second)
 
 
-def _choose_candidates(run: _Run, hint: bool, per_startup: int | None) -> None:
+def _choose_candidates(run: FairRun, hint: bool, per_startup: int | None) -> None:
     """Stage 1: everything when small; else each startup's best mentors and the flow optimum."""
     problem, allowed = run.problem, run.allowed
     if allowed.sum() <= SMALL:
@@ -201,7 +201,7 @@ def _choose_candidates(run: _Run, hint: bool, per_startup: int | None) -> None:
         run.candidates |= run.relaxed
 
 
-def _bound(run: _Run):
+def _bound(run: FairRun):
     """Stage 2: the LP on each startup's best mentors by score less estimated price, its
     multipliers priced on every pair (valid for all pairs whatever the candidates); its support
     is where the search below starts."""
@@ -225,7 +225,7 @@ def _bound(run: _Run):
     return found.duals, found.support
 
 
-def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:
+def _lagrangian_starts(run: FairRun, lam: np.ndarray) -> None:
     """Stage 3a: flows with startup weights from the LP, then multiplicative-weight rounds."""
     until = run.start + 0.35 * run.time_limit
     for rounds, chosen in enumerate(lagrangian_flows(run.problem, run.candidates, lam,
@@ -236,7 +236,7 @@ def _lagrangian_starts(run: _Run, lam: np.ndarray) -> None:
         run.info["flow_rounds"] = rounds + 1
 
 
-def _local_search(run: _Run) -> None:
+def _local_search(run: FairRun) -> None:
     """Stage 3b: swaps that raise the worst startup one at a time: cheap, and strong where a few
     mentors are wanted by everyone."""
     if run.best is None:
@@ -247,7 +247,7 @@ def _local_search(run: _Run) -> None:
     run.candidates |= run.best
 
 
-def _worst_on_support(run: _Run, small: np.ndarray, start_mask: np.ndarray) -> np.ndarray:
+def _worst_on_support(run: FairRun, small: np.ndarray, start_mask: np.ndarray) -> np.ndarray:
     """Stage 4a: CP-SAT on the LP's support (small, often solved to optimality in seconds)."""
     from ortools.sat.python import cp_model
 
@@ -263,7 +263,7 @@ def _worst_on_support(run: _Run, small: np.ndarray, start_mask: np.ndarray) -> n
     return start_mask
 
 
-def _maximise_worst(run: _Run, start_mask: np.ndarray | None, met: bool):
+def _maximise_worst(run: FairRun, start_mask: np.ndarray | None, met: bool):
     """Stage 4b: CP-SAT maximises the worst total on all candidates, up to the bound, from the
     best start. Returns the chosen mask and whether its worst total is proven optimal."""
     from ortools.sat.python import cp_model
@@ -322,12 +322,12 @@ def _maximise_worst(run: _Run, start_mask: np.ndarray | None, met: bool):
     return chosen, proven
 
 
-def _search_seconds(run: _Run, parts) -> float:
+def _search_seconds(run: FairRun, parts) -> float:
     """What is left of the limit for a CP-SAT search, less the model's loading and presolve."""
     return run.deadline - time.perf_counter() - LOAD_SECONDS * len(parts.rows)
 
 
-def _then_total(run: _Run, chosen: np.ndarray) -> tuple[np.ndarray, str]:
+def _then_total(run: FairRun, chosen: np.ndarray) -> tuple[np.ndarray, str]:
     """Stage 5: the total, with every startup held at the worst total found."""
     from ortools.sat.python import cp_model
 
@@ -351,7 +351,7 @@ def _then_total(run: _Run, chosen: np.ndarray) -> tuple[np.ndarray, str]:
     return chosen, solver.status_name(status).lower()
 
 
-def _answer(run: _Run, chosen: np.ndarray, proven: bool, second: str) -> Assignment:
+def _answer(run: FairRun, chosen: np.ndarray, proven: bool, second: str) -> Assignment:
     """The assignment, its worst total as the objective, the bound, and the status."""
     problem = run.problem
     rows, cols = np.nonzero(chosen)

@@ -22,7 +22,7 @@ from matcher.solve.fair_config import ConfigBisection
 from matcher.solve.fair_search import round_configuration, worst_total
 
 if TYPE_CHECKING:
-    from matcher.solve.fair import _Run as FairRun
+    from matcher.solve.fair import FairRun
 
 __all__ = ["CONFIG_MIN_SECONDS", "configuration_stage", "join_configuration"]
 
