@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -150,7 +150,8 @@ def fit_term_weights(documents: Iterable[str], *, ngram_range: tuple[int, int] =
     ngram_range : (int, int), default (1, 1)
         The smallest and largest n-grams counted, ``1 <= low <= high``.
     min_df : int or float, default 1
-        Keep terms found in at least this many texts (an int) or this share of them (a float in [0, 1]).
+        Keep terms found in at least this many texts (an int, 1 or more) or this share of them (a
+        float in [0, 1]).
     max_features : int, optional
         Keep at most this many terms, those most often seen in all the texts together.
 
@@ -217,9 +218,9 @@ def _check(ngram_range: tuple[int, int], min_df: int | float, max_features: int 
     if not whole or not 1 <= low_high[0] <= low_high[1]:
         raise ValueError(f"ngram_range must be two whole numbers 1 <= low <= high; got {ngram_range!r}")
     if isinstance(min_df, bool) or not (
-            (isinstance(min_df, Integral) and min_df >= 0)
-            or (isinstance(min_df, float) and 0.0 <= min_df <= 1.0)):
-        raise ValueError(f"min_df must be a whole number of 0 or more, or a share in [0, 1]; got {min_df!r}")
+            (isinstance(min_df, Integral) and min_df >= 1)
+            or (isinstance(min_df, Real) and not isinstance(min_df, Integral) and 0.0 <= min_df <= 1.0)):
+        raise ValueError(f"min_df must be a whole number of 1 or more, or a share in [0, 1]; got {min_df!r}")
     if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, Integral)
                                      or max_features < 1):
         raise ValueError(f"max_features must be a whole number of 1 or more, or None; got {max_features!r}")
