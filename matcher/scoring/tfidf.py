@@ -237,9 +237,12 @@ def _count(documents: Iterable[str], vocabulary: Mapping[str, int],
 
 def _matrix(rows: Sequence[Mapping[int, int]], n_columns: int) -> sp.csr_matrix:
     """A float64 CSR matrix of per-row {column: count}, columns sorted within rows."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
-    np.cumsum([len(row) for row in rows], out=indptr[1:])
-    indices = np.fromiter((j for row in rows for j in row), dtype=np.int32, count=int(indptr[-1]))
+    lengths = np.array([len(row) for row in rows], dtype=np.int64)
+    # 32-bit indices as scikit-learn's, unless the entries outgrow them
+    index = np.int32 if lengths.sum() <= np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(len(rows) + 1, dtype=index)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.fromiter((j for row in rows for j in row), dtype=index, count=int(indptr[-1]))
     data = np.fromiter((c for row in rows for c in row.values()), dtype=np.float64, count=int(indptr[-1]))
     matrix = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_columns))
     matrix.sort_indices()

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher.data.models import Cohort
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, Taxonomy
-from matcher.scoring.features import Profile, ProfileSettings, ProfileVectors, fit_profile_model
+from matcher.scoring.features import Profile, ProfileModel, ProfileSettings, ProfileVectors, fit_profile_model
 from matcher.scoring.tfidf import TermWeights
 
 __all__ = ["ProfileVectorizer"]
@@ -103,7 +103,7 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         self.languages_ = model.languages
         return self
 
-    def _model(self):
+    def _model(self) -> ProfileModel:
         check_is_fitted(self, "text_vectorizer_")
         # parameters that only shape transform (weights, taxonomy) are read now, as set_params
         # after fit has always allowed
