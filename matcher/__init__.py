@@ -45,7 +45,7 @@ _PUBLIC = {
     "load_cohort": "matcher.data.io",
     "score_cohort": "matcher.scoring.affinity",
     "AffinityModel": "matcher.scoring.affinity",
-    "ProfileVectorizer": "matcher.scoring.features",
+    "ProfileVectorizer": "matcher.scoring.vectorizer",
     "Scores": "matcher.scoring.affinity",
     "Assignment": "matcher.data.models",
     "Cohort": "matcher.data.models",
@@ -134,6 +134,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from matcher.errors import Diagnosis, InfeasibleError, InputError, MatcherError, SolverError  # noqa: F401
     from matcher.pipeline import MatchResult, match_cohort  # noqa: F401
     from matcher.scoring.affinity import AffinityModel, Scores, score_cohort  # noqa: F401
-    from matcher.scoring.features import ProfileVectorizer  # noqa: F401
+    from matcher.scoring.vectorizer import ProfileVectorizer  # noqa: F401
     from matcher.solve import SOLVERS, Solver, VectorScores, assign, register_solver  # noqa: F401
     from matcher.week import FinalMatch, MeetingPlan, final_match, plan_meetings  # noqa: F401

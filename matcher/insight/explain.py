@@ -25,7 +25,7 @@ from matcher.data.taxonomy import DEFAULT_TAXONOMY
 from matcher.errors import InfeasibleError
 from matcher.insight.envy import needs_covered
 from matcher.pipeline import MatchResult, solve_cohort
-from matcher.scoring.features import ProfileVectorizer
+from matcher.scoring.features import fit_profile_model
 from matcher.solve import SOLVERS
 
 __all__ = ["explain", "Explanation", "explain_pairs", "runner_ups", "one_liners", "RULE_NOTES", "load_result",
@@ -63,11 +63,11 @@ def top_terms(result: MatchResult, rows: np.ndarray, cols: np.ndarray, n: int = 
     terms are those behind the ``text`` component.
     """
     cohort = result.cohort
-    vec = ProfileVectorizer().fit(cohort)
+    vec = fit_profile_model(cohort)
     s_text = vec.transform(_in_order(cohort.startups, result.scores.startup_ids)).text
     m_text = vec.transform(_in_order(cohort.mentors, result.scores.mentor_ids)).text
     both = s_text[rows].multiply(m_text[cols]).tocsr()  # each term's share of the cosine
-    names = vec.text_vectorizer_.get_feature_names_out()
+    names = vec.terms.feature_names()
     out = []
     for r in range(both.shape[0]):
         start, end = both.indptr[r], both.indptr[r + 1]

@@ -8,7 +8,7 @@ import importlib
 from typing import Any
 
 _PUBLIC = {"Scores": "affinity", "AffinityModel": "affinity", "score_cohort": "affinity",
-           "ProfileVectorizer": "features"}
+           "ProfileVectorizer": "vectorizer", "ProfileModel": "features", "fit_profile_model": "features"}
 __all__ = list(_PUBLIC)
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,11 @@ from matcher.data.preferences import DEFAULT_PREFERENCE_WEIGHT, bid_no_mask, pre
 from matcher.data.score_rule_checks import scoring_settings
 from matcher.data.vocabulary import COMPONENTS, SCALES
 from matcher.errors import InputError, InputProblem
-from matcher.scoring.features import ProfileVectorizer, ProfileVectors
+from matcher.scoring.features import ProfileModel, ProfileSettings, ProfileVectors
 from matcher.scoring.items import AGGREGATIONS, aggregate
+
+if TYPE_CHECKING:  # scikit-learn's estimator is accepted, never imported here (it costs most of a second)
+    from matcher.scoring.vectorizer import ProfileVectorizer
 
 __all__ = ["Scores", "AffinityModel", "score_cohort", "COMPONENTS", "SCALES", "ABSOLUTE_TEXT_SCALE",
            "text_similarity", "scale_similarity", "rules_model", "with_rules_embeddings"]
@@ -198,7 +201,7 @@ class AffinityModel:
         A component left out weighs 0.
     require_common_language : bool, default True
         Forbid pairs that share no language.
-    vectorizer : ProfileVectorizer, optional
+    vectorizer : ProfileVectorizer, ProfileSettings or ProfileModel, optional
         Fitted on the cohort by :meth:`fit` unless already fitted. By default one whose IDF
         follows ``scale`` (the cohort's, or the reference corpus' for ``"absolute"``).
     aggregation : {"top-k", "max", "mean", "document"}, default "top-k"
@@ -211,8 +214,8 @@ class AffinityModel:
 
     Attributes
     ----------
-    vectorizer_ : ProfileVectorizer
-        The fitted vectoriser.
+    vectorizer_ : ProfileVectorizer or ProfileModel
+        The fitted vectoriser (a :class:`~matcher.scoring.features.ProfileModel` unless given one).
 
     Examples
     --------
@@ -227,8 +230,8 @@ class AffinityModel:
     """
 
     def __init__(self, *, weights: Mapping[str, float] | None = None, require_common_language: bool = True,
-                 vectorizer: ProfileVectorizer | None = None, aggregation: str = "top-k", top_k: int = 3,
-                 scale: str = "cohort"):
+                 vectorizer: ProfileVectorizer | ProfileSettings | ProfileModel | None = None,
+                 aggregation: str = "top-k", top_k: int = 3, scale: str = "cohort"):
         self.weights = weights
         self.require_common_language = require_common_language
         self.vectorizer = vectorizer
@@ -244,11 +247,11 @@ class AffinityModel:
         if self.scale not in SCALES:
             raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
         self.weights_ = _weights(self.weights)
-        if self.vectorizer is not None and hasattr(self.vectorizer, "text_vectorizer_"):
-            self.vectorizer_ = self.vectorizer
+        if isinstance(self.vectorizer, ProfileModel) or hasattr(self.vectorizer, "text_vectorizer_"):
+            self.vectorizer_ = self.vectorizer  # fitted already
         else:
             idf = "reference" if self.scale == "absolute" else "cohort"
-            self.vectorizer_ = (self.vectorizer or ProfileVectorizer(idf=idf)).fit(cohort)
+            self.vectorizer_ = (self.vectorizer or ProfileSettings(idf=idf)).fit(cohort)
         return self
 
     def score(self, cohort: Cohort) -> Scores:
@@ -311,8 +314,9 @@ def text_similarity(s: ProfileVectors, m: ProfileVectors, *, aggregation: str = 
     >>> s = Startup("s1", "Scan", ("vision",), "chest x-ray triage")
     >>> lines = "retail pricing\\nsupply chains\\nchest x-ray triage"
     >>> m = Mentor("m1", "Ho", "professor", ("vision",), lines, 2)
-    >>> vec = ProfileVectorizer().fit([s, m])
-    >>> sv, mv = vec.transform([s]), vec.transform([m])
+    >>> from matcher.scoring.features import fit_profile_model
+    >>> model = fit_profile_model([s, m])
+    >>> sv, mv = model.transform([s]), model.transform([m])
     >>> [round(float(text_similarity(sv, mv, aggregation=a)[0, 0]), 3) for a in ("max", "document")]
     [1.0, 0.49]
     """
@@ -350,12 +354,8 @@ def component_matrices(s: ProfileVectors, m: ProfileVectors, *, aggregation: str
     spoken = s.languages.sum(axis=1, keepdims=True)
     language = np.divide(s.languages @ m.languages.T, spoken, out=np.zeros((len(s), len(m))),
                          where=spoken > 0)
-    return {
-        "text": text,
-        "domain": np.clip(domain, 0.0, 1.0),
-        "needs": np.clip(needs, 0.0, 1.0),
-        "language": language,
-    }
+    return {"text": text, "domain": np.clip(domain, 0.0, 1.0), "needs": np.clip(needs, 0.0, 1.0),
+            "language": language}
 
 
 def conflict_mask(cohort: Cohort) -> np.ndarray:
@@ -380,8 +380,8 @@ def rules_model(rules: Rules) -> AffinityModel:
     settings = scoring_settings(rules.scoring)
     vectorizer = None  # the default one: scores stay bit for bit those of a programme without scoring
     if settings["half_life"] is not None or settings["kind_weights"]:
-        vectorizer = ProfileVectorizer(idf="reference" if settings["scale"] == "absolute" else "cohort",
-                                       half_life=settings["half_life"], kind_weights=settings["kind_weights"])
+        vectorizer = ProfileSettings(idf="reference" if settings["scale"] == "absolute" else "cohort",
+                                     half_life=settings["half_life"], kind_weights=settings["kind_weights"])
     return AffinityModel(weights=rules.weights, require_common_language=rules.require_common_language,
                          vectorizer=vectorizer, aggregation=settings["aggregation"],
                          top_k=settings["top_k"], scale=settings["scale"])

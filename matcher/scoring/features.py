@@ -1,8 +1,8 @@
 """Profile vectors: what a startup or mentor is about, as numbers.
 
-:class:`ProfileVectorizer` is a scikit-learn style transformer. ``fit`` learns the TF-IDF vocabulary
-from a cohort's texts (startup descriptions and mentor expertise); ``transform`` turns startups or
-mentors into :class:`ProfileVectors` with one named block per aspect:
+:func:`fit_profile_model` learns the TF-IDF vocabulary from a cohort's texts (startup descriptions
+and mentor expertise); the fitted :class:`ProfileModel` turns startups or mentors into
+:class:`ProfileVectors` with one named block per aspect:
 
 * ``text``: TF-IDF of the whole profile (description / expertise and evidence items; sublinear tf,
   English stop words), L2-normalised;
@@ -21,6 +21,9 @@ so a profile's vector, and every text similarity, changes a little when a profil
 leaves the cohort. With ``idf="reference"`` they come from a fixed reference corpus shipped with
 matcher (``reference_corpus.txt``; a word it lacks counts as rare), so a pair's vectors depend on
 the two profiles alone.
+
+:class:`~matcher.scoring.vectorizer.ProfileVectorizer`, the scikit-learn transformer (still importable
+from here), computes through the same model; scoring itself imports no scikit-learn.
 """
 
 from __future__ import annotations
@@ -29,19 +32,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted
 
 from matcher.data.models import Cohort, Mentor, Startup
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, SUPPORT_AREAS, Taxonomy
 from matcher.scoring.items import item_text, item_weights, profile_document, profile_items
+from matcher.scoring.tfidf import TermWeights, fit_term_weights
 
-__all__ = ["ProfileVectorizer", "ProfileVectors", "profile_text", "need_weights", "reference_corpus",
-           "IDF_MODES"]
+# ProfileVectorizer comes from the module's __getattr__, on first use
+__all__ = ["ProfileVectorizer", "ProfileVectors", "ProfileSettings", "ProfileModel",  # noqa: F822
+           "fit_profile_model", "profile_text", "need_weights", "reference_corpus", "IDF_MODES"]
 
 #: Where the inverse document frequencies come from.
 IDF_MODES = ("cohort", "reference")
@@ -115,8 +118,9 @@ def need_weights(n: int) -> np.ndarray:
     return raw / raw.sum() if n else raw
 
 
-class ProfileVectorizer(TransformerMixin, BaseEstimator):
-    """Turn startups and mentors into :class:`~matcher.scoring.features.ProfileVectors`.
+@dataclass(frozen=True, eq=False)
+class ProfileSettings:
+    """How profiles become vectors: the parameters of a :class:`ProfileModel`, before fitting.
 
     Parameters
     ----------
@@ -125,8 +129,9 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
     primary_weight : float, default 1.5
         Extra weight of a startup's primary (first) domain over its others.
     ngram_range, min_df, max_features :
-        Passed to scikit-learn's ``TfidfVectorizer`` (with ``sublinear_tf=True`` and English stop
-        words). ``min_df`` above 1 and ``max_features`` choose terms by their counts in the cohort.
+        Of the TF-IDF (:func:`~matcher.scoring.tfidf.fit_term_weights`: English stop words,
+        sublinear tf). ``min_df`` above 1 and ``max_features`` choose terms by their counts in
+        the cohort.
     idf : {"cohort", "reference"} or sequence of str, default "cohort"
         Learn the inverse document frequencies from the cohort, or from a fixed corpus (the one
         shipped with matcher, or the texts given) so that scores do not move with the cohort.
@@ -137,64 +142,27 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         Weight of items by kind (``paper``, ``talk``, ... and ``expertise`` for lines of the
         expertise text); a kind not named weighs 1.
 
-    Attributes
-    ----------
-    text_vectorizer_ : TfidfVectorizer
-        The fitted TF-IDF model.
-    vocabulary_ : dict
-        Term → column of the ``text`` block.
-    languages_ : tuple of str
-        Language names seen in ``fit``, in column order.
-    n_reference_documents_ : int
-        Documents the inverse document frequencies were learned from.
-
     Examples
     --------
-    >>> from matcher.data.models import Mentor, Startup
-    >>> s = Startup("s1", "Scan", ("vision/medical-imaging",), "AI triage of chest X-ray images",
-    ...             needs=("technology",), languages=("English",))
-    >>> m = Mentor("m1", "Ho", "professor", ("vision",), "Medical imaging and X-ray deep learning", 2,
-    ...            offers=("technology", "domain"), languages=("English", "Cantonese"))
-    >>> vec = ProfileVectorizer().fit([s, m])
-    >>> sv, mv = vec.transform([s]), vec.transform([m])
-    >>> round((sv.domain @ mv.domain.T).item(), 3)
-    0.447
+    >>> ProfileSettings(half_life=4.0).half_life
+    4.0
     """
 
-    def __init__(self, *, taxonomy: Taxonomy = DEFAULT_TAXONOMY, primary_weight: float = 1.5,
-                 ngram_range: tuple[int, int] = (1, 2), min_df: int | float = 1,
-                 max_features: int | None = None, idf: str | Sequence[str] = "cohort",
-                 half_life: float | None = None, kind_weights: Mapping[str, float] | None = None):
-        self.taxonomy = taxonomy
-        self.primary_weight = primary_weight
-        self.ngram_range = ngram_range
-        self.min_df = min_df
-        self.max_features = max_features
-        self.idf = idf
-        self.half_life = half_life
-        self.kind_weights = kind_weights
+    taxonomy: Taxonomy = DEFAULT_TAXONOMY
+    primary_weight: float = 1.5
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int | float = 1
+    max_features: int | None = None
+    idf: str | Sequence[str] = "cohort"
+    half_life: float | None = None
+    kind_weights: Mapping[str, float] | None = None
 
-    def fit(self, profiles: Cohort | Iterable[Profile], y: None = None) -> ProfileVectorizer:
-        """Learn the vocabulary and languages from a cohort or a list of startups and mentors."""
-        items = _profiles(profiles)
-        if not items:
-            raise ValueError("ProfileVectorizer.fit needs at least one startup or mentor")
-        self.text_vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True, stop_words="english", ngram_range=self.ngram_range,
-            min_df=self.min_df, max_features=self.max_features, dtype=np.float64)
-        self._check_params()
-        documents = [profile_document(p) for p in items]
-        self.text_vectorizer_.fit(documents)
-        self.vocabulary_ = self.text_vectorizer_.vocabulary_
-        self.n_reference_documents_ = len(documents)
-        if not isinstance(self.idf, str) or self.idf == "reference":
-            corpus = reference_corpus() if isinstance(self.idf, str) else list(self.idf)
-            self.text_vectorizer_.idf_ = _fixed_idf(self.text_vectorizer_, corpus)
-            self.n_reference_documents_ = len(corpus)
-        self.languages_ = tuple(sorted({lang for p in items for lang in p.languages}))
-        return self
+    def fit(self, profiles: Cohort | Iterable[Profile]) -> ProfileModel:
+        """The model learned from ``profiles`` with these settings (:func:`fit_profile_model`)."""
+        return fit_profile_model(profiles, self)
 
-    def _check_params(self) -> None:
+    def check(self) -> None:
+        """Refuse a value out of range, naming the parameter (the TF-IDF checks its own)."""
         if isinstance(self.idf, str) and self.idf not in IDF_MODES:
             raise ValueError(f"idf must be 'cohort', 'reference' or a list of texts; got {self.idf!r}")
         life = self.half_life
@@ -205,59 +173,129 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
             if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
                 raise ValueError(f"kind_weights[{kind!r}] must be a number of 0 or more; got {weight!r}")
 
-    def get_feature_names_out(self, input_features: None = None) -> np.ndarray:
-        """The column names of :meth:`transform`'s
-        :meth:`~matcher.scoring.features.ProfileVectors.stacked`.
 
-        >>> from matcher.data.models import Startup
-        >>> s = Startup("s1", "A", ("vision",), "X-ray triage")
-        >>> vec = ProfileVectorizer(ngram_range=(1, 1)).fit([s])
-        >>> names = vec.get_feature_names_out()
-        >>> names[:2].tolist(), len(names) == vec.transform([s]).stacked().shape[1]
-        (['text__ray', 'text__triage'], True)
-        """
-        check_is_fitted(self, "text_vectorizer_")
-        terms = [f"text__{t}" for t in self.text_vectorizer_.get_feature_names_out()]
-        nodes = [f"domain__{name}" for name in self.taxonomy.nodes]
-        return np.array([*terms, *nodes, *(f"support__{a}" for a in SUPPORT_AREAS),
-                         *(f"language__{lang}" for lang in self.languages_)], dtype=object)
+@dataclass(frozen=True, eq=False)
+class ProfileModel:
+    """A fitted profile model: turns startups and mentors into :class:`ProfileVectors`.
+
+    Built by :func:`fit_profile_model`; scikit-learn's interface to it is
+    :class:`~matcher.scoring.vectorizer.ProfileVectorizer`.
+
+    Attributes
+    ----------
+    settings : ProfileSettings
+    terms : TermWeights
+        The TF-IDF vocabulary and inverse document frequencies.
+    languages : tuple of str
+        Language names seen in fitting, in column order.
+    n_reference_documents : int
+        Documents the inverse document frequencies were learned from.
+
+    Examples
+    --------
+    >>> from matcher.data.models import Mentor, Startup
+    >>> s = Startup("s1", "Scan", ("vision/medical-imaging",), "AI triage of chest X-ray images",
+    ...             needs=("technology",), languages=("English",))
+    >>> m = Mentor("m1", "Ho", "professor", ("vision",), "Medical imaging and X-ray deep learning", 2,
+    ...            offers=("technology", "domain"), languages=("English", "Cantonese"))
+    >>> model = fit_profile_model([s, m])
+    >>> sv, mv = model.transform([s]), model.transform([m])
+    >>> round((sv.domain @ mv.domain.T).item(), 3)
+    0.447
+    """
+
+    settings: ProfileSettings
+    terms: TermWeights
+    languages: tuple[str, ...]
+    n_reference_documents: int
 
     def transform(self, profiles: Cohort | Iterable[Profile]) -> ProfileVectors:
         """Vectors for startups or mentors (rows in the order given)."""
-        check_is_fitted(self, "text_vectorizer_")
         items = _profiles(profiles)
-        text = self.text_vectorizer_.transform([profile_document(p) for p in items]).tocsr()
+        settings = self.settings
+        text = self.terms.transform([profile_document(p) for p in items])
         listed = [profile_items(p) for p in items]
         flat = [item for group in listed for item in group]
         owner = np.repeat(np.arange(len(items)), [len(group) for group in listed])
-        item_vectors = self.text_vectorizer_.transform([item_text(item) for item in flat]).tocsr()
-        primary = [self.primary_weight if isinstance(p, Startup) else 1.0 for p in items]
-        domain = np.zeros((len(items), len(self.taxonomy)))
-        for row, (p, weight) in enumerate(zip(items, primary)):
-            domain[row] = self.taxonomy.embed([p.domains], primary_weight=weight)[0]
+        item_vectors = self.terms.transform([item_text(item) for item in flat])
+        domain = np.zeros((len(items), len(settings.taxonomy)))
+        for row, p in enumerate(items):
+            weight = settings.primary_weight if isinstance(p, Startup) else 1.0
+            domain[row] = settings.taxonomy.embed([p.domains], primary_weight=weight)[0]
         return ProfileVectors(
             ids=np.array([p.id for p in items], dtype=object),
             text=text,
             domain=domain,
             support=_support(items),
-            languages=_languages(items, self.languages_),
+            languages=_languages(items, self.languages),
             items=item_vectors,
             item_owner=owner,
-            item_weight=item_weights(flat, owner, half_life=self.half_life, kind_weights=self.kind_weights),
+            item_weight=item_weights(flat, owner, half_life=settings.half_life,
+                                     kind_weights=settings.kind_weights),
         )
 
-    def fit_transform(self, profiles, y=None, **fit_params):  # type: ignore[override]
-        """Fit on ``profiles`` and return their vectors (``fit(profiles).transform(profiles)``)."""
-        return self.fit(profiles).transform(profiles)
+    def feature_names(self) -> np.ndarray:
+        """The column names of :meth:`ProfileVectors.stacked`, an object array.
+
+        >>> from matcher.data.models import Startup
+        >>> s = Startup("s1", "A", ("vision",), "X-ray triage")
+        >>> model = fit_profile_model([s], ProfileSettings(ngram_range=(1, 1)))
+        >>> names = model.feature_names()
+        >>> names[:2].tolist(), len(names) == model.transform([s]).stacked().shape[1]
+        (['text__ray', 'text__triage'], True)
+        """
+        terms = [f"text__{t}" for t in self.terms.feature_names()]
+        nodes = [f"domain__{name}" for name in self.settings.taxonomy.nodes]
+        return np.array([*terms, *nodes, *(f"support__{a}" for a in SUPPORT_AREAS),
+                         *(f"language__{lang}" for lang in self.languages)], dtype=object)
 
 
-def _fixed_idf(fitted: TfidfVectorizer, corpus: Sequence[str]) -> np.ndarray:
-    """Inverse document frequencies of the fitted vocabulary's terms in ``corpus`` (smoothed as
-    scikit-learn does; a term the corpus lacks gets the largest)."""
-    counter = CountVectorizer(vocabulary=fitted.vocabulary_, binary=True, stop_words="english",
-                              ngram_range=fitted.ngram_range)
-    frequency = np.asarray(counter.transform(corpus).sum(axis=0)).ravel()
-    return np.log((1 + len(corpus)) / (1 + frequency)) + 1
+def fit_profile_model(profiles: Cohort | Iterable[Profile],
+                      settings: ProfileSettings | None = None) -> ProfileModel:
+    """Learn the TF-IDF vocabulary and the languages from a cohort, or startups and mentors.
+
+    Parameters
+    ----------
+    profiles : Cohort or iterable of Startup and Mentor
+    settings : ProfileSettings, optional
+        By default those of :func:`~matcher.scoring.affinity.score_cohort`'s default scorer.
+
+    Raises
+    ------
+    ValueError
+        No profile, or a setting out of range.
+
+    Examples
+    --------
+    >>> from matcher.data.io import load_cohort
+    >>> model = fit_profile_model(load_cohort("data/spring-2026"))
+    >>> model.n_reference_documents, model.languages[:2]
+    (47, ('Cantonese', 'English'))
+    """
+    settings = ProfileSettings() if settings is None else settings
+    items = _profiles(profiles)
+    if not items:
+        raise ValueError("ProfileVectorizer.fit needs at least one startup or mentor")
+    settings.check()
+    documents = [profile_document(p) for p in items]
+    terms = fit_term_weights(documents, ngram_range=settings.ngram_range, min_df=settings.min_df,
+                             max_features=settings.max_features)
+    n_documents = len(documents)
+    if not isinstance(settings.idf, str) or settings.idf == "reference":
+        corpus = reference_corpus() if isinstance(settings.idf, str) else list(settings.idf)
+        terms, n_documents = terms.with_idf_from(corpus), len(corpus)
+    languages = tuple(sorted({lang for p in items for lang in p.languages}))
+    return ProfileModel(settings, terms, languages, n_documents)
+
+
+def __getattr__(name: str) -> Any:
+    # The scikit-learn estimator lives in its own module so that scoring a cohort does not import
+    # scikit-learn (most of a second); imports of it from here keep working.
+    if name == "ProfileVectorizer":
+        from matcher.scoring.vectorizer import ProfileVectorizer
+
+        return ProfileVectorizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _profiles(profiles: Cohort | Iterable[Profile]) -> Sequence[Profile]:

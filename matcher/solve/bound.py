@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from matcher.solve.objective import objective_weights
 from matcher.solve.problem import Problem
@@ -169,6 +168,8 @@ def _highs_ipm(cost, a_ub, b_ub, lower, upper, time_limit):
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a declared dependency
+        from scipy.optimize import linprog  # ~0.14 s to import, and highspy is there
+
         res = linprog(
             cost,
             A_ub=a_ub,

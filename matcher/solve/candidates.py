@@ -22,6 +22,7 @@ import numpy as np
 from matcher.scoring.sources import BLOCK_ENTRIES, DenseScores, VectorScores, as_score_source
 
 __all__ = [
+    "AUTO_MIN_PAIRS",
     "VectorScores",
     "DenseScores",
     "Candidates",
@@ -32,6 +33,10 @@ __all__ = [
     "nonzero_2d",
     "BLOCK_ENTRIES",
 ]
+
+#: Score matrices with at least this many pairs go through candidates + certificate under "auto"
+#: (the ``pruned`` backend, :mod:`matcher.solve.pruned`).
+AUTO_MIN_PAIRS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from matcher.errors import SolverError
 from matcher.solve.candidates import (
@@ -422,6 +421,9 @@ def hall_group(rows: np.ndarray, cols: np.ndarray, demand: np.ndarray,
     >>> group.tolist(), full.tolist()
     ([True, True], [True, False])
     """
+    # imported here: csgraph costs ~0.1 s, which a small flow solve (never pruned) should not pay
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
     n_s, n_m = len(demand), len(supply)
     source, sink = n_s + n_m, n_s + n_m + 1
     tails = np.concatenate([np.full(n_s, source), rows, n_s + np.arange(n_m)])

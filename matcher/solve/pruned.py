@@ -32,6 +32,7 @@ from matcher.data.models import Assignment
 from matcher.errors import InfeasibleError, SolverError
 from matcher.solve.budget import timed
 from matcher.solve.candidates import (
+    AUTO_MIN_PAIRS,
     Candidates,
     DenseScores,
     _sorted_unique,
@@ -57,9 +58,6 @@ from matcher.solve.widen import widen_group
 
 __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
            "prefers_pruned"]
-
-#: Score matrices with at least this many pairs go through candidates + certificate under "auto".
-AUTO_MIN_PAIRS = 1_000_000
 
 
 

@@ -5,27 +5,26 @@ Every backend implements :class:`Solver` and returns the same
 are those of :data:`matcher.data.vocabulary.SOLVER_NAMES`; :func:`register_solver` adds one.
 :func:`choose_backend` is the only code that maps a requested name to a backend, and it says why,
 in words, for ``Assignment.info["solver_choice"]``.
+
+Only the flow backend is imported with the registry; every other one is a :class:`Deferred`
+backend whose module loads when it is first asked anything, so that a flow solve (most cohorts)
+does not pay for the CP-SAT, fair and pruned modules.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import importlib
+from typing import Any, Protocol, runtime_checkable
 
 from matcher.data.models import Assignment
 from matcher.data.vocabulary import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, SOLVER_NAMES
 from matcher.errors import InputError, InputProblem
-from matcher.solve.cpsat import CpSatSolver
-from matcher.solve.envy import EnvyFreeSolver
-from matcher.solve.fair import FairSolver
+from matcher.solve.candidates import AUTO_MIN_PAIRS
 from matcher.solve.flow import FlowSolver
 from matcher.solve.problem import Problem
-from matcher.solve.pruned import AUTO_MIN_PAIRS, PrunedFlowSolver
-from matcher.solve.randomised import RandomisedSolver
-from matcher.solve.stable import StableSolver
-from matcher.solve.team import TeamGreedySolver, TeamSolver
 
 __all__ = ["Solver", "SOLVERS", "OBJECTIVE_BACKENDS", "register_solver", "choose_backend",
-           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS"]
+           "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "Deferred"]
 
 
 
@@ -56,19 +55,62 @@ class Solver(Protocol):
         """
 
 
+class Deferred:
+    """A backend imported on first use: ``module.cls(**kwargs)``, built when first asked anything.
+
+    It is a :class:`Solver` (``name``, ``unsupported``, ``solve``); any other attribute is the
+    backend's own.
+
+    Examples
+    --------
+    >>> backend = Deferred("stable", "matcher.solve.stable", "StableSolver", proposing="mentors")
+    >>> backend.name, isinstance(backend, Solver), backend.proposing
+    ('stable', True, 'mentors')
+    """
+
+    def __init__(self, name: str, module: str, cls: str, **kwargs: Any):
+        self.name = name
+        self._recipe = (module, cls, kwargs)
+        self._backend: Solver | None = None
+
+    def backend(self) -> Solver:
+        """The backend itself, its module imported on the first call."""
+        if self._backend is None:
+            module, cls, kwargs = self._recipe
+            self._backend = getattr(importlib.import_module(module), cls)(**kwargs)
+        return self._backend
+
+    def unsupported(self, problem: Problem) -> str | None:
+        """Why the backend cannot express ``problem``; None when it can."""
+        return self.backend().unsupported(problem)
+
+    def solve(self, problem: Problem, *, time_limit: float, seed: int, workers: int) -> Assignment:
+        """The backend's assignment for ``problem``."""
+        return self.backend().solve(problem, time_limit=time_limit, seed=seed, workers=workers)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("_"):  # not yet set while copying or unpickling: never recurse
+            raise AttributeError(attribute)
+        return getattr(self.backend(), attribute)
+
+    def __repr__(self) -> str:
+        module, cls, kwargs = self._recipe
+        return f"Deferred({self.name!r}, {module}.{cls}, {kwargs})"
+
+
 #: Registered backends by name.
 SOLVERS: dict[str, Solver] = {
     "flow": FlowSolver(),
-    "cpsat": CpSatSolver(),
-    "fair": FairSolver(),
-    "pruned": PrunedFlowSolver(),
+    "cpsat": Deferred("cpsat", "matcher.solve.cpsat", "CpSatSolver"),
+    "fair": Deferred("fair", "matcher.solve.fair", "FairSolver"),
+    "pruned": Deferred("pruned", "matcher.solve.pruned", "PrunedFlowSolver"),
     # deferred acceptance is never chosen by "auto": it gives a stable, not the best, assignment
-    "stable": StableSolver(proposing="startups"),
-    "stable-mentors": StableSolver(proposing="mentors"),
-    "randomised": RandomisedSolver(),
-    "envy-free": EnvyFreeSolver(),
-    "team": TeamSolver(),
-    "team-greedy": TeamGreedySolver(),
+    "stable": Deferred("stable", "matcher.solve.stable", "StableSolver", proposing="startups"),
+    "stable-mentors": Deferred("stable-mentors", "matcher.solve.stable", "StableSolver", proposing="mentors"),
+    "randomised": Deferred("randomised", "matcher.solve.randomised", "RandomisedSolver"),
+    "envy-free": Deferred("envy-free", "matcher.solve.envy", "EnvyFreeSolver"),
+    "team": Deferred("team", "matcher.solve.team", "TeamSolver"),
+    "team-greedy": Deferred("team-greedy", "matcher.solve.team", "TeamGreedySolver"),
 }
 
 #: Objectives only one backend solves: "auto" picks it, and every other backend is refused.
