@@ -90,7 +90,9 @@ def _command(name: str, out: str) -> list[str]:
 
 def run_startup(name: str) -> dict:
     """One command in fresh processes: a warm-up run (disk cache, .pyc), then the median of 5."""
+    # as installed users run it: bytecode cached after the warm-up, whatever this shell says
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     runs = []
     for i in range(STARTUP_RUNS + 1):
         with tempfile.TemporaryDirectory() as out:  # a fresh --out each time: no run reuses one

@@ -298,8 +298,9 @@ def _add_and_check(market: _Market, cand: Candidates, used: np.ndarray, d: np.nd
 #: Rounds adding at most this many pairs (or 0.1 % of the startups) try a repair first.
 _FEW_PAIRS = 32
 
-#: Rounds with at most this many violating pairs (or 0.1 % of the startups) add only them.
+#: Rounds with at most this many violating pairs, or one per this many startups, add only them.
 _FEW_VIOLATING = 100
+_FEW_VIOLATING_PER = 8
 
 
 def _per_round_caps(market: _Market) -> dict:
@@ -319,9 +320,11 @@ def _scan(market: _Market, cand: Candidates, d_s: np.ndarray, d_m: np.ndarray, s
     if n_open == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, 0, None
-    # a few violating pairs join alone: the pairs near violating would cost a scan and slow
-    # the next flow, and few pairs may be routed by a repair instead of a solve
-    few = 0 <= n_open <= max(_FEW_VIOLATING, cand.n_startups // 1000)
+    # up to one violating pair per few startups join alone: the pairs near violating would
+    # cost a wide rescoring and slow the next flow (at 10,000 x 3,000, 100-500 violating pairs
+    # alone took 0.05-0.15 s to the certificate, with their near pairs 0.3-0.6 s), and a few
+    # pairs may be routed by a repair instead of a solve
+    few = 0 <= n_open <= max(_FEW_VIOLATING, cand.n_startups // _FEW_VIOLATING_PER)
     near = open_pairs if few else bound_pairs(market.source, cand, d_s, d_m,
                                               margin=_NEAR * cand.peak, **args)
     found: list = []
