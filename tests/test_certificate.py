@@ -244,3 +244,39 @@ def test_repair_flow_keeps_or_moves_the_flow_as_the_new_pair_allows():
     # with a place, moving startup 0 to mentor 1 gains 4: the unit moves, priced exactly
     moved, d = repair_flow(rows, cols, costs, used, start, capacity=np.array([1, 1]), **rules)
     assert moved.tolist() == [False, True] and -costs[0] <= d[0] - d[1]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n_s=st.integers(2, 12), n_m=st.integers(2, 9),
+       k=st.integers(1, 3), n_new=st.integers(1, 6))
+def test_repair_flow_equals_a_fresh_solve_and_proves_it(seed, n_s, n_m, k, n_new):
+    """A repaired flow (when the repair does not give up) keeps every rule, has the objective of
+    a fresh solve on the larger candidate set, and its potentials price every residual arc."""
+    rng = np.random.default_rng(seed)
+    k = min(k, n_m)
+    cost = -rng.integers(0, 50, size=(n_s, n_m))
+    capacity = rng.integers(1, 4, size=n_m)
+    capacity[: (n_s * k) // n_m + 1] += (n_s * k) // n_m + 1  # enough places in all
+    keys = np.flatnonzero(rng.random(n_s * n_m) < 0.6)
+    rows, cols = keys // n_m, keys % n_m
+    rules = {"k_min": np.full(n_s, k), "k_max": np.full(n_s, k), "capacity": capacity}
+    used = flow_on_edges(rows, cols, -cost[rows, cols].astype(float), **rules)
+    if used is None:
+        return
+    d_s, d_m, d_t = residual_potentials(rows, cols, cost[rows, cols], used, **rules)
+    start = np.concatenate([d_s, d_m, [d_t]])
+    new = rng.choice(np.setdiff1d(np.arange(n_s * n_m), keys), size=min(n_new, n_s * n_m - len(keys)),
+                     replace=False)
+    keys = np.sort(np.concatenate([keys, new]))
+    was = np.isin(keys, (rows * n_m + cols)[used])
+    rows, cols = keys // n_m, keys % n_m
+    out = repair_flow(rows, cols, cost[rows, cols], was, start, **rules)
+    if out is None:
+        return  # gave up: the caller solves again
+    repaired, d = out
+    assert np.bincount(rows[repaired], minlength=n_s).tolist() == [k] * n_s
+    assert (np.bincount(cols[repaired], minlength=n_m) <= capacity).all()
+    fresh = flow_on_edges(rows, cols, -cost[rows, cols].astype(float), **rules)
+    assert cost[rows, cols][repaired].sum() == cost[rows, cols][fresh].sum()
+    reduced = cost[rows, cols] + d[rows] - d[n_s + cols]
+    assert (reduced[~repaired] >= 0).all() and (reduced[repaired] <= 0).all()

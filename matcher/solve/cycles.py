@@ -111,31 +111,57 @@ def _swaps_to_free_places(rows, cols, costs, used, n_s: int, capacity) -> np.nda
 
 def _sweep(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, d: np.ndarray,
            max_sweeps: int) -> tuple[bool, np.ndarray | None]:
-    """Bellman–Ford from ``d`` (updated in place): (settled, arcs of a cycle found or None)."""
+    """Bellman–Ford from ``d`` (updated in place): (settled, arcs of a cycle found or None).
+
+    ``d`` is feasible on every arc but a few, so after a first pass over all arcs only the arcs
+    out of nodes whose potential just dropped can improve anything: each later sweep relaxes
+    those alone (a few hundred arcs instead of the whole residual graph).
+    """
     n = len(d)
-    order = np.argsort(heads, kind="stable")
-    t, h, c = tails[order], heads[order], costs[order]
-    if not len(h):
+    if not len(heads):
         return True, None
-    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(h)]))
-    targets = h[starts]
-    pred = np.full(n, -1, dtype=np.int64)  # sorted arc that last lowered each node
+    by_tail = np.argsort(tails, kind="stable")
+    first_arc = np.searchsorted(tails[by_tail], np.arange(n + 1))
+    pred = np.full(n, -1, dtype=np.int64)  # arc that last lowered each node
+    arcs = np.arange(len(heads))
     for sweep in range(max_sweeps):
-        vals = d[t] + c
-        best = np.minimum.reduceat(vals, starts)
-        better = best < d[targets]
-        if not better.any():
+        lowered = _relax(arcs, tails, heads, costs, d, pred)
+        if not len(lowered):
             return True, None
-        d[targets[better]] = best[better]
-        arcs = np.flatnonzero(better[group] & (vals == best[group]))
-        first = np.r_[True, group[arcs[1:]] != group[arcs[:-1]]] if len(arcs) else arcs
-        pred[h[arcs[first]]] = arcs[first]
         if sweep % 4 == 3 or sweep == max_sweeps - 1:
-            cycle = _pred_cycles(pred, t, c)
+            cycle = _pred_cycles(pred, tails, costs)
             if cycle is not None:
-                return False, order[cycle]
+                return False, cycle
+        arcs = by_tail[_ranges(first_arc[lowered], first_arc[lowered + 1])]
     return False, None
+
+
+def _relax(arcs: np.ndarray, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray,
+           d: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Relax ``arcs`` together (Jacobi: from the potentials before the sweep); the nodes lowered."""
+    vals = d[tails[arcs]] + costs[arcs]
+    h = heads[arcs]
+    better = vals < d[h]
+    arcs, vals, h = arcs[better], vals[better], h[better]
+    if not len(arcs):
+        return h
+    order = np.lexsort((vals, h))  # per head, its best arc first
+    arcs, vals, h = arcs[order], vals[order], h[order]
+    first = np.r_[True, h[1:] != h[:-1]]
+    h = h[first]
+    d[h] = vals[first]
+    pred[h] = arcs[first]
+    return h
+
+
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(a, b) for a, b in zip(starts, stops)])`` without the loop."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)
 
 
 def _pred_cycles(pred: np.ndarray, tails: np.ndarray, costs: np.ndarray) -> np.ndarray | None:
