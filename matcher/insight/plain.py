@@ -235,7 +235,6 @@ def pair_sentences(result: Any, rows: Sequence[int] | None = None, cols: Sequenc
     return out
 
 
-
 def objectives_compared(result: Any, other: Any) -> str:
     """Say whether two objectives gave the same matching of a cohort, and why (or what changed).
 

@@ -60,7 +60,6 @@ __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS",
            "prefers_pruned"]
 
 
-
 def default_width(k_max: np.ndarray, n_mentors: int) -> int:
     """Candidates per startup to start with: ``4 k + 8``, enough for all tested distributions.
 

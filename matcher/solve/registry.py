@@ -27,7 +27,6 @@ __all__ = ["Solver", "SOLVERS", "OBJECTIVE_BACKENDS", "register_solver", "choose
            "DEFAULT_TIME_LIMIT", "DEFAULT_WORKERS", "Deferred"]
 
 
-
 @runtime_checkable
 class Solver(Protocol):
     """What every backend provides.
