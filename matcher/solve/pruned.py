@@ -364,6 +364,7 @@ def _with_pins(rows: np.ndarray, cols: np.ndarray,
 #: Pairs this close to violating (relative to the largest score) join violators' rounds.
 _NEAR = 0.01
 
+
 def _widen(market: _Market, cand: Candidates) -> tuple[Candidates, int]:
     """More candidates for the startups of a Hall-violating group (:func:`widen_group`)."""
     return widen_group(market.source, cand, excluded=market.excluded,
