@@ -30,6 +30,7 @@ from matcher.errors import MatcherError
 
 __all__ = ["report", "review_command", "publish_command", "is_result_folder", "apply_decisions_file"]
 
+
 def is_result_folder(path: Path) -> bool:
     """True for a folder written by ``matcher match`` / ``rematch`` (it holds ``result.json``)."""
     return path.is_dir() and (path / "result.json").is_file()
