@@ -87,3 +87,14 @@ def test_programme_tables(distribution):
     assert (startups.description.str.split().str.len() >= 10).all()
     again = synthetic_programme(30, 40, distribution, seed=5)
     assert again[0].equals(startups) and again[1].equals(mentors)
+
+
+@pytest.mark.parametrize("distribution", DISTRIBUTIONS)
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_programmes_load_as_written(distribution, seed):
+    """What the generator writes passes the loader's own checks (star mentors included)."""
+    import matcher
+
+    startups, mentors = synthetic_programme(60, 40, distribution, seed=seed)
+    cohort = matcher.load_cohort(startups=startups, mentors=mentors, k=3)
+    assert len(cohort.startups) == 60 and len(cohort.mentors) == 40

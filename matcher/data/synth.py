@@ -24,6 +24,7 @@ import pandas as pd
 
 from matcher.data.models import MENTOR_KINDS
 from matcher.data.taxonomy import DEFAULT_TAXONOMY, LANGUAGES, SUPPORT_AREAS
+from matcher.data.vocabulary import MENTOR_DOMAINS
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -230,7 +231,8 @@ def synthetic_programme(n_startups: int, n_mentors: int, distribution: str = "cl
         s_p = m_p = np.full(len(leaves), 1 / len(leaves))
     s_dom = [_pick_domains(rng, leaves, s_p, 1 + int(rng.integers(0, 2))) for _ in range(n_startups)]
     stars = (rng.random(n_mentors) < 0.05) if distribution == "correlated" else np.zeros(n_mentors, bool)
-    m_dom = [_pick_domains(rng, leaves, m_p, 6 if star else 1 + int(rng.integers(0, 3)))
+    # a star covers as many domains as a mentor may list
+    m_dom = [_pick_domains(rng, leaves, m_p, MENTOR_DOMAINS[1] if star else 1 + int(rng.integers(0, 3)))
              for star in stars]
     s_ids = [f"s-{i:06d}" for i in range(n_startups)]  # ids are slugs
     startups = pd.DataFrame({
