@@ -49,7 +49,8 @@ from matcher.solve.budget import BUILD_SECONDS, LOAD_SECONDS
 from matcher.solve.cpsat_model import build_model, chosen_pairs, flow_hint, run_cpsat, set_hint
 from matcher.solve.fair_bounds import fair_bound, price_bound, priced_candidates, solo_bound
 from matcher.solve.fair_config import ConfigBisection
-from matcher.solve.fair_config_stage import configuration_stage, join_configuration
+from matcher.solve.fair_config_stage import SAMPLE_FROM, configuration_stage, join_configuration
+from matcher.solve.fair_sample import SampleBisection
 from matcher.solve.fair_search import (
     fair_candidates,
     lagrangian_flows,
@@ -80,6 +81,10 @@ SMALL = 20_000
 #: Beyond this many allowed pairs, the first flow runs on candidate pairs only.
 LARGE = 1_000_000
 
+#: The most of the limit the LP over candidate pairs may take where the configuration LP runs
+#: on a sample (``SAMPLE_FROM`` startups and more).
+LP_SHARE = 0.2
+
 @dataclass
 class FairRun:
     """One fair solve: its clock, the pairs it searches, the best start and the bound so far."""
@@ -100,7 +105,7 @@ class FairRun:
     timings: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     # the configuration LP's bisection, going on beside the search, and its thread
-    bisection: ConfigBisection | None = None
+    bisection: ConfigBisection | SampleBisection | None = None
     background: threading.Thread | None = None
 
     @property
@@ -217,7 +222,12 @@ def _bound(run: FairRun):
         if run.relaxed is not None:
             lp_pairs |= run.relaxed
     left = run.deadline - time.perf_counter()
-    found = fair_bound(problem, lp_pairs, lp_seconds=0.5 * left,
+    lp_seconds = 0.5 * left
+    if problem.objective == "fair" and problem.shape[0] >= SAMPLE_FROM:
+        # the sample's configuration LP needs the time more: at 5,000 x 1,500 (correlated) this
+        # LP ran 30-35 s unfinished and left it 6 s
+        lp_seconds = min(lp_seconds, LP_SHARE * run.time_limit)
+    found = fair_bound(problem, lp_pairs, lp_seconds=lp_seconds,
                        price_seconds=0.1 * run.time_limit, info=run.info,
                        relaxed=run.relaxed if run.relaxed_all else None, prices=prices)
     run.bound = found.value
