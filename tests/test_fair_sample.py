@@ -9,11 +9,17 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import matcher
 from matcher.solve.arguments import make_problem
 from matcher.solve.cpsat_model import flow_hint
 from matcher.solve.fair_config import config_bound, refutes
 from matcher.solve.fair_pricing import TOL as SET_TOL
-from matcher.solve.fair_sample import SampleBisection, priced_assignment, sample_problem
+from matcher.solve.fair_sample import (
+    SAMPLE,
+    SampleBisection,
+    priced_assignment,
+    sample_problem,
+)
 from matcher.solve.fair_search import worst_total
 from matcher.solve.feasible import satisfies
 from tests.strategies import assignment_instances, milp_optimum
@@ -106,3 +112,20 @@ def test_the_sample_keeps_the_capacity_per_startup():
     assert sample.shape == (100, 4)
     assert np.allclose(sample.capacity, [90, 30, 50, 30])
     assert sample.scores[0].tolist() == problem.scores[0].tolist()
+
+
+def test_from_two_thousand_startups_the_fair_solve_starts_from_the_sample_prices():
+    """At sample scale the configuration stage runs on a sample; the answer keeps every rule and
+    its bound (from the certificate over every startup) lies above its worst total."""
+    rng = np.random.default_rng(11)
+    popularity = rng.random(80) ** 8
+    scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((2000, 80))
+    capacity = np.full(80, 94)  # 7,520 places for 6,000
+    result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=12)
+    assert result.info["configuration_lp"]["sample"] == SAMPLE
+    problem = make_problem(scores, k=3, capacity=capacity, objective="fair")
+    chosen = np.zeros(scores.shape, dtype=bool)
+    chosen[result.pairs["startup_id"].to_numpy(), result.pairs["mentor_id"].to_numpy()] = True
+    assert satisfies(problem, chosen)
+    assert result.bound >= result.objective - TOL
+    assert result.bound <= result.info["bounds"]["price"]
