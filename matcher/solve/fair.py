@@ -24,7 +24,10 @@ worst total nor proves one), so :func:`solve_fair` works in five stages, each un
    over the mentors of their sets (:func:`~matcher.solve.fair_search.round_configuration`).
    Where a few stars are everyone's choice this is by far the best start. With a second core,
    the bisection goes on beside the search below and only tightens the bound
-   (:mod:`matcher.solve.fair_config_stage`).
+   (:mod:`matcher.solve.fair_config_stage`). From ``SAMPLE_FROM`` startups the LP runs on a
+   sample of them instead, and its prices give each startup, a few hundred at a time, its
+   cheapest set reaching a target among the mentors with places left
+   (:mod:`matcher.solve.fair_sample`).
 4. **CP-SAT**, hinted with the best start, maximises the worst total with the bound as the upper
    end of its domain (so it can stop when it meets it): first on the LP's support (small, often
    solved outright), then on all candidates.
