@@ -41,8 +41,9 @@ __all__ = ["ConfigBisection", "ConfigBound", "config_bound", "refutes"]
 
 @dataclass
 class ConfigBound:
-    """The bound (the lowest refuted target), the highest target whose LP was feasible, and the
-    fractional solution there: ``owner``, ``members`` (-1 pads) and ``weight`` of its columns."""
+    """The bound (the lowest refuted target) and the prices that refute it (None until one is),
+    the highest target whose LP was feasible, and the fractional solution there: ``owner``,
+    ``members`` (-1 pads) and ``weight`` of its columns."""
 
     value: float
     feasible_tau: float | None = None
@@ -50,6 +51,7 @@ class ConfigBound:
     members: np.ndarray | None = None
     weight: np.ndarray | None = None
     lp_solves: int = 0
+    prices: np.ndarray | None = None
     info: dict = field(default_factory=dict)
 
 
@@ -127,6 +129,7 @@ class ConfigBisection:
                 # the certificate's prices may refute lower targets too: the lowest, by bisection
                 self.hi = found.value = _lowest_refuted(self.problem, self.scores, verdict,
                                                         self.lo, tau, until)
+                found.prices = verdict
             elif time.perf_counter() > until or self.stop.is_set():
                 self.first = tau  # undecided: the next run takes it up again, columns and all
                 break

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.solve.fair_config import ConfigBisection
+from matcher.solve.fair_sample import SAMPLE, SampleBisection, priced_assignment
 from matcher.solve.fair_search import round_configuration, worst_total
+from matcher.solve.feasible import satisfies
 
 if TYPE_CHECKING:
     from matcher.solve.fair import FairRun
@@ -30,6 +32,19 @@ __all__ = ["CONFIG_MIN_SECONDS", "configuration_stage", "join_configuration"]
 #: its first converged target takes 2.2-2.4 s of an idle core at 1,000 x 300 (12-14 LP solves),
 #: several times that on a busy box; a shorter share would only take time from the search.
 CONFIG_MIN_SECONDS = 2.0
+
+#: From this many startups on, the configuration LP runs on a sample of them
+#: (:mod:`matcher.solve.fair_sample`): over all 5,000 of 5,000 x 1,500 it converged no target
+#: in a minute.
+SAMPLE_FROM = 4 * SAMPLE
+
+#: The part of the sample stage's time its bisection takes before the priced start.
+SAMPLE_SHARE = 0.45
+
+#: A target where :func:`priced_assignment` misses at most this share of the startups is tried
+#: again (with those first) up to ``RETRIES`` times while fewer are missed each time.
+MISSED_SHARE = 0.02
+RETRIES = 4
 
 #: The thread stops this long before the deadline, and is waited for this long after it at
 #: most: an interior-point solve (with its crossover) can run a few tenths past its limit.
@@ -49,6 +64,11 @@ def configuration_stage(run: FairRun) -> np.ndarray | None:
     seconds = min(0.4 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
+    if problem.shape[0] >= SAMPLE_FROM:
+        # CP-SAT after it, on 5,000 x 1,500, did not raise the priced start in 19 s (stars and
+        # correlated): the priced start gets the longer share
+        _sample_stage(run, min(0.5 * run.time_limit, 0.7 * (run.deadline - time.perf_counter())))
+        return None
     # the LP over the candidate pairs is no bound, but near the configuration LP's threshold
     guess = run.info.get("lp_value")
     run.bisection = ConfigBisection(problem, worst_total(problem, run.best), run.bound,
@@ -84,6 +104,74 @@ def configuration_stage(run: FairRun) -> np.ndarray | None:
     return pairs & run.allowed
 
 
+def _sample_stage(run: FairRun, seconds: float) -> None:
+    """The configuration LP on a sample of startups for part of ``seconds``, then an assignment
+    priced by its prices (:func:`_priced_start`); the sample's bisection, and the check of its
+    prices on the whole problem (the bound), go on beside the search."""
+    problem, start = run.problem, time.perf_counter()
+    run.bisection = SampleBisection(problem, worst_total(problem, run.best), run.bound,
+                                    start_prices=run.prices)
+    # the full certificate waits for the thread: a pass over every startup takes 0.5-4 s here
+    run.bisection.run(start + SAMPLE_SHARE * seconds, check=False)
+    _record_configuration(run)
+    run.lap("configuration")
+    priced = _priced_start(run, run.bisection, until=start + seconds)
+    if priced is not None and worst_total(problem, priced) > worst_total(problem, run.best):
+        run.best = run.starts["sample prices"] = priced
+        run.candidates |= priced
+    _beside_search(run)
+
+
+def _priced_start(run: FairRun, bisection: SampleBisection, until: float) -> np.ndarray | None:
+    """The highest target, by bisection, for which :func:`priced_assignment` at the sample's
+    prices gives every startup a set, and its assignment (CP-SAT completes the rows whose sets
+    break their own rules: short of ``k_min``, missing a pin); None when none is found."""
+    problem, prices = run.problem, bisection.prices
+    if prices is None:
+        return None
+    low = worst_total(problem, run.best)
+    high = min(run.bound, bisection.sample.found.value)
+    # the sample's highest feasible target first: it is often reached
+    tau, best, order, spent = bisection.found.feasible_tau, None, None, 0.0
+    tried = run.info.setdefault("priced_targets", [])
+    n_s, retries, last = problem.shape[0], 0, np.inf
+    for _ in range(24):
+        if tau is None or not low < tau < high:
+            tau, retries, last = 0.5 * (low + high), 0, np.inf
+        if time.perf_counter() + spent > until or high - low <= 1e-4 * max(1.0, abs(high)):
+            break
+        began = time.perf_counter()
+        sets, missed, order = priced_assignment(problem, prices, tau, scores=bisection.scores,
+                                                order=order, until=until)
+        spent = time.perf_counter() - began
+        tried.append((tau, len(missed), spent))
+        if not len(missed):
+            low, best, tau = tau, sets, None
+            continue
+        if time.perf_counter() > until:
+            break  # given up on the clock: that says nothing about the target
+        # the startups missed go first next time: a few missed at one target were placed after
+        # one to three such tries (5,000 x 1,500 stars: 15 missed, then 6, 5, none)
+        order = np.concatenate([missed, order[~np.isin(order, missed)]])
+        retries += 1
+        if len(missed) > MISSED_SHARE * n_s or retries > RETRIES or len(missed) >= last:
+            high, tau = tau, None
+        last = len(missed)
+    if best is None:
+        return None
+    chosen = np.zeros(problem.shape, dtype=bool)
+    slot = best >= 0
+    chosen[np.broadcast_to(np.arange(n_s)[:, None], best.shape)[slot], best[slot]] = True
+    chosen &= run.allowed
+    if satisfies(problem, chosen):
+        return chosen
+    left = run.deadline - time.perf_counter()
+    return round_configuration(problem, np.arange(n_s), best, np.ones(n_s), extra=run.best,
+                               t_max=run.bound, seconds=min(max(1.0, 0.1 * run.time_limit),
+                                                            0.5 * left),
+                               seed=run.seed, workers=run.workers)
+
+
 def _beside_search(run: FairRun) -> None:
     """With a second core, the rest of the bisection in a thread until the deadline."""
     if run.workers > 1:
@@ -92,7 +180,7 @@ def _beside_search(run: FairRun) -> None:
         run.background.start()
 
 
-def _bisect_on(bisection: ConfigBisection, deadline: float) -> None:
+def _bisect_on(bisection: ConfigBisection | SampleBisection, deadline: float) -> None:
     """The configuration LP's bisection until just before the deadline, in its own thread; an
     error there only leaves the bound where it was."""
     try:
@@ -107,7 +195,7 @@ def _record_configuration(run: FairRun) -> None:
     run.info["bounds"]["configuration_lp"] = found.value
     run.info["configuration_lp"] = {"lp_solves": found.lp_solves,
                                     "fractional_at": found.feasible_tau,
-                                    "beside_search": run.background is not None}
+                                    "beside_search": run.background is not None, **found.info}
     run.bound = min(run.bound, found.value)
 
 
