@@ -88,10 +88,8 @@ class ProfileVectorizer(TransformerMixin, BaseEstimator):
         self.kind_weights = kind_weights
 
     def _settings(self) -> ProfileSettings:
-        return ProfileSettings(taxonomy=self.taxonomy, primary_weight=self.primary_weight,
-                               ngram_range=self.ngram_range, min_df=self.min_df,
-                               max_features=self.max_features, idf=self.idf, half_life=self.half_life,
-                               kind_weights=self.kind_weights)
+        # the estimator's parameters are the settings' fields, name for name
+        return ProfileSettings(**self.get_params(deep=False))
 
     def fit(self, profiles: Cohort | Iterable[Profile], y: None = None) -> ProfileVectorizer:
         """Learn the vocabulary and languages from a cohort or a list of startups and mentors."""
