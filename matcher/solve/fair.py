@@ -88,6 +88,7 @@ LARGE = 1_000_000
 #: on a sample (``SAMPLE_FROM`` startups and more).
 LP_SHARE = 0.2
 
+
 @dataclass
 class FairRun:
     """One fair solve: its clock, the pairs it searches, the best start and the bound so far."""
@@ -118,6 +119,12 @@ class FairRun:
     @property
     def allowed(self) -> np.ndarray:
         return self.problem.allowed | self.problem.pinned
+
+    @property
+    def sampled(self) -> bool:
+        """True when the configuration LP runs on a sample of the startups (the fair objective,
+        from ``SAMPLE_FROM`` startups on)."""
+        return self.problem.objective == "fair" and self.problem.shape[0] >= SAMPLE_FROM
 
     def lap(self, stage: str) -> None:
         """Record the seconds since the previous stage ended."""
@@ -226,7 +233,7 @@ def _bound(run: FairRun):
             lp_pairs |= run.relaxed
     left = run.deadline - time.perf_counter()
     lp_seconds = 0.5 * left
-    if problem.objective == "fair" and problem.shape[0] >= SAMPLE_FROM:
+    if run.sampled:
         # the sample's configuration LP needs the time more: at 5,000 x 1,500 (correlated) this
         # LP ran 30-35 s unfinished and left it 6 s
         lp_seconds = min(lp_seconds, LP_SHARE * run.time_limit)
@@ -256,7 +263,7 @@ def _local_search(run: FairRun) -> None:
         return
     # where the configuration LP runs on a sample, its priced start is far better (5,000 x
     # 1,500: 1.571 where this search reached 1.4965 from 1.4927): its time goes there
-    share = 0.05 if run.problem.shape[0] >= SAMPLE_FROM else 0.15
+    share = 0.05 if run.sampled else 0.15
     improved = raise_worst(run.problem, run.best, seconds=share * run.time_limit)
     if worst_total(run.problem, improved) > worst_total(run.problem, run.best):
         run.best = run.starts["local search"] = improved

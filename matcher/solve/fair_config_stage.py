@@ -64,7 +64,7 @@ def configuration_stage(run: FairRun) -> np.ndarray | None:
     seconds = min(0.4 * run.time_limit, 0.5 * (run.deadline - time.perf_counter()))
     if seconds < CONFIG_MIN_SECONDS:
         return None  # too short to refute a first target: leave the time to the search
-    if problem.shape[0] >= SAMPLE_FROM:
+    if run.sampled:
         # CP-SAT after it, on 5,000 x 1,500, did not raise the priced start in 19 s (stars and
         # correlated): the priced start gets the longer share
         _sample_stage(run, min(0.5 * run.time_limit, 0.7 * (run.deadline - time.perf_counter())))
