@@ -23,6 +23,7 @@ from matcher.scoring.sources import BLOCK_ENTRIES, DenseScores, VectorScores, as
 
 __all__ = [
     "AUTO_MIN_PAIRS",
+    "default_width",
     "VectorScores",
     "DenseScores",
     "Candidates",
@@ -37,6 +38,18 @@ __all__ = [
 #: Score matrices with at least this many pairs go through candidates + certificate under "auto"
 #: (the ``pruned`` backend, :mod:`matcher.solve.pruned`).
 AUTO_MIN_PAIRS = 1_000_000
+
+
+def default_width(k_max: np.ndarray, n_mentors: int) -> int:
+    """Candidates per startup to start with: ``4 k + 8``, enough for all tested distributions.
+
+    Examples
+    --------
+    >>> default_width(np.array([3, 3]), 1000)
+    20
+    """
+    k = int(k_max.max(initial=0))
+    return int(min(n_mentors, 4 * k + 8))
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.candidates import DenseScores, as_score_source, nonzero_2d, top_candidates
+from matcher.solve.candidates import (
+    DenseScores,
+    as_score_source,
+    default_width,
+    nonzero_2d,
+    top_candidates,
+)
 from matcher.solve.certificate import cap_pairs, residual_potentials
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.scaling import integer_scores
@@ -68,7 +74,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     # places may stay empty in the sample: a handful of its startups cannot always fill k_min
     # in a market cut to scale (no prices at all then), and the duals barely change
     lo, hi = np.zeros(n, np.int64), k_max[sample]
-    width = int(min(n_m, 4 * hi.max(initial=0) + 8))
+    width = default_width(hi, n_m)
     cand = top_candidates(DenseScores(values), width, column_width=2 * cap, active_rows=hi > 0,
                           active_cols=cap > 0)
     ints = integer_scores(np.array([np.abs(values).max(initial=0.0)]), n_nodes=n + n_m + 1)

@@ -37,6 +37,7 @@ from matcher.solve.candidates import (
     DenseScores,
     _sorted_unique,
     as_score_source,
+    default_width,
     top_candidates,
 )
 from matcher.solve.certificate import (
@@ -58,18 +59,6 @@ from matcher.solve.widen import widen_group
 
 __all__ = ["PrunedResult", "solve_pruned", "PrunedFlowSolver", "AUTO_MIN_PAIRS", "default_width",
            "prefers_pruned"]
-
-
-def default_width(k_max: np.ndarray, n_mentors: int) -> int:
-    """Candidates per startup to start with: ``4 k + 8``, enough for all tested distributions.
-
-    Examples
-    --------
-    >>> default_width(np.array([3, 3]), 1000)
-    20
-    """
-    k = int(k_max.max(initial=0))
-    return int(min(n_mentors, 4 * k + 8))
 
 
 @dataclass(frozen=True, eq=False)
