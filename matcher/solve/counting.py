@@ -66,6 +66,8 @@ def _pinned_and_forbidden(problem: Problem) -> list[Diagnosis]:
 
 def _pins_over_k(problem: Problem) -> list[Diagnosis]:
     """Startups with more pinned mentors than they take."""
+    if not problem.pinned.any():  # a pass over the pins, not a count of every row
+        return []
     pins_per_startup = problem.pinned.sum(axis=1)
     out = []
     for i in np.nonzero(pins_per_startup > problem.k_max)[0][:MOST_NAMED]:
@@ -85,6 +87,8 @@ def _pins_over_k(problem: Problem) -> list[Diagnosis]:
 
 def _pins_over_capacity(problem: Problem) -> list[Diagnosis]:
     """Mentors pinned to more startups than their capacity."""
+    if not problem.pinned.any():
+        return []
     pins_per_mentor = problem.pinned.sum(axis=0)
     out = []
     for j in np.nonzero(pins_per_mentor > problem.capacity)[0][:MOST_NAMED]:
