@@ -13,7 +13,6 @@ from scipy.optimize import linprog
 import matcher
 from matcher.data.synth import synthetic_capacities, synthetic_scores
 from matcher.solve import prices
-from matcher.solve.certificate import UNREACHED
 from matcher.solve.flow import flow_on_edges
 
 
@@ -93,11 +92,11 @@ def test_outbid_prices_are_the_best_bid_of_a_startup_not_holding_the_mentor(seed
     scaled = rng.integers(0, 100, size=(n, n_m)).astype(float)
     held = rng.random((n, n_m)) < 0.3
     surplus = rng.integers(0, 60, size=n)
-    surplus[rng.random(n) < 0.2] = UNREACHED
+    surplus[rng.random(n) < 0.2] = prices.UNREACHED
     active = rng.random(n) < 0.8
     rows, cols = np.nonzero(held)
     got = prices._outbid_prices(scaled, rows, cols, surplus, active)
     for j in range(n_m):
         bids = [scaled[i, j] - surplus[i] for i in range(n)
-                if active[i] and surplus[i] != UNREACHED and not held[i, j]]
+                if active[i] and surplus[i] != prices.UNREACHED and not held[i, j]]
         assert got[j] == max([0, *bids])

@@ -147,40 +147,28 @@ def _tighten(d: np.ndarray, tails: np.ndarray, heads: np.ndarray, costs: np.ndar
     return d
 
 
-def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int,
-                  source: int | None = None) -> np.ndarray:
+def _bellman_ford(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int) -> np.ndarray:
     """Distances from a virtual root with a zero arc to every node, by whole-array sweeps.
 
-    With ``source``, distances from that node alone, and :data:`UNREACHED` for the nodes it does
-    not reach. Each sweep relaxes every arc at once (``minimum.reduceat`` over arcs grouped by
-    head), so a sweep costs a few numpy passes; the number of sweeps is the most arcs on a
-    shortest path, which on residual graphs of assignments is a few dozen (scipy's
-    ``bellman_ford`` loops over every node each sweep and was 1000 times slower here).
+    Each sweep relaxes every arc at once (``minimum.reduceat`` over arcs grouped by head), so a
+    sweep costs a few numpy passes; the number of sweeps is the most arcs on a shortest path,
+    which on residual graphs of assignments is a few dozen (scipy's ``bellman_ford`` loops over
+    every node each sweep and was 1000 times slower here).
     """
     order = np.argsort(heads, kind="stable")
     tails, heads, costs = tails[order], heads[order], costs[order]
     starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]]) if len(heads) else np.zeros(0, int)
     targets = heads[starts]
     d = np.zeros(n_nodes, dtype=np.int64)
-    if source is not None:
-        d[:] = UNREACHED
-        d[source] = 0
     for _ in range(n_nodes + 1):
         if not len(heads):
             return d
-        via = d[tails] + costs
-        if source is not None:
-            via[d[tails] == UNREACHED] = UNREACHED  # an unreached tail lends no distance
-        best = np.minimum.reduceat(via, starts)
+        best = np.minimum.reduceat(d[tails] + costs, starts)
         better = best < d[targets]
         if not better.any():
             return d
         d[targets[better]] = best[better]
     raise SolverError("the residual graph has a negative cycle: the flow was not optimal")
-
-
-#: Distance of a node the source of :func:`_bellman_ford` does not reach (far from overflow).
-UNREACHED = 2**62
 
 
 def find_violations(source, candidates: Candidates, d_startups: np.ndarray, d_mentors: np.ndarray, *,

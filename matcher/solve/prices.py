@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.errors import SolverError
 from matcher.solve.candidates import (
     DenseScores,
     as_score_source,
@@ -17,13 +18,8 @@ from matcher.solve.candidates import (
     nonzero_2d,
     top_candidates,
 )
-from matcher.solve.certificate import (
-    UNREACHED,
-    _bellman_ford,
-    _residual_arcs,
-    cap_pairs,
-    residual_potentials,
-)
+from matcher.solve.certificate import _residual_arcs, cap_pairs, residual_potentials
+from matcher.solve.cycles import _ranges
 from matcher.solve.flow import flow_on_edges
 from matcher.solve.scaling import integer_scores
 
@@ -118,9 +114,11 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     high = d_t - d_m
     surplus, low = _lowest_prices(cand.rows, cand.cols, costs, used, lo, hi, cap)
     # the candidates are not all the sample's pairs: a mentor few lists name could otherwise
-    # keep a price that a startup outside them would outbid
-    floor = _outbid_prices(scaled, cand.rows[used], cand.cols[used], surplus, hi > 0)
-    low = np.minimum(np.maximum(low, floor), np.maximum(high, 0))
+    # keep a price that a startup outside them would outbid (only a range can move)
+    loose = np.flatnonzero(low < high)
+    floor = _outbid_prices(scaled[:, loose], cand.rows[used], np.searchsorted(loose, cand.cols[used]),
+                           surplus, hi > 0, held=np.isin(cand.cols[used], loose))
+    low[loose] = np.minimum(np.maximum(low[loose], floor), high[loose])
     prices = _optimistic(low / ints.scale, high / ints.scale)
     # mentors with no place in the sample: no evidence, so the typical price
     prices[cap == 0] = np.median(prices[cap > 0]) if (cap > 0).any() else 0.0
@@ -149,19 +147,55 @@ def _lowest_prices(rows, cols, costs, used, k_min, k_max,
     n_s, n_m = len(k_max), len(capacity)
     tails, heads, arc_cost = _residual_arcs(rows, cols, costs, used, k_min=k_min, k_max=k_max,
                                             capacity=capacity)
-    dist = _bellman_ford(tails, heads, arc_cost, n_s + n_m + 1, source=n_s + n_m)
+    dist = _distances_from(n_s + n_m, tails, heads, arc_cost, n_s + n_m + 1)
     from_sink = dist[n_s:-1]
     return dist[:n_s], np.where(from_sink < UNREACHED, np.maximum(-from_sink, 0), 0)
 
 
+#: Distance of a node the source does not reach (far from overflow).
+UNREACHED = 2**62
+
+
+def _distances_from(source: int, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray,
+                    n_nodes: int) -> np.ndarray:
+    """Shortest distances from ``source`` (:data:`UNREACHED` where it does not lead), by a
+    Bellman–Ford that relaxes only the arcs out of the nodes the last sweep lowered.
+
+    Examples
+    --------
+    >>> _distances_from(0, np.array([0, 1, 0]), np.array([1, 2, 2]), np.array([4, -3, 2]),
+    ...                 4).tolist()
+    [0, 4, 1, 4611686018427387904]
+    """
+    by_tail = np.argsort(tails, kind="stable")
+    first_arc = np.searchsorted(tails[by_tail], np.arange(n_nodes + 1))
+    d = np.full(n_nodes, UNREACHED, dtype=np.int64)
+    d[source] = 0
+    lowered = np.array([source])
+    mark = np.zeros(n_nodes, dtype=bool)
+    for _ in range(n_nodes + 1):
+        arcs = by_tail[_ranges(first_arc[lowered], first_arc[lowered + 1])]
+        via, head = d[tails[arcs]] + costs[arcs], heads[arcs]
+        better = via < d[head]
+        if not better.any():
+            return d
+        np.minimum.at(d, head[better], via[better])
+        mark[head[better]] = True
+        lowered = np.flatnonzero(mark)
+        mark[lowered] = False
+    raise SolverError("the residual graph has a negative cycle: the flow was not optimal")
+
+
 def _outbid_prices(scaled: np.ndarray, held_rows: np.ndarray, held_cols: np.ndarray,
-                   surplus: np.ndarray, active_rows: np.ndarray) -> np.ndarray:
-    """Per mentor, the most any startup not holding it would pay for it: ``max_i (w_ij - s_i)``
-    over the whole sample (0 when nobody would), in integer units.
+                   surplus: np.ndarray, active_rows: np.ndarray,
+                   held: np.ndarray | None = None) -> np.ndarray:
+    """Per column of ``scaled``, the most a startup not holding that mentor would pay for it:
+    ``max_i (w_ij - s_i)`` over the whole sample (0 when nobody would), in integer units.
 
     The lowest prices of :func:`_lowest_prices` only answer to the candidate pairs; at 100,000
     x 10,000 on correlated scores some full stars outside most sample lists came out at 0
-    instead of about 0.53, and every startup then listed them.
+    instead of about 0.53, and every startup then listed them. ``held`` marks the held pairs
+    whose mentor is among the columns (all by default).
 
     Examples
     --------
@@ -173,9 +207,10 @@ def _outbid_prices(scaled: np.ndarray, held_rows: np.ndarray, held_cols: np.ndar
     [5, 1]
     """
     n, n_m = scaled.shape
+    if held is not None:
+        held_rows, held_cols = held_rows[held], held_cols[held]
     best = np.full(n_m, -np.inf)
-    reached = active_rows & (surplus < UNREACHED)
-    s = np.where(reached, surplus, np.inf).astype(np.float64)
+    s = np.where(active_rows & (surplus < UNREACHED), surplus, np.inf).astype(np.float64)
     order = np.argsort(held_rows, kind="stable")
     held_rows, held_cols = held_rows[order], held_cols[order]
     step = max(1, 2**22 // max(1, n_m))
