@@ -116,8 +116,7 @@ def estimate_prices(source, k_min: np.ndarray, k_max: np.ndarray, capacity: np.n
     # the candidates are not all the sample's pairs: a mentor few lists name could otherwise
     # keep a price that a startup outside them would outbid (only a range can move)
     loose = np.flatnonzero(low < high)
-    floor = _outbid_prices(scaled[:, loose], cand.rows[used], np.searchsorted(loose, cand.cols[used]),
-                           surplus, hi > 0, held=np.isin(cand.cols[used], loose))
+    floor = _outbid_prices(scaled, surplus, cand.rows[used], cand.cols[used], hi > 0, cols=loose)
     low[loose] = np.minimum(np.maximum(low[loose], floor), high[loose])
     prices = _optimistic(low / ints.scale, high / ints.scale)
     # mentors with no place in the sample: no evidence, so the typical price
@@ -186,39 +185,41 @@ def _distances_from(source: int, tails: np.ndarray, heads: np.ndarray, costs: np
     raise SolverError("the residual graph has a negative cycle: the flow was not optimal")
 
 
-def _outbid_prices(scaled: np.ndarray, held_rows: np.ndarray, held_cols: np.ndarray,
-                   surplus: np.ndarray, active_rows: np.ndarray,
-                   held: np.ndarray | None = None) -> np.ndarray:
-    """Per column of ``scaled``, the most a startup not holding that mentor would pay for it:
-    ``max_i (w_ij - s_i)`` over the whole sample (0 when nobody would), in integer units.
+def _outbid_prices(scaled: np.ndarray, surplus: np.ndarray, held_rows: np.ndarray,
+                   held_cols: np.ndarray, active_rows: np.ndarray,
+                   cols: np.ndarray | None = None) -> np.ndarray:
+    """Per mentor of ``cols`` (default: all), the most a startup not holding it would pay for
+    it: ``max_i (w_ij - s_i)`` over the whole sample (0 when nobody would), in integer units.
 
     The lowest prices of :func:`_lowest_prices` only answer to the candidate pairs; at 100,000
     x 10,000 on correlated scores some full stars outside most sample lists came out at 0
-    instead of about 0.53, and every startup then listed them. ``held`` marks the held pairs
-    whose mentor is among the columns (all by default).
+    instead of about 0.53, and every startup then listed them.
 
     Examples
     --------
     Startup 0 holds mentor 0; startup 1, with a surplus of 2, would pay 7 - 2 for mentor 0 and
     3 - 2 for mentor 1:
 
-    >>> _outbid_prices(np.array([[9.0, 1.0], [7.0, 3.0]]), np.array([0]), np.array([0]),
-    ...                np.array([1, 2]), np.array([True, True])).tolist()
+    >>> _outbid_prices(np.array([[9.0, 1.0], [7.0, 3.0]]), np.array([1, 2]), np.array([0]),
+    ...                np.array([0]), np.array([True, True])).tolist()
     [5, 1]
     """
     n, n_m = scaled.shape
-    if held is not None:
-        held_rows, held_cols = held_rows[held], held_cols[held]
-    best = np.full(n_m, -np.inf)
+    cols = np.arange(n_m) if cols is None else np.asarray(cols)
+    position = np.full(n_m, -1)
+    position[cols] = np.arange(len(cols))
+    mine = position[held_cols] >= 0
+    order = np.argsort(held_rows[mine], kind="stable")
+    held_rows, held_at = held_rows[mine][order], position[held_cols[mine]][order]
     s = np.where(active_rows & (surplus < UNREACHED), surplus, np.inf).astype(np.float64)
-    order = np.argsort(held_rows, kind="stable")
-    held_rows, held_cols = held_rows[order], held_cols[order]
-    step = max(1, 2**22 // max(1, n_m))
-    for start in range(0, n, step):
+    best = np.full(len(cols), -np.inf)
+    step = max(1, 2**22 // max(1, len(cols)))
+    for start in range(0, n if len(cols) else 0, step):
         stop = min(start + step, n)
-        bids = scaled[start:stop] - s[start:stop, None]
+        bids = np.take(scaled[start:stop], cols, axis=1)  # half the time of fancy indexing
+        bids -= s[start:stop, None]
         lo, hi = np.searchsorted(held_rows, [start, stop])
-        bids[held_rows[lo:hi] - start, held_cols[lo:hi]] = -np.inf
+        bids[held_rows[lo:hi] - start, held_at[lo:hi]] = -np.inf
         np.maximum(best, bids.max(axis=0, initial=-np.inf), out=best)
     return np.maximum(np.where(np.isfinite(best), best, 0.0), 0.0).astype(np.int64)
 
