@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,15 +115,19 @@ def test_the_sample_keeps_the_capacity_per_startup():
     assert sample.scores[0].tolist() == problem.scores[0].tolist()
 
 
-def test_from_two_thousand_startups_the_fair_solve_starts_from_the_sample_prices():
+@pytest.mark.parametrize("workers", [2, 1])
+def test_from_two_thousand_startups_the_fair_solve_starts_from_the_sample_prices(workers):
     """At sample scale the configuration stage runs on a sample; the answer keeps every rule and
-    its bound (from the certificate over every startup) lies above its worst total."""
+    its bound (from the certificate over every startup) lies above its worst total. With one
+    worker too, the sample's prices are checked over every startup and lower the bound."""
     rng = np.random.default_rng(11)
     popularity = rng.random(80) ** 8
     scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((2000, 80))
     capacity = np.full(80, 94)  # 7,520 places for 6,000
-    result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=12)
+    result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=12,
+                            workers=workers)
     assert result.info["configuration_lp"]["sample"] == SAMPLE
+    assert result.info["bounds"]["configuration_lp"] < result.info["bounds"]["price"]
     problem = make_problem(scores, k=3, capacity=capacity, objective="fair")
     chosen = np.zeros(scores.shape, dtype=bool)
     chosen[result.pairs["startup_id"].to_numpy(), result.pairs["mentor_id"].to_numpy()] = True
