@@ -134,3 +134,27 @@ def test_from_two_thousand_startups_the_fair_solve_starts_from_the_sample_prices
     assert satisfies(problem, chosen)
     assert result.bound >= result.objective - TOL
     assert result.bound <= result.info["bounds"]["price"]
+
+
+def test_an_error_checking_the_sample_prices_with_one_worker_leaves_the_price_bound(monkeypatch):
+    """The bound is optional: with one worker the check runs in the caller's thread, and an
+    error in it must leave a valid answer, not end the solve."""
+    calls = []
+    run = SampleBisection.run
+
+    def failing(self, until, *, steps=12, check=True):
+        if check:
+            calls.append(until)
+            raise RuntimeError("a check that fails")
+        return run(self, until, steps=steps, check=check)
+
+    monkeypatch.setattr(SampleBisection, "run", failing)
+    rng = np.random.default_rng(11)
+    popularity = rng.random(80) ** 8
+    scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((2000, 80))
+    capacity = np.full(80, 94)
+    result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=8,
+                            workers=1)
+    assert len(calls) == 1
+    assert result.info["bounds"]["configuration_lp"] >= result.info["bounds"]["price"]
+    assert result.bound >= result.objective - TOL and len(result.pairs) == 6000

@@ -181,20 +181,21 @@ def _beside_search(run: FairRun) -> None:
     of the time left: the sample alone proves nothing, and the search after the priced start
     rarely raises the worst total at that size."""
     if run.workers > 1:
-        run.background = threading.Thread(target=_bisect_on, args=(run.bisection, run.deadline),
+        run.background = threading.Thread(target=_bisect_on,
+                                          args=(run.bisection, run.deadline - MARGIN),
                                           name="configuration LP", daemon=True)
         run.background.start()
     elif isinstance(run.bisection, SampleBisection):
         now = time.perf_counter()
-        run.bisection.run(now + ONE_WORKER_SHARE * (run.deadline - now))
+        _bisect_on(run.bisection, now + ONE_WORKER_SHARE * (run.deadline - now))
         _record_configuration(run)
 
 
-def _bisect_on(bisection: ConfigBisection | SampleBisection, deadline: float) -> None:
-    """The configuration LP's bisection until just before the deadline, in its own thread; an
-    error there only leaves the bound where it was."""
+def _bisect_on(bisection: ConfigBisection | SampleBisection, until: float) -> None:
+    """The configuration LP's bisection until ``until`` (in its own thread, or not); an error
+    there only leaves the bound where it was."""
     try:
-        bisection.run(deadline - MARGIN)
+        bisection.run(until)
     except Exception:  # noqa: BLE001 - the bound is optional; the answer must not depend on it
         bisection.stop.set()
 
