@@ -35,6 +35,13 @@ def _quotas(n_m: int, seed: int) -> list[dict]:
             {"name": "investor", "mentors": labels == 1, "max": int(rng.integers(0, 2))}]
 
 
+def _stars(n_s: int, n_m: int, seed: int) -> np.ndarray:
+    """Scores half a heavy-tailed mentor popularity (a few stars everyone wants), half noise."""
+    rng = np.random.default_rng(seed)
+    popularity = rng.random(n_m) ** 8
+    return 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((n_s, n_m))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assignment_instances(max_startups=7, max_mentors=6, feasible_only=True),
        st.integers(1, 6), st.booleans(), st.integers(0, 2**32 - 1))
@@ -63,9 +70,7 @@ def test_the_sample_prices_prove_nearly_what_the_whole_lp_proves_on_a_programme_
     """Where everyone wants the same few mentors, a fifth of the startups gives prices whose
     certificate over all of them is within 1 % of the configuration LP over all of them (which
     no price vector beats), far below what each startup could reach alone."""
-    rng = np.random.default_rng(8)
-    popularity = rng.random(60) ** 8
-    scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((400, 60))
+    scores = _stars(400, 60, seed=8)
     problem = make_problem(scores, k=3, capacity=22, objective="fair")
     solo = float(np.sort(scores, axis=1)[:, -3:].sum(axis=1).min())
     low = worst_total(problem, flow_hint(problem))
@@ -120,9 +125,7 @@ def test_from_two_thousand_startups_the_fair_solve_starts_from_the_sample_prices
     """At sample scale the configuration stage runs on a sample; the answer keeps every rule and
     its bound (from the certificate over every startup) lies above its worst total. With one
     worker too, the sample's prices are checked over every startup and lower the bound."""
-    rng = np.random.default_rng(11)
-    popularity = rng.random(80) ** 8
-    scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((2000, 80))
+    scores = _stars(2000, 80, seed=11)
     capacity = np.full(80, 94)  # 7,520 places for 6,000
     result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=12,
                             workers=workers)
@@ -149,9 +152,7 @@ def test_an_error_checking_the_sample_prices_with_one_worker_leaves_the_price_bo
         return run(self, until, steps=steps, check=check)
 
     monkeypatch.setattr(SampleBisection, "run", failing)
-    rng = np.random.default_rng(11)
-    popularity = rng.random(80) ** 8
-    scores = 0.5 * popularity[None, :] / popularity.max() + 0.5 * rng.random((2000, 80))
+    scores = _stars(2000, 80, seed=11)
     capacity = np.full(80, 94)
     result = matcher.assign(scores, k=3, capacity=capacity, objective="fair", time_limit=8,
                             workers=1)
